@@ -1,0 +1,324 @@
+"""The ``benchsuite`` command line.
+
+Each subcommand is a thin function: parse arguments, call the library, render. Heavy
+libraries are imported inside the subcommands, so ``benchsuite --help`` stays instant.
+Every user error is one line on stderr and exit code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse prints usage too)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="benchsuite",
+        description="Cross-validated benchmarks of ML estimators from a YAML suite.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a suite and print the comparison table")
+    run.add_argument("suite", help="suite YAML file, e.g. suites/quickstart.yaml")
+    run.add_argument(
+        "-o", "--output", default="results", help="output folder (default: %(default)s)"
+    )
+    run.add_argument(
+        "-f",
+        "--filter",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="only cases whose key 'dataset/estimator[k=v]' matches this glob or substring;"
+        " repeatable",
+    )
+    run.add_argument("--dry-run", action="store_true", help="show the plan, run nothing")
+    run.add_argument(
+        "--strict", action="store_true", help="exit 1 if any measurement ended in error"
+    )
+    run.add_argument("--run-id", help="name of the run folder (default: time-stamped)")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check a suite without running it")
+    val.add_argument("suite")
+    val.set_defaults(func=cmd_validate)
+
+    lst = sub.add_parser("list", help="list known datasets, estimators or metrics")
+    lst.add_argument("what", choices=["datasets", "estimators", "metrics"])
+    lst.set_defaults(func=cmd_list)
+
+    env = sub.add_parser("env", help="show the environment a run would record")
+    env.add_argument("--json", action="store_true", help="print JSON")
+    env.set_defaults(func=cmd_env)
+    return parser
+
+
+def _version() -> str:
+    from benchsuite import __version__
+
+    return f"benchsuite {__version__}"
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+# --------------------------------------------------------------------------------------
+# run
+# --------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from benchsuite.errors import BenchsuiteError
+    from benchsuite.plan import build_plan
+    from benchsuite.suite import load_suite
+
+    suite = load_suite(args.suite)
+    plan = build_plan(suite, filters=args.filter)
+    if not plan.cases:
+        raise BenchsuiteError(
+            f"no case of suite '{suite.name}' matches --filter {' '.join(args.filter)!s};"
+            f" keys look like '{suite.datasets[0].name}/{suite.estimators[0].name}'"
+        )
+    out = _console()
+    if args.dry_run:
+        out.print(_plan_table(plan))
+        out.print(_plan_line(plan))
+        return EXIT_OK
+
+    from benchsuite.executors import run_plan
+
+    store_path: list[str] = []
+    progress = None if args.quiet else _progress(len(plan.cases))
+    try:
+        if progress is not None:
+            progress.start()
+            task = progress.add_task(suite.name, total=len(plan.cases), last="")
+
+        def on_record(rec) -> None:
+            if progress is not None:
+                label = f"{rec.case_key} [{rec.status}]" if rec.status != "ok" else rec.case_key
+                progress.update(task, advance=1, last=label)
+
+        result = run_plan(
+            plan,
+            output=args.output,
+            run_id=args.run_id,
+            on_start=lambda store: store_path.append(str(store.path)),
+            on_record=on_record,
+            command_line=["benchsuite", *sys.argv[1:]],
+        )
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.stop()
+        where = store_path[0] if store_path else args.output
+        _console(stderr=True).print(
+            f"interrupted: records measured so far are kept in {where}", style="yellow"
+        )
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        if progress is not None:
+            progress.stop()
+        where = store_path[0] if store_path else args.output
+        raise BenchsuiteError(
+            f"cannot write results ({exc.strerror or exc}); records written so far are in {where}"
+        ) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+
+    _print_results(out, plan, result.records)
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
+    out.print(f"\n{counts} · results in [bold]{result.path}[/bold]")
+    if args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0):
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _progress(total: int):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("eta"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}", style="dim"),
+        console=_console(stderr=True),
+        transient=True,
+    )
+
+
+def _print_results(out, plan, records) -> None:
+    from benchsuite.metrics import METRICS
+    from benchsuite.report import summarize
+    from benchsuite.report.terminal import comparison_table, problems
+
+    summaries = summarize(records)
+    metrics_of = {c.key: c.metrics for c in plan.cases}
+    metric_names = list(dict.fromkeys(m for c in plan.cases for m in c.metrics))
+    for name in metric_names:
+        datasets = {c.dataset.name for c in plan.cases if name in c.metrics}
+        rows = [s for s in summaries if s.dataset in datasets and name in metrics_of[s.key]]
+        if rows:
+            out.print(
+                comparison_table(rows, name, greater_is_better=METRICS[name].greater_is_better)
+            )
+    lines = problems(summaries)
+    if lines:
+        out.print("\n".join(lines), style="yellow", markup=False)
+
+
+def _plan_table(plan):
+    from rich.table import Table
+
+    table = Table(title=f"plan of suite '{plan.suite.name}'", title_justify="left")
+    for col in ("case", "task", "evaluation", "measurements", "status"):
+        table.add_column(col)
+    per_key: dict[str, list] = {}
+    for c in plan.cases:
+        per_key.setdefault(c.key, []).append(c)
+    for key, cases in per_key.items():
+        c = cases[0]
+        status = f"skipped: {c.skip_reason}" if c.skipped else "run"
+        n = "-" if c.skipped else str(len(cases))
+        table.add_row(key, c.task, c.evaluation.describe(), n, status)
+    return table
+
+
+def _plan_line(plan) -> str:
+    n_keys = len(plan.keys)
+    skipped = len({c.key for c in plan.cases if c.skipped})
+    return f"{n_keys} cases ({skipped} skipped), {len(plan.runnable)} fit/predict measurements"
+
+
+# --------------------------------------------------------------------------------------
+# validate, list, env
+# --------------------------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from benchsuite.plan import build_plan
+    from benchsuite.suite import load_suite
+
+    suite = load_suite(args.suite)
+    plan = build_plan(suite)
+    _console().print(
+        f"{args.suite}: ok · {len(suite.datasets)} datasets x {len(suite.estimators)}"
+        f" estimators · {_plan_line(plan)}",
+        markup=False,
+    )
+    return EXIT_OK
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    table = Table(title=f"{args.what}", title_justify="left")
+    if args.what == "datasets":
+        from benchsuite.datasets import list_sources
+
+        for col in ("name", "kind", "task", "description"):
+            table.add_column(col)
+        for src in list_sources():
+            table.add_row(src.name, src.kind, src.task or "from data", src.description)
+    elif args.what == "estimators":
+        from benchsuite.estimators import list_aliases
+
+        for col in ("alias", "classifier", "regressor", "preprocessing", "description"):
+            table.add_column(col)
+        for a in list_aliases():
+            table.add_row(
+                a.name, a.classifier or "-", a.regressor or "-", a.preprocessing, a.description
+            )
+        table.caption = "or any import string 'package.module:Class' of an sklearn estimator"
+    else:
+        from benchsuite.metrics import METRICS
+
+        for col in ("metric", "tasks", "better", "description"):
+            table.add_column(col)
+        for m in METRICS.values():
+            better = "higher" if m.greater_is_better else "lower"
+            table.add_row(m.name, ", ".join(sorted(m.tasks)), better, m.description)
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_env(args: argparse.Namespace) -> int:
+    import json
+
+    from benchsuite.results import capture_environment, thread_info
+
+    env = capture_environment()
+    env["threadpools"] = thread_info()
+    if args.json:
+        print(json.dumps(env, indent=2))
+        return EXIT_OK
+    out = _console()
+    for key, value in env.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = "; ".join(json.dumps(v) for v in value) or "-"
+        out.print(f"[bold]{key}[/bold]: {value}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------------------
+# entry point
+# --------------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (0 ok, 1 failed/strict, 2 bad input, 130 Ctrl-C)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    from benchsuite.errors import BenchsuiteError
+
+    try:
+        return args.func(args)
+    except BenchsuiteError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug in benchsuite, not the user's fault
+        if os.environ.get("BENCHSUITE_DEBUG"):
+            raise
+        text = " ".join(str(exc).split())
+        print(
+            f"internal error: {type(exc).__name__}: {text} (set BENCHSUITE_DEBUG=1 for the"
+            " traceback and please report it)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,38 @@
+"""Dataset registry and loaders.
+
+A suite's dataset entry names a *source* from :data:`DATASET_SOURCES` (sklearn's bundled
+datasets, sklearn's generators, local CSV/Parquet files). :func:`check_dataset_entry`
+validates an entry without loading data, :func:`dataset_task` tells its task cheaply, and
+:func:`load_dataset` loads it into a :class:`Dataset`.
+
+Importing this package imports neither numpy, pandas nor scikit-learn; they are imported
+when a dataset is checked or loaded.
+"""
+
+from __future__ import annotations
+
+from benchsuite.datasets._dataset import Dataset
+from benchsuite.datasets._loading import (
+    check_dataset_entry,
+    clear_cache,
+    dataset_task,
+    load_dataset,
+)
+from benchsuite.datasets._sources import (
+    DATASET_SOURCES,
+    TASKS,
+    DatasetSource,
+    list_sources,
+)
+
+__all__ = [
+    "DATASET_SOURCES",
+    "TASKS",
+    "Dataset",
+    "DatasetSource",
+    "check_dataset_entry",
+    "clear_cache",
+    "dataset_task",
+    "list_sources",
+    "load_dataset",
+]

@@ -1,0 +1,112 @@
+"""Readers for local tabular files (CSV, Parquet).
+
+Every reader has the signature ``(path, *, columns=None, header_only=False) -> DataFrame``
+so that validation can read just the header and task inference just the target column.
+Read failures become one-line :class:`~benchsuite.errors.DataError` messages naming the file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchsuite.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def resolve_path(path: str | Path, base_dir: Path) -> Path:
+    """Return ``path`` as an absolute path; relative paths are taken from ``base_dir``."""
+    return (Path(base_dir) / Path(path).expanduser()).resolve()
+
+
+def one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn any failure to read ``path`` into a DataError that names the file."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise DataError(f"dataset file not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        # pandas parser errors, bad encodings and pyarrow's ArrowInvalid are ValueErrors
+        raise DataError(f"cannot read dataset file {path}: {one_line(exc)}") from exc
+
+
+def read_csv(
+    path: Path, *, columns: list[str] | None = None, header_only: bool = False
+) -> pd.DataFrame:
+    """Read a CSV file with pandas.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    columns : list of str, default=None
+        Read only these columns (all when None).
+    header_only : bool, default=False
+        Read no rows, only the column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (empty when ``header_only``).
+    """
+    import pandas as pd
+
+    with _reading(path):
+        return pd.read_csv(path, usecols=columns, nrows=0 if header_only else None)
+
+
+def _require_pyarrow() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise DataError(
+            "reading Parquet files needs pyarrow: pip install 'benchsuite[parquet]' "
+            "(or pip install pyarrow)"
+        ) from None
+
+
+def read_parquet(
+    path: Path, *, columns: list[str] | None = None, header_only: bool = False
+) -> pd.DataFrame:
+    """Read a Parquet file with pandas and pyarrow.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    columns : list of str, default=None
+        Read only these columns (all when None).
+    header_only : bool, default=False
+        Read only the schema, no data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table (empty when ``header_only``).
+
+    Raises
+    ------
+    DataError
+        If pyarrow is not installed or the file cannot be read.
+    """
+    _require_pyarrow()
+    import pandas as pd
+
+    with _reading(path):
+        if header_only:
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(path).names
+            # a non-default pandas index is stored as an extra column; it is no feature
+            names = [n for n in names if not n.startswith("__index_level_")]
+            return pd.DataFrame(columns=names)
+        return pd.read_parquet(path, columns=columns)

@@ -1,0 +1,369 @@
+"""Validate, inspect and load the dataset entries of a suite."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import threading
+from pathlib import Path
+from typing import Any
+
+from benchsuite._suggest import did_you_mean
+from benchsuite.datasets._dataset import (
+    Dataset,
+    encode_labels,
+    fingerprint,
+    infer_task,
+    subsample_indices,
+)
+from benchsuite.datasets._files import one_line, resolve_path
+from benchsuite.datasets._sources import TASKS, DatasetSource, get_source
+from benchsuite.errors import ConfigError, DataError
+
+# generator arguments that change the shape of what is returned, so cannot be set
+_OUTPUT_PARAMS = frozenset({"return_X_y", "coef"})
+
+# loaded datasets, keyed on everything that determines their content (see _cache_key)
+_CACHE: dict[tuple[Any, ...], Dataset] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def _params(entry: Any) -> dict[str, Any]:
+    return dict(getattr(entry, "params", None) or {})
+
+
+def _check_task(task: Any) -> None:
+    if task is not None and task not in TASKS:
+        raise ConfigError(
+            f"unknown task {task!r}{did_you_mean(str(task), TASKS)}; "
+            f"expected one of: {', '.join(TASKS)}",
+            ("task",),
+        )
+
+
+def _static_task(source: DatasetSource, params: dict[str, Any]) -> str | None:
+    """The task known without reading data, or None (file sources)."""
+    if source.task is not None:
+        return source.task
+    if source.kind == "synthetic":
+        # make_classification: the class count is a parameter, sklearn's default is 2
+        return "binary" if params.get("n_classes", 2) == 2 else "multiclass"
+    return None
+
+
+def _check_params(source: DatasetSource, params: dict[str, Any]) -> None:
+    if source.kind != "synthetic":
+        raise ConfigError(f"dataset source {source.name!r} takes no parameters", ("params",))
+    signature = inspect.signature(source.resolve_loader())
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+    allowed = [
+        name
+        for name, p in signature.parameters.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and name not in _OUTPUT_PARAMS
+    ]
+    for name in params:
+        if name in _OUTPUT_PARAMS:
+            raise ConfigError(
+                f"parameter {name!r} of {source.name} cannot be set here "
+                "(it changes what the function returns)",
+                ("params", name),
+            )
+        if name not in allowed and not takes_any:
+            hint = did_you_mean(str(name), allowed)
+            raise ConfigError(
+                f"unknown parameter {name!r} for {source.name}{hint}", ("params", name)
+            )
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _resolve_file(entry: Any, source: DatasetSource, base_dir: Path) -> tuple[Path, str]:
+    """Return the existing file and the target column of a file entry."""
+    path = getattr(entry, "path", None)
+    target = getattr(entry, "target", None)
+    if path is None:
+        raise ConfigError(
+            f"dataset source {source.name!r} needs 'path' (the file to read)", ("path",)
+        )
+    if target is None:
+        raise ConfigError(
+            f"dataset source {source.name!r} needs 'target' (the name of the target column)",
+            ("target",),
+        )
+    resolved = resolve_path(path, base_dir)
+    if not resolved.is_file():
+        what = "is a directory, not a file" if resolved.is_dir() else "not found"
+        raise ConfigError(f"dataset file {what}: {resolved}", ("path",))
+    return resolved, str(target)
+
+
+# validation and task inference run once per case; these keep each file read to once
+@functools.lru_cache(maxsize=256)
+def _file_columns(source: DatasetSource, path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
+    header = source.resolve_loader()(path, header_only=True)
+    return tuple(str(column) for column in header.columns)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_task(source: DatasetSource, path: Path, stamp: tuple[int, int], target: str) -> str:
+    column = source.resolve_loader()(path, columns=[target])
+    return infer_task(column[target])
+
+
+def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
+    """Check a suite's dataset entry without loading its data.
+
+    Only the header of a file is read; synthetic parameters are checked against the
+    generator's signature.
+
+    Parameters
+    ----------
+    entry : object
+        The suite entry, with attributes ``name, source, params, path, target, task,
+        subsample`` (missing ones count as unset).
+    base_dir : Path
+        Directory that relative ``path`` values are relative to (the suite file's).
+
+    Raises
+    ------
+    ConfigError
+        If the entry is invalid; ``path`` locates the offending key within the entry,
+        e.g. ``("params", "n_sample")``.
+    DataError
+        If the file exists but its header cannot be read.
+    """
+    source = get_source(str(entry.source))
+    task = getattr(entry, "task", None)
+    _check_task(task)
+    subsample = getattr(entry, "subsample", None)
+    if subsample is not None and (
+        isinstance(subsample, bool) or not isinstance(subsample, int) or subsample < 1
+    ):
+        raise ConfigError(
+            f"subsample must be a positive number of rows, not {subsample!r}", ("subsample",)
+        )
+    params = _params(entry)
+    if params:
+        _check_params(source, params)
+    if source.kind == "file":
+        path, target = _resolve_file(entry, source, base_dir)
+        columns = _file_columns(source, path, _file_stamp(path))
+        if target not in columns:
+            hint = did_you_mean(target, columns)
+            raise ConfigError(f"no column {target!r} in {path}{hint}", ("target",))
+        if len(columns) < 2:
+            raise ConfigError(
+                f"{path} has no feature columns besides the target {target!r}", ("target",)
+            )
+    else:
+        for key in ("path", "target"):
+            if getattr(entry, key, None) is not None:
+                raise ConfigError(
+                    f"{key!r} is only for file sources (csv, parquet), not {source.name!r}",
+                    (key,),
+                )
+    if task == "binary" and _static_task(source, params) == "multiclass":
+        raise ConfigError(
+            f"task 'binary' does not fit {source.name!r}, which has more than two classes",
+            ("task",),
+        )
+
+
+def dataset_task(entry: Any, *, base_dir: Path) -> str:
+    """Return an entry's task, reading at most the target column.
+
+    Parameters
+    ----------
+    entry : object
+        The suite entry (see :func:`check_dataset_entry`).
+    base_dir : Path
+        Directory that relative ``path`` values are relative to.
+
+    Returns
+    -------
+    {"binary", "multiclass", "regression"}
+        ``entry.task`` when set; else the source's known task; else, for files, inferred
+        from the target column: labels (text, bool, category) and integers with at most
+        20 distinct values are classification, other numbers regression.
+    """
+    source = get_source(str(entry.source))
+    task = getattr(entry, "task", None)
+    _check_task(task)
+    if task is not None:
+        return task
+    static = _static_task(source, _params(entry))
+    if static is not None:
+        return static
+    path, target = _resolve_file(entry, source, base_dir)
+    return _file_task(source, path, _file_stamp(path), target)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable stand-in for a parameter value (dicts and lists included)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_freeze(v) for v in value)
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
+    """Load a suite's dataset entry into memory.
+
+    The result is cached in-process, keyed on everything that determines its content
+    (source, parameters, file path and modification time, target, task, subsample and,
+    where it matters, the seed), so a run loads each dataset once. The cached arrays
+    are shared: do not modify them in place.
+
+    Parameters
+    ----------
+    entry : object
+        The suite entry (see :func:`check_dataset_entry`).
+    base_dir : Path
+        Directory that relative ``path`` values are relative to.
+    seed : int
+        Seed of the suite: the default ``random_state`` of synthetic sources and the
+        seed of ``subsample``.
+
+    Returns
+    -------
+    Dataset
+        Classification targets are int64 codes ``0..k-1`` with the original labels in
+        ``classes``; regression targets are float64.
+
+    Raises
+    ------
+    ConfigError
+        If the entry is invalid (as :func:`check_dataset_entry`).
+    DataError
+        If the data cannot be read or does not fit the task.
+    """
+    source = get_source(str(entry.source))
+    params = _params(entry)
+    task = getattr(entry, "task", None)
+    subsample = getattr(entry, "subsample", None)
+    path: Path | None = None
+    stamp: tuple[int, int] | None = None
+    target: str | None = None
+    if source.kind == "file":
+        path, target = _resolve_file(entry, source, base_dir)
+        stamp = _file_stamp(path)
+    # the seed only changes generated data without random_state and subsamples
+    uses_seed = subsample is not None or (
+        source.kind == "synthetic" and "random_state" not in params
+    )
+    key = (
+        source.name,
+        _freeze(params),
+        path,
+        stamp,
+        target,
+        task,
+        subsample,
+        seed if uses_seed else None,
+    )
+    with _CACHE_LOCK:
+        dataset = _CACHE.get(key)
+        if dataset is None:
+            check_dataset_entry(entry, base_dir=base_dir)
+            dataset = _load(source, params, path, target, task, subsample, seed)
+            _CACHE[key] = dataset
+    name = str(entry.name)
+    # entries with different names may share data; each gets its own name
+    return dataset if dataset.name == name else dataclasses.replace(dataset, name=name)
+
+
+def clear_cache() -> None:
+    """Forget every loaded dataset and cached file header (frees their memory)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+    _file_columns.cache_clear()
+    _file_task.cache_clear()
+
+
+def _load(
+    source: DatasetSource,
+    params: dict[str, Any],
+    path: Path | None,
+    target: str | None,
+    task: str | None,
+    subsample: int | None,
+    seed: int,
+) -> Dataset:
+    import numpy as np
+
+    loader = source.resolve_loader()
+    if source.kind == "builtin":
+        bunch = loader()
+        X = np.asarray(bunch.data, dtype=np.float64)
+        target_values = bunch.target
+        feature_names = [str(name) for name in bunch.feature_names]
+        what = f"dataset {source.name!r}"
+    elif source.kind == "synthetic":
+        kwargs = {"random_state": seed, **params}
+        try:
+            X, target_values = loader(**kwargs)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"{source.name} failed with params {params}: {one_line(exc)}") from exc
+        X = np.asarray(X, dtype=np.float64)
+        feature_names = [f"x{i}" for i in range(X.shape[1])]
+        what = f"dataset {source.name!r}"
+    else:
+        assert path is not None and target is not None
+        frame = loader(path)
+        if target not in frame.columns:
+            raise DataError(f"no column {target!r} in dataset file {path}")
+        frame = frame[frame[target].notna()]  # rows without a target cannot be scored
+        if frame.empty:
+            raise DataError(f"dataset file {path} has no rows with a value for {target!r}")
+        target_values = frame[target]
+        X = frame.drop(columns=[target]).reset_index(drop=True)
+        feature_names = [str(column) for column in X.columns]
+        what = f"dataset file {path}"
+    task = task or _static_task(source, params) or infer_task(target_values)
+    y, classes = _encode_target(target_values, task, what)
+    if subsample is not None and subsample < len(y):
+        rows = subsample_indices(y, subsample, classification=classes is not None, seed=seed)
+        X = X.iloc[rows].reset_index(drop=True) if hasattr(X, "iloc") else X[rows]
+        y = y[rows]
+        if classes is not None:
+            # a subsample may miss a rare class; keep codes contiguous (XGBoost needs it)
+            present, y = np.unique(y, return_inverse=True)
+            y = y.ravel().astype(np.int64)
+            classes = [classes[code] for code in present]
+    return Dataset(
+        name=source.name,
+        source=source.name,
+        task=task,
+        X=X,
+        y=y,
+        feature_names=feature_names,
+        classes=classes,
+        fingerprint=fingerprint(X, y),
+    )
+
+
+def _encode_target(values: Any, task: str, what: str) -> tuple[Any, list[Any] | None]:
+    import numpy as np
+
+    if task == "regression":
+        try:
+            return np.asarray(values, dtype=np.float64), None
+        except (TypeError, ValueError):
+            raise DataError(
+                f"the target of {what} is not numeric, so it cannot be used for regression"
+            ) from None
+    y, classes = encode_labels(values)
+    if task == "binary" and len(classes) > 2:
+        raise DataError(f"task is 'binary' but the target of {what} has {len(classes)} classes")
+    return y, classes

@@ -1,0 +1,127 @@
+"""The registry of dataset sources.
+
+Loaders are import strings (``"package.module:function"``), resolved only when a dataset
+is checked or loaded, so that this registry, and with it ``benchsuite list``, imports
+neither scikit-learn nor pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from benchsuite._suggest import did_you_mean
+from benchsuite.errors import ConfigError
+
+TASKS = ("binary", "multiclass", "regression")
+
+SourceKind = Literal["builtin", "synthetic", "file"]
+
+
+@dataclass(frozen=True)
+class DatasetSource:
+    """One kind of dataset a suite can name in ``source:``.
+
+    Attributes
+    ----------
+    name : str
+        Registry key, e.g. ``"iris"`` or ``"csv"``.
+    description : str
+        One line shown by ``benchsuite list datasets``.
+    kind : {"builtin", "synthetic", "file"}
+        ``builtin``: bundled data, takes no parameters; ``synthetic``: generated, takes the
+        generator's keyword arguments as ``params``; ``file``: a local file, needs ``path``
+        and ``target``.
+    task : {"binary", "multiclass", "regression"} or None
+        The task when it is known from the source alone; None when it depends on the
+        parameters or on the data.
+    loader : str
+        Import string ``"module:function"`` of the function that produces the data:
+        an sklearn ``load_*`` function (builtin), an sklearn ``make_*`` function
+        (synthetic), or a reader ``(path, *, columns=None, header_only=False) -> DataFrame``
+        (file).
+    """
+
+    name: str
+    description: str
+    kind: SourceKind
+    task: str | None
+    loader: str
+
+    def resolve_loader(self) -> Callable[..., Any]:
+        """Import and return the loader function."""
+        module_name, _, attr = self.loader.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+def _builtin(name: str, description: str, task: str) -> DatasetSource:
+    return DatasetSource(name, description, "builtin", task, f"sklearn.datasets:load_{name}")
+
+
+DATASET_SOURCES: dict[str, DatasetSource] = {
+    source.name: source
+    for source in [
+        _builtin("iris", "Iris flowers: 150 samples, 4 features, 3 classes", "multiclass"),
+        _builtin("wine", "Wine cultivars: 178 samples, 13 features, 3 classes", "multiclass"),
+        _builtin(
+            "breast_cancer",
+            "Wisconsin breast cancer: 569 samples, 30 features, 2 classes",
+            "binary",
+        ),
+        _builtin(
+            "digits", "8x8 handwritten digits: 1797 samples, 64 features, 10 classes", "multiclass"
+        ),
+        _builtin("diabetes", "Diabetes progression: 442 samples, 10 features", "regression"),
+        DatasetSource(
+            "make_classification",
+            "Synthetic classification (sklearn.datasets.make_classification); "
+            "binary unless params set n_classes > 2",
+            "synthetic",
+            None,
+            "sklearn.datasets:make_classification",
+        ),
+        DatasetSource(
+            "make_regression",
+            "Synthetic regression (sklearn.datasets.make_regression)",
+            "synthetic",
+            "regression",
+            "sklearn.datasets:make_regression",
+        ),
+        DatasetSource(
+            "csv",
+            "Local CSV file: needs path and target",
+            "file",
+            None,
+            "benchsuite.datasets._files:read_csv",
+        ),
+        DatasetSource(
+            "parquet",
+            "Local Parquet file (needs pyarrow): needs path and target",
+            "file",
+            None,
+            "benchsuite.datasets._files:read_parquet",
+        ),
+    ]
+}
+
+
+def list_sources() -> list[DatasetSource]:
+    """Return every registered dataset source, in registry order.
+
+    Returns
+    -------
+    list of DatasetSource
+        Builtin sources first, then synthetic, then file sources.
+    """
+    return list(DATASET_SOURCES.values())
+
+
+def get_source(name: str) -> DatasetSource:
+    """Return the source called ``name`` or raise ConfigError at ``("source",)``."""
+    try:
+        return DATASET_SOURCES[name]
+    except KeyError:
+        hint = did_you_mean(name, DATASET_SOURCES)
+        raise ConfigError(f"unknown dataset {name!r}{hint}", ("source",)) from None

@@ -1,0 +1,33 @@
+"""Estimator registry (aliases) and factory.
+
+A suite names an estimator either by alias (``svc``, ``rf``, ``lightgbm``, see
+:data:`ESTIMATOR_ALIASES`) or by import string (``"sklearn.svm:SVC"``). Importing this
+package and validating entries never imports torch, xgboost or lightgbm, and imports
+scikit-learn only inside the functions that need it; :func:`build_estimator` imports the
+one library the estimator comes from.
+"""
+
+from __future__ import annotations
+
+from benchsuite.estimators._build import build_estimator, resolved_params
+from benchsuite.estimators._check import (
+    TASKS,
+    check_estimator_entry,
+    estimator_class_path,
+    estimator_kinds,
+    skip_reason,
+)
+from benchsuite.estimators._registry import ESTIMATOR_ALIASES, EstimatorAlias, list_aliases
+
+__all__ = [
+    "ESTIMATOR_ALIASES",
+    "TASKS",
+    "EstimatorAlias",
+    "build_estimator",
+    "check_estimator_entry",
+    "estimator_class_path",
+    "estimator_kinds",
+    "list_aliases",
+    "resolved_params",
+    "skip_reason",
+]

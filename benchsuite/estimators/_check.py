@@ -1,0 +1,233 @@
+"""Validate suite estimator entries and tell which tasks an estimator can run.
+
+Aliases are checked from registry data (plus scikit-learn signatures, imported lazily), so
+validating a suite never imports torch, xgboost or lightgbm. Import strings are checked
+against the real class, which means importing its module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from benchsuite._suggest import close_match
+from benchsuite.errors import ConfigError
+from benchsuite.estimators._introspect import (
+    class_kinds,
+    import_class,
+    param_spec,
+    split_import_string,
+)
+from benchsuite.estimators._registry import EstimatorAlias, get_alias, is_import_string
+
+TASKS = ("binary", "multiclass", "regression")
+
+# A name this close to a known parameter of a **kwargs estimator is a typo, not a
+# library-specific extra (n_estimator vs n_estimators, but max_bin is fine).
+_KWARGS_TYPO_CUTOFF = 0.8
+
+
+def class_name(path: str) -> str:
+    """``"sklearn.svm:SVC"`` -> ``"SVC"``."""
+    return path.rpartition(":")[2].rpartition(".")[2]
+
+
+def _param_sources(model: str) -> tuple[list[tuple[str, frozenset[str]]], bool]:
+    """Return ``([(class name, parameter names), ...], accepts_kwargs)`` for ``model``.
+
+    For an alias the classifier comes first, so messages name it when it has the name.
+    """
+    if not is_import_string(model):
+        alias = get_alias(model)
+        paths = [p for p in (alias.classifier, alias.regressor) if p is not None]
+        if alias.known_params is not None:
+            known = frozenset(alias.known_params)
+            return [(class_name(p), known) for p in paths], alias.accepts_kwargs
+        specs = [(class_name(p), param_spec(import_class(p))) for p in paths]
+        accepts = alias.accepts_kwargs or any(s.accepts_kwargs for _, s in specs)
+        return [(name, s.names) for name, s in specs], accepts
+    spec = param_spec(import_class(model))
+    return [(class_name(model), spec.names)], spec.accepts_kwargs
+
+
+def _check_param_name(
+    name: Any,
+    sources: list[tuple[str, frozenset[str]]],
+    accepts_kwargs: bool,
+    path: tuple[str | int, ...],
+) -> None:
+    if not isinstance(name, str):
+        raise ConfigError(f"parameter names must be strings, got {name!r}", path)
+    known = frozenset().union(*(names for _, names in sources))
+    if name in known:
+        return
+    if accepts_kwargs:
+        # Nested names (optimizer__lr) are routed by the estimator itself.
+        if "__" in name:
+            return
+        match = close_match(name, known, cutoff=_KWARGS_TYPO_CUTOFF)
+        if match is None:
+            return
+    else:
+        match = close_match(name, known)
+    owner = next((cls for cls, names in sources if match in names), sources[0][0])
+    hint = f" (did you mean '{match}'?)" if match else ""
+    raise ConfigError(f"unknown parameter {name!r} for {owner}{hint}", path)
+
+
+def _field(entry: Any, key: str) -> Any:
+    if isinstance(entry, Mapping):
+        return entry.get(key)
+    return getattr(entry, key, None)
+
+
+def _check_names(
+    names: Iterable[Any],
+    section: str,
+    sources: list[tuple[str, frozenset[str]]],
+    accepts_kwargs: bool,
+) -> None:
+    for name in names:
+        _check_param_name(name, sources, accepts_kwargs, (section, name))
+
+
+def check_estimator_entry(entry: Any) -> None:
+    """Check one suite estimator entry before anything runs.
+
+    Parameters
+    ----------
+    entry : mapping or object
+        Has ``model`` (alias or ``"package.module:Class"``) and optionally ``params``
+        (dict) and ``grid`` (dict of parameter -> non-empty list of values), as keys or
+        attributes.
+
+    Raises
+    ------
+    ConfigError
+        With ``path`` relative to the entry: ``("model",)`` for an unknown alias, an import
+        string that does not import or does not name an estimator class;
+        ``("params", name)`` / ``("grid", name)`` for an unknown parameter; ``("grid",
+        name)`` for grid values that are not a non-empty list, or for a name set in both
+        ``params`` and ``grid``.
+    """
+    model = _field(entry, "model")
+    if not isinstance(model, str) or not model.strip():
+        raise ConfigError(
+            f"model must be an alias or 'package.module:Class', got {model!r}", ("model",)
+        )
+    params = _field(entry, "params")
+    grid = _field(entry, "grid")
+    params = {} if params is None else params
+    grid = {} if grid is None else grid
+    if not isinstance(params, Mapping):
+        raise ConfigError(f"params must be a mapping, got {type(params).__name__}", ("params",))
+    if not isinstance(grid, Mapping):
+        raise ConfigError(f"grid must be a mapping, got {type(grid).__name__}", ("grid",))
+
+    sources, accepts_kwargs = _param_sources(model)
+    _check_names(params, "params", sources, accepts_kwargs)
+    _check_names(grid, "grid", sources, accepts_kwargs)
+    for name, values in grid.items():
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(
+                f"grid values for {name!r} must be a non-empty list, got {values!r}",
+                ("grid", name),
+            )
+        if name in params:
+            # Which one would win is not obvious from the YAML; make the user choose.
+            raise ConfigError(
+                f"parameter {name!r} is set in both params and grid; keep one", ("grid", name)
+            )
+
+
+def estimator_kinds(model: str) -> frozenset[str]:
+    """Which kinds of task ``model`` supports.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string.
+
+    Returns
+    -------
+    frozenset of str
+        A non-empty subset of ``{"classifier", "regressor"}``. Aliases are answered from the
+        registry without imports; an import string whose kind cannot be told gets both, so
+        the case is tried rather than skipped.
+
+    Raises
+    ------
+    ConfigError
+        At path ``("model",)`` for an unknown alias or a bad import string.
+    """
+    if is_import_string(model):
+        return class_kinds(import_class(model))
+    return get_alias(model).kinds
+
+
+def _needed_kind(task: str) -> str:
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
+    return "regressor" if task == "regression" else "classifier"
+
+
+def _task_phrase(task: str) -> str:
+    return "a regression task" if task == "regression" else f"a {task} classification task"
+
+
+def skip_reason(model: str, task: str) -> str | None:
+    """Why ``model`` cannot run on a dataset of ``task``, or None if it can.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string.
+    task : {"binary", "multiclass", "regression"}
+        The dataset's task.
+
+    Returns
+    -------
+    str or None
+        E.g. ``"svc is a classifier only; this dataset is a regression task"``.
+    """
+    needed = _needed_kind(task)
+    kinds = estimator_kinds(model)
+    if needed in kinds:
+        return None
+    (kind,) = kinds
+    return f"{model} is a {kind} only; this dataset is {_task_phrase(task)}"
+
+
+def resolve_alias_path(alias: EstimatorAlias, task: str) -> str:
+    """The import string ``alias`` uses for ``task``; ConfigError if it has none."""
+    path = alias.class_path(_needed_kind(task))
+    if path is None:
+        raise ConfigError(str(skip_reason(alias.name, task)), ("model",))
+    return path
+
+
+def estimator_class_path(model: str, task: str) -> str:
+    """The ``"package.module:Class"`` of the final estimator built for ``task``.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string (returned unchanged).
+    task : {"binary", "multiclass", "regression"}
+        The dataset's task; picks the classifier or regressor of an alias.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ConfigError
+        At path ``("model",)`` for an unknown alias, a malformed import string, or an alias
+        without a class for ``task``.
+    """
+    if is_import_string(model):
+        _needed_kind(task)
+        split_import_string(model)
+        return model
+    return resolve_alias_path(get_alias(model), task)

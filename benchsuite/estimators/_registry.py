@@ -1,0 +1,351 @@
+"""Estimator aliases: short names (``svc``, ``rf``, ``lightgbm``) for well-known estimators.
+
+This module is pure data. Importing it must never import scikit-learn, torch, xgboost or
+lightgbm: ``benchsuite validate`` reads it to check suites without loading any of them.
+Deep models (``torch.mlp``, ``torch.cnn``, ...) are added here the same way, as import
+strings into ``benchsuite.estimators.torch`` with a static ``known_params``, so that
+validating a torch entry does not import torch either.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchsuite._suggest import close_match, did_you_mean
+from benchsuite.errors import ConfigError
+
+PREPROCESSING = ("none", "standard_scaler")
+
+
+@dataclass(frozen=True)
+class EstimatorAlias:
+    """A named estimator that benchsuite knows how to build.
+
+    Parameters
+    ----------
+    name : str
+        The alias used in suite files (``model: svc``).
+    classifier : str or None
+        Import string ``"package.module:Class"`` used for classification tasks, or None
+        if the alias has no classifier.
+    regressor : str or None
+        Import string used for regression tasks, or None if the alias has no regressor.
+    preprocessing : {"none", "standard_scaler"}, default="none"
+        Preprocessing put in front of the estimator in a ``Pipeline``.
+    defaults : dict, default={}
+        Parameters benchsuite sets unless the user sets them.
+    known_params : tuple of str or None, default=None
+        Static list of constructor parameter names, for libraries that validation must not
+        import (xgboost, lightgbm, torch). None means: read the real signature of the
+        (scikit-learn) class.
+    accepts_kwargs : bool, default=False
+        Whether the constructor takes ``**kwargs`` (xgboost, lightgbm): then a name outside
+        ``known_params`` is allowed unless it looks like a typo of a known one.
+    description : str, default=""
+        One line: class, preprocessing and defaults.
+    """
+
+    name: str
+    classifier: str | None
+    regressor: str | None
+    preprocessing: str = "none"
+    # not hashed: a dict is unhashable, and name identifies an alias anyway
+    defaults: dict[str, Any] = field(default_factory=dict, hash=False)
+    known_params: tuple[str, ...] | None = None
+    accepts_kwargs: bool = False
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if self.classifier is None and self.regressor is None:
+            raise ValueError(f"alias {self.name!r} needs a classifier or a regressor")
+        if self.preprocessing not in PREPROCESSING:
+            raise ValueError(f"alias {self.name!r}: unknown preprocessing {self.preprocessing!r}")
+
+    @property
+    def kinds(self) -> frozenset[str]:
+        """The task kinds this alias supports, a subset of {"classifier", "regressor"}."""
+        kinds = set()
+        if self.classifier is not None:
+            kinds.add("classifier")
+        if self.regressor is not None:
+            kinds.add("regressor")
+        return frozenset(kinds)
+
+    def class_path(self, kind: str) -> str | None:
+        """Import string for ``kind`` ("classifier" or "regressor"), or None."""
+        return self.classifier if kind == "classifier" else self.regressor
+
+
+# XGBModel.__init__ (xgboost 2.x/3.x). XGBClassifier/XGBRegressor add only ``objective``
+# and forward the rest through **kwargs; a unit test keeps this list honest.
+_XGBOOST_PARAMS = (
+    "max_depth",
+    "max_leaves",
+    "max_bin",
+    "grow_policy",
+    "learning_rate",
+    "n_estimators",
+    "verbosity",
+    "objective",
+    "booster",
+    "tree_method",
+    "n_jobs",
+    "gamma",
+    "min_child_weight",
+    "max_delta_step",
+    "subsample",
+    "sampling_method",
+    "colsample_bytree",
+    "colsample_bylevel",
+    "colsample_bynode",
+    "reg_alpha",
+    "reg_lambda",
+    "scale_pos_weight",
+    "base_score",
+    "random_state",
+    "missing",
+    "num_parallel_tree",
+    "monotone_constraints",
+    "interaction_constraints",
+    "importance_type",
+    "device",
+    "validate_parameters",
+    "enable_categorical",
+    "feature_types",
+    "feature_weights",
+    "max_cat_to_onehot",
+    "max_cat_threshold",
+    "multi_strategy",
+    "eval_metric",
+    "early_stopping_rounds",
+    "callbacks",
+    "gpu_id",  # xgboost < 2.0 name of ``device``
+    "use_label_encoder",  # xgboost < 2.0
+    "predictor",  # xgboost < 2.0
+)
+
+# LGBMModel.__init__ (lightgbm 4.x), then native LightGBM names passed through **kwargs
+# that would otherwise look like typos of a signature name (colsample_bynode vs
+# colsample_bytree). A unit test checks both against LightGBM's own tables.
+_LIGHTGBM_PARAMS = (
+    "boosting_type",
+    "num_leaves",
+    "max_depth",
+    "learning_rate",
+    "n_estimators",
+    "subsample_for_bin",
+    "objective",
+    "class_weight",
+    "min_split_gain",
+    "min_child_weight",
+    "min_child_samples",
+    "subsample",
+    "subsample_freq",
+    "colsample_bytree",
+    "reg_alpha",
+    "reg_lambda",
+    "random_state",
+    "n_jobs",
+    "importance_type",
+    # pass-through names
+    "verbosity",
+    "colsample_bynode",
+    "max_leaves",
+    "neg_subsample",
+    "pos_subsample",
+)
+
+
+def _sk(path: str) -> str:
+    return f"sklearn.{path}"
+
+
+_ALIASES = (
+    EstimatorAlias(
+        "logreg",
+        classifier=_sk("linear_model:LogisticRegression"),
+        regressor=None,
+        preprocessing="standard_scaler",
+        defaults={"max_iter": 1000},
+        description="LogisticRegression after StandardScaler; max_iter=1000",
+    ),
+    EstimatorAlias(
+        "svc",
+        classifier=_sk("svm:SVC"),
+        regressor=None,
+        preprocessing="standard_scaler",
+        description="SVC (RBF kernel) after StandardScaler; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "svr",
+        classifier=None,
+        regressor=_sk("svm:SVR"),
+        preprocessing="standard_scaler",
+        description="SVR (RBF kernel) after StandardScaler; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "linear_svc",
+        classifier=_sk("svm:LinearSVC"),
+        regressor=None,
+        preprocessing="standard_scaler",
+        description="LinearSVC after StandardScaler; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "linear_svr",
+        classifier=None,
+        regressor=_sk("svm:LinearSVR"),
+        preprocessing="standard_scaler",
+        description="LinearSVR after StandardScaler; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "ridge",
+        classifier=_sk("linear_model:RidgeClassifier"),
+        regressor=_sk("linear_model:Ridge"),
+        preprocessing="standard_scaler",
+        description="RidgeClassifier / Ridge after StandardScaler; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "knn",
+        classifier=_sk("neighbors:KNeighborsClassifier"),
+        regressor=_sk("neighbors:KNeighborsRegressor"),
+        preprocessing="standard_scaler",
+        description="KNeighborsClassifier / KNeighborsRegressor after StandardScaler; "
+        "sklearn defaults",
+    ),
+    EstimatorAlias(
+        "rf",
+        classifier=_sk("ensemble:RandomForestClassifier"),
+        regressor=_sk("ensemble:RandomForestRegressor"),
+        description="RandomForestClassifier / RandomForestRegressor, no scaling; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "extra_trees",
+        classifier=_sk("ensemble:ExtraTreesClassifier"),
+        regressor=_sk("ensemble:ExtraTreesRegressor"),
+        description="ExtraTreesClassifier / ExtraTreesRegressor, no scaling; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "hist_gb",
+        classifier=_sk("ensemble:HistGradientBoostingClassifier"),
+        regressor=_sk("ensemble:HistGradientBoostingRegressor"),
+        description="HistGradientBoostingClassifier / HistGradientBoostingRegressor, "
+        "no scaling; sklearn defaults",
+    ),
+    EstimatorAlias(
+        "gb",
+        classifier=_sk("ensemble:GradientBoostingClassifier"),
+        regressor=_sk("ensemble:GradientBoostingRegressor"),
+        description="GradientBoostingClassifier / GradientBoostingRegressor, no scaling; "
+        "sklearn defaults",
+    ),
+    EstimatorAlias(
+        "xgboost",
+        classifier="xgboost:XGBClassifier",
+        regressor="xgboost:XGBRegressor",
+        known_params=_XGBOOST_PARAMS,
+        accepts_kwargs=True,
+        description="XGBClassifier / XGBRegressor, no scaling; xgboost defaults "
+        "(n_jobs left to xgboost)",
+    ),
+    EstimatorAlias(
+        "lightgbm",
+        classifier="lightgbm:LGBMClassifier",
+        regressor="lightgbm:LGBMRegressor",
+        defaults={"verbosity": -1},
+        known_params=_LIGHTGBM_PARAMS,
+        accepts_kwargs=True,
+        description="LGBMClassifier / LGBMRegressor, no scaling; verbosity=-1",
+    ),
+    EstimatorAlias(
+        "dummy",
+        classifier=_sk("dummy:DummyClassifier"),
+        regressor=_sk("dummy:DummyRegressor"),
+        description="DummyClassifier (strategy='prior') / DummyRegressor (strategy='mean'), "
+        "no scaling; a baseline",
+    ),
+    EstimatorAlias(
+        "mlp_sklearn",
+        classifier=_sk("neural_network:MLPClassifier"),
+        regressor=_sk("neural_network:MLPRegressor"),
+        preprocessing="standard_scaler",
+        description="MLPClassifier / MLPRegressor after StandardScaler; sklearn defaults",
+    ),
+)
+
+ESTIMATOR_ALIASES: dict[str, EstimatorAlias] = {alias.name: alias for alias in _ALIASES}
+
+
+def list_aliases() -> list[EstimatorAlias]:
+    """Return every registered alias, sorted by name.
+
+    Returns
+    -------
+    list of EstimatorAlias
+    """
+    return [ESTIMATOR_ALIASES[name] for name in sorted(ESTIMATOR_ALIASES)]
+
+
+def is_import_string(model: str) -> bool:
+    """Whether ``model`` is an import string (``"module:Class"``) rather than an alias."""
+    return ":" in model
+
+
+# Names people type for an alias; spelling similarity alone would map "svm_rbf" to "svr".
+_SYNONYMS = {
+    "svm": "svc",
+    "rbf_svm": "svc",
+    "svm_rbf": "svc",
+    "linear_svm": "linear_svc",
+    "logistic": "logreg",
+    "logistic_regression": "logreg",
+    "lr": "logreg",
+    "random_forest": "rf",
+    "randomforest": "rf",
+    "forest": "rf",
+    "extratrees": "extra_trees",
+    "et": "extra_trees",
+    "hgb": "hist_gb",
+    "hist_gradient_boosting": "hist_gb",
+    "histgradientboosting": "hist_gb",
+    "gradient_boosting": "gb",
+    "gbm": "gb",
+    "xgb": "xgboost",
+    "lgbm": "lightgbm",
+    "lgb": "lightgbm",
+    "kneighbors": "knn",
+    "nearest_neighbors": "knn",
+    "mlp": "mlp_sklearn",
+    "baseline": "dummy",
+}
+
+
+def _suggest_alias(model: str) -> str:
+    """Return ``" (did you mean 'x'?)"`` for an unknown alias, or ``""``."""
+    key = model.strip().lower().replace("-", "_")
+    if key in _SYNONYMS:
+        return f" (did you mean '{_SYNONYMS[key]}'?)"
+    hint = did_you_mean(model, ESTIMATOR_ALIASES)
+    if hint:
+        return hint
+    # "svm_rbf_fast" -> first word "svm" -> svc
+    first = key.split("_", 1)[0]
+    if first in _SYNONYMS or first in ESTIMATOR_ALIASES:
+        return f" (did you mean '{_SYNONYMS.get(first, first)}'?)"
+    near = close_match(key, _SYNONYMS)
+    if near:
+        return f" (did you mean '{_SYNONYMS[near]}'?)"
+    # "sklearn.svm.SVC" is an import string with the wrong separator
+    module, dot, name = model.rpartition(".")
+    if dot and module and name[:1].isupper():
+        return f" (did you mean '{module}:{name}'?)"
+    return ""
+
+
+def get_alias(model: str) -> EstimatorAlias:
+    """Return the alias ``model``, or raise ConfigError at path ``("model",)``."""
+    try:
+        return ESTIMATOR_ALIASES[model]
+    except KeyError:
+        hint = _suggest_alias(model)
+        raise ConfigError(f"unknown estimator {model!r}{hint}", ("model",)) from None

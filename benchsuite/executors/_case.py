@@ -1,0 +1,169 @@
+"""Run one :class:`~benchsuite.plan.Case` on an already-loaded dataset -> one Record.
+
+Shared by every executor: the sequential one calls it in-process; isolating executors call
+it inside their workers. It never raises for a problem of the estimator: any exception
+while building, fitting, predicting or scoring becomes an ``error`` record.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+from benchsuite.measure import Clock, measure_fold
+from benchsuite.plan import Case
+from benchsuite.results import Record, utc_now
+
+_MAX_ERROR_CHARS = 500
+
+
+def one_line(exc: BaseException) -> str:
+    """``"ValueError: message"`` on one line, shortened if very long."""
+    text = " ".join(str(exc).split())
+    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return line if len(line) <= _MAX_ERROR_CHARS else line[: _MAX_ERROR_CHARS - 3] + "..."
+
+
+def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any]]:
+    """Train/test index arrays, exactly as scikit-learn's splitters make them.
+
+    ``cv: k``: ``StratifiedKFold(k, shuffle=True, random_state=seed)`` for classification,
+    ``KFold`` for regression. ``holdout: f``: one ``train_test_split`` (stratified for
+    classification) with ``test_size=f``.
+    """
+    import numpy as np
+    from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+    classification = dataset.task != "regression"
+    if evaluation.holdout is not None:
+        idx = np.arange(dataset.n_samples)
+        train, test = train_test_split(
+            idx,
+            test_size=evaluation.holdout,
+            random_state=seed,
+            stratify=dataset.y if classification else None,
+        )
+        return [(train, test)]
+    cls = StratifiedKFold if classification else KFold
+    splitter = cls(n_splits=evaluation.n_folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros((dataset.n_samples, 1)), dataset.y))
+
+
+def take(X: Any, idx: Any) -> Any:
+    """Rows ``idx`` of an array or DataFrame (as sklearn's ``_safe_indexing``)."""
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def base_record(case: Case, *, run_id: str, suite: str) -> Record:
+    return Record(
+        run_id=run_id,
+        suite=suite,
+        dataset=case.dataset.name,
+        estimator=case.estimator.name,
+        case_key=case.key,
+        status="ok",
+        model=case.estimator.model,
+        params=dict(case.params),
+        config_hash=case.config_hash,
+        task=case.task,
+        evaluation=case.evaluation.describe(),
+        fold=case.fold,
+        n_folds=case.n_folds,
+        repeat=case.repeat,
+        random_state=None if case.skipped else case.random_state,
+        started_at=utc_now(),
+    )
+
+
+def skipped_record(case: Case, *, run_id: str, suite: str) -> Record:
+    rec = base_record(case, run_id=run_id, suite=suite)
+    rec.status, rec.error = "skipped", case.skip_reason
+    return rec
+
+
+def error_record(case: Case, message: str, *, run_id: str, suite: str, **fields: Any) -> Record:
+    rec = base_record(case, run_id=run_id, suite=suite)
+    rec.status, rec.error = "error", message
+    for k, v in fields.items():
+        setattr(rec, k, v)
+    return rec
+
+
+def run_case(
+    case: Case,
+    dataset: Any,
+    splits: list[tuple[Any, Any]],
+    *,
+    run_id: str,
+    suite: str,
+    clock: Clock = time.perf_counter,
+    sample_memory: bool = True,
+) -> Record:
+    """Build, fit, predict and score one case; never raises for estimator failures.
+
+    Parameters
+    ----------
+    case : Case
+    dataset : benchsuite.datasets.Dataset
+        Already loaded.
+    splits : list of (train_idx, test_idx)
+        From :func:`make_splits`; ``splits[case.fold]`` is used.
+    run_id, suite : str
+        Stamped on the record.
+    clock : callable, default=time.perf_counter
+    sample_memory : bool, default=True
+
+    Returns
+    -------
+    Record
+    """
+    from benchsuite.estimators import build_estimator, estimator_class_path, resolved_params
+    from benchsuite.metrics import compute_metrics
+
+    if case.skipped:
+        return skipped_record(case, run_id=run_id, suite=suite)
+    rec = base_record(case, run_id=run_id, suite=suite)
+    rec.dataset_fingerprint = dataset.fingerprint
+    train, test = splits[case.fold]
+    rec.n_train, rec.n_test = len(train), len(test)
+    try:
+        rec.model = estimator_class_path(case.estimator.model, case.task)
+        rec.params = resolved_params(
+            case.estimator.model, case.params, task=case.task, random_state=case.random_state
+        )
+        estimator = build_estimator(
+            case.estimator.model, case.params, task=case.task, random_state=case.random_state
+        )
+    except Exception as exc:  # a bad param value: the run goes on
+        rec.status, rec.error = "error", f"building estimator: {one_line(exc)}"
+        return rec
+
+    X_train, y_train = take(dataset.X, train), dataset.y[train]
+    X_test, y_test = take(dataset.X, test), dataset.y[test]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            m = measure_fold(
+                estimator, X_train, y_train, X_test, clock=clock, sample_memory=sample_memory
+            )
+        except Exception as exc:
+            rec.status, rec.error = "error", one_line(exc)
+            return rec
+        rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
+        rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
+        try:
+            rec.metrics, metric_warnings = compute_metrics(
+                case.metrics,
+                task=case.task,
+                estimator=estimator,
+                X_test=X_test,
+                y_test=y_test,
+                y_pred=m.y_pred,
+            )
+        except Exception as exc:
+            rec.status, rec.error = "error", f"scoring: {one_line(exc)}"
+            return rec
+    messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    rec.warnings = metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
+    return rec

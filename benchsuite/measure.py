@@ -1,0 +1,146 @@
+"""Timing and memory of one fit + predict.
+
+The clock is ``time.perf_counter`` (monotonic, highest resolution) around ``fit`` and around
+``predict`` only: data is already in memory and already split, so loading, splitting and
+scoring never count. Peak memory in-process is sampled by a background thread that reads the
+resident set size; the thread only sleeps between reads so it does not compete for the GIL.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Clock = Callable[[], float]
+
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
+
+
+def current_rss_mb() -> float:
+    """Resident set size of this process in MiB (Linux: /proc; elsewhere: peak RSS)."""
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_MB
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+class RssSampler:
+    """Context manager that tracks the peak RSS (MiB) while its block runs.
+
+    Parameters
+    ----------
+    interval_s : float, default=0.005
+        Seconds between samples. Allocations shorter than this can be missed; the start and
+        end of the block are always sampled.
+    """
+
+    def __init__(self, interval_s: float = 0.005) -> None:
+        self.interval_s = interval_s
+        self.start_mb = 0.0
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            rss = current_rss_mb()
+            if rss > self.peak_mb:
+                self.peak_mb = rss
+
+    def __enter__(self) -> RssSampler:
+        self.start_mb = self.peak_mb = current_rss_mb()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="benchsuite-rss", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.peak_mb = max(self.peak_mb, current_rss_mb())
+
+    @property
+    def delta_mb(self) -> float:
+        """Growth of RSS over the block's starting point."""
+        return max(0.0, self.peak_mb - self.start_mb)
+
+
+@dataclass
+class Measurement:
+    """What one fit + predict cost.
+
+    Attributes
+    ----------
+    fit_time_s : float
+        Wall time of ``estimator.fit(X_train, y_train)``.
+    predict_time_s : float
+        Wall time of ``estimator.predict(X_test)``.
+    peak_rss_mb : float or None
+        Peak resident memory of the process during fit and predict (None if not sampled).
+    rss_delta_mb : float or None
+        ``peak_rss_mb`` minus the RSS just before ``fit``: memory the estimator added.
+    y_pred : array
+        The predictions (scored by :mod:`benchsuite.metrics`).
+    """
+
+    fit_time_s: float
+    predict_time_s: float
+    peak_rss_mb: float | None
+    rss_delta_mb: float | None
+    y_pred: Any
+
+
+def measure_fold(
+    estimator: Any,
+    X_train: Any,
+    y_train: Any,
+    X_test: Any,
+    *,
+    clock: Clock = time.perf_counter,
+    sample_memory: bool = True,
+) -> Measurement:
+    """Fit ``estimator`` and predict ``X_test``, timing each step separately.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Unfitted; fitted in place.
+    X_train, y_train, X_test : array-like
+        Already in memory (and already on the device for torch models).
+    clock : callable, default=time.perf_counter
+        Returns seconds; injectable so tests need no sleeps.
+    sample_memory : bool, default=True
+        Sample peak RSS while fitting and predicting.
+
+    Returns
+    -------
+    Measurement
+    """
+    sampler = RssSampler() if sample_memory else None
+    if sampler is not None:
+        sampler.__enter__()
+    try:
+        t0 = clock()
+        estimator.fit(X_train, y_train)
+        t1 = clock()
+        y_pred = estimator.predict(X_test)
+        t2 = clock()
+    finally:
+        if sampler is not None:
+            sampler.__exit__(None, None, None)
+    return Measurement(
+        fit_time_s=t1 - t0,
+        predict_time_s=t2 - t1,
+        peak_rss_mb=round(sampler.peak_mb, 3) if sampler else None,
+        rss_delta_mb=round(sampler.delta_mb, 3) if sampler else None,
+        y_pred=y_pred,
+    )

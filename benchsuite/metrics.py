@@ -1,0 +1,187 @@
+"""Metrics, computed exactly as scikit-learn's scorers compute them.
+
+Each metric equals the matching ``sklearn.metrics.get_scorer`` value on the same fitted
+estimator and test fold (with the sign flipped for errors: we store ``rmse``, sklearn's
+scorer returns ``neg_root_mean_squared_error``). ``predict`` is called once, by the timed
+measurement; ``decision_function`` / ``predict_proba`` are called at most once each, outside
+the clock, and only when a requested metric needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+CLASSIFICATION = frozenset({"binary", "multiclass"})
+REGRESSION = frozenset({"regression"})
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric: what it needs from the estimator and which tasks it applies to.
+
+    Attributes
+    ----------
+    name : str
+    tasks : frozenset of str
+    needs : {"pred", "score", "proba"}
+        ``pred``: the predictions; ``score``: decision_function, else predict_proba
+        (as sklearn's ``roc_auc`` scorer); ``proba``: predict_proba only.
+    greater_is_better : bool
+    sklearn_scorer : str
+        The ``get_scorer`` name that gives the same value (negated when not greater_is_better).
+    description : str
+    """
+
+    name: str
+    tasks: frozenset[str]
+    needs: str
+    greater_is_better: bool
+    sklearn_scorer: str
+    description: str
+
+
+METRICS: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric("accuracy", CLASSIFICATION, "pred", True, "accuracy", "fraction correct"),
+        Metric(
+            "balanced_accuracy",
+            CLASSIFICATION,
+            "pred",
+            True,
+            "balanced_accuracy",
+            "mean per-class recall",
+        ),
+        Metric("f1_macro", CLASSIFICATION, "pred", True, "f1_macro", "unweighted mean F1"),
+        Metric(
+            "roc_auc",
+            CLASSIFICATION,
+            "score",
+            True,
+            "roc_auc",
+            "ROC AUC (binary; one-vs-rest macro for multiclass, from predict_proba)",
+        ),
+        Metric("log_loss", CLASSIFICATION, "proba", False, "neg_log_loss", "cross-entropy"),
+        Metric("r2", REGRESSION, "pred", True, "r2", "coefficient of determination"),
+        Metric(
+            "rmse",
+            REGRESSION,
+            "pred",
+            False,
+            "neg_root_mean_squared_error",
+            "root mean squared error",
+        ),
+        Metric("mae", REGRESSION, "pred", False, "neg_mean_absolute_error", "mean absolute error"),
+    )
+}
+
+
+def _score_fns() -> dict[str, Callable[..., float]]:
+    from sklearn import metrics as skm
+
+    def rmse(y, p):
+        fn = getattr(skm, "root_mean_squared_error", None)
+        if fn is not None:
+            return fn(y, p)
+        return skm.mean_squared_error(y, p, squared=False)  # scikit-learn < 1.4
+
+    return {
+        "accuracy": skm.accuracy_score,
+        "balanced_accuracy": skm.balanced_accuracy_score,
+        "f1_macro": lambda y, p: skm.f1_score(y, p, average="macro"),
+        "r2": skm.r2_score,
+        "rmse": rmse,
+        "mae": skm.mean_absolute_error,
+    }
+
+
+def compute_metrics(
+    names: tuple[str, ...] | list[str],
+    *,
+    task: str,
+    estimator: Any,
+    X_test: Any,
+    y_test: Any,
+    y_pred: Any,
+) -> tuple[dict[str, float], list[str]]:
+    """Score a fitted estimator on a test fold.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Metric names from :data:`METRICS` (those not applicable to ``task`` are ignored).
+    task : {"binary", "multiclass", "regression"}
+    estimator : fitted estimator
+    X_test, y_test : array-like
+    y_pred : array-like
+        ``estimator.predict(X_test)``, already computed by the timed measurement.
+
+    Returns
+    -------
+    values : dict of str to float
+        One entry per metric that could be computed.
+    warnings : list of str
+        One line per metric that could not be (e.g. ``roc_auc`` for an estimator with
+        neither ``predict_proba`` nor ``decision_function``).
+    """
+    import numpy as np
+    from sklearn import metrics as skm
+
+    fns = _score_fns()
+    values: dict[str, float] = {}
+    warnings: list[str] = []
+    cache: dict[str, Any] = {}
+
+    def response(kind: str) -> Any:
+        if kind not in cache:
+            cache[kind] = getattr(estimator, kind)(X_test)
+        return cache[kind]
+
+    for name in names:
+        metric = METRICS[name]
+        if task not in metric.tasks:
+            continue
+        try:
+            if metric.needs == "pred":
+                value = fns[name](y_test, y_pred)
+            elif name == "roc_auc":
+                value = _roc_auc(estimator, y_test, task, response, skm)
+            else:  # log_loss
+                if not hasattr(estimator, "predict_proba"):
+                    raise _Unavailable("estimator has no predict_proba")
+                value = skm.log_loss(y_test, response("predict_proba"), labels=estimator.classes_)
+        except _Unavailable as exc:
+            warnings.append(f"{name} not computed: {exc}")
+            continue
+        except (ValueError, AttributeError, TypeError) as exc:
+            warnings.append(f"{name} not computed: {_one_line(exc)}")
+            continue
+        values[name] = float(np.asarray(value))
+    return values, warnings
+
+
+class _Unavailable(Exception):
+    pass
+
+
+def _roc_auc(estimator: Any, y_test: Any, task: str, response: Callable, skm: Any) -> float:
+    if task == "binary":
+        # sklearn's roc_auc scorer: decision_function first, then predict_proba[:, 1]
+        if hasattr(estimator, "decision_function"):
+            return skm.roc_auc_score(y_test, response("decision_function"))
+        if hasattr(estimator, "predict_proba"):
+            return skm.roc_auc_score(y_test, response("predict_proba")[:, 1])
+        raise _Unavailable("estimator has neither decision_function nor predict_proba")
+    if not hasattr(estimator, "predict_proba"):
+        raise _Unavailable("multiclass roc_auc needs predict_proba")
+    # as sklearn's roc_auc_ovr scorer
+    return skm.roc_auc_score(
+        y_test, response("predict_proba"), multi_class="ovr", labels=estimator.classes_
+    )
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

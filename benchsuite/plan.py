@@ -1,0 +1,225 @@
+"""Suite -> :class:`Plan`: one :class:`Case` per dataset x estimator x grid point x fold x repeat.
+
+Planning needs no data: a dataset's task comes from the registry (or, for a local file, from
+its target column alone), so ``benchsuite run --dry-run`` shows what would run, and which
+pairs are skipped and why, in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
+
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("r2",)}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One unit of work: fit and score one estimator on one fold, once.
+
+    Attributes
+    ----------
+    dataset : DatasetEntry
+    estimator : EstimatorEntry
+    params : dict
+        The estimator's user params with this grid point applied (benchsuite's own defaults
+        and the derived ``random_state`` are added when the estimator is built).
+    grid_point : dict
+        The grid values of this case (empty without a grid).
+    task : {"binary", "multiclass", "regression"}
+    evaluation : Evaluation
+    metrics : tuple of str
+        The metrics that apply to this task.
+    fold, repeat : int
+        0-based; ``fold`` indexes the splitter's folds (0 for a holdout).
+    n_folds : int
+    seed : int
+        The suite seed; the splitter uses it.
+    random_state : int
+        Estimator seed derived from (suite seed, dataset, estimator, fold, repeat).
+    key : str
+        Readable, stable id shared by all folds and repeats: ``"iris/svm[C=10]"``.
+    config_hash : str
+        Hash of everything that defines the case's numbers (dataset entry, model, params,
+        evaluation, metrics); two runs are comparable when it matches.
+    skip_reason : str or None
+        Why the pair cannot run (then one ``skipped`` record is written for the case).
+    """
+
+    dataset: DatasetEntry
+    estimator: EstimatorEntry
+    params: dict[str, Any]
+    grid_point: dict[str, Any]
+    task: str
+    evaluation: Evaluation
+    metrics: tuple[str, ...]
+    fold: int
+    n_folds: int
+    repeat: int
+    seed: int
+    random_state: int
+    key: str
+    config_hash: str
+    skip_reason: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.skip_reason is not None
+
+    @property
+    def label(self) -> str:
+        """``key`` plus fold and repeat, for progress output."""
+        return f"{self.key} fold {self.fold + 1}/{self.n_folds} rep {self.repeat + 1}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The cases of one suite run, grouped by dataset (each dataset is loaded once)."""
+
+    suite: Suite
+    cases: tuple[Case, ...]
+    filters: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.cases)
+
+    @property
+    def runnable(self) -> tuple[Case, ...]:
+        return tuple(c for c in self.cases if not c.skipped)
+
+    @property
+    def keys(self) -> list[str]:
+        return list(dict.fromkeys(c.key for c in self.cases))
+
+
+def derive_seed(*parts: object) -> int:
+    """A deterministic seed in ``[0, 2**31)`` from any printable parts."""
+    digest = hashlib.sha256("/".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:4], "little") & 0x7FFFFFFF
+
+
+def case_key(dataset: str, estimator: str, grid_point: dict[str, Any]) -> str:
+    """``"dataset/estimator"`` plus ``[k=v,...]`` for a grid point (keys sorted)."""
+    key = f"{dataset}/{estimator}"
+    if grid_point:
+        key += "[" + ",".join(f"{k}={_short(v)}" for k, v in sorted(grid_point.items())) + "]"
+    return key
+
+
+def _short(value: Any) -> str:
+    return json.dumps(value, sort_keys=True) if not isinstance(value, str) else value
+
+
+def _config_hash(
+    ds: DatasetEntry,
+    est: EstimatorEntry,
+    params: dict,
+    ev: Evaluation,
+    seed: int,
+    metrics: tuple[str, ...],
+) -> str:
+    blob = json.dumps(
+        {
+            "dataset": ds.model_dump(),
+            "model": est.model,
+            "params": params,
+            "evaluation": ev.model_dump(),
+            "seed": seed,
+            "metrics": list(metrics),
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def metrics_for_task(requested: list[str] | tuple[str, ...] | None, task: str) -> tuple[str, ...]:
+    """The requested metrics that apply to ``task``, or the task's defaults if none do."""
+    from benchsuite.metrics import METRICS
+
+    family = "regression" if task == "regression" else "classification"
+    if requested:
+        chosen = tuple(m for m in requested if task in METRICS[m].tasks)
+        if chosen:
+            return chosen
+    return DEFAULT_METRICS[family]
+
+
+def matches(key: str, filters: tuple[str, ...]) -> bool:
+    """True if ``key`` matches any filter (a glob, or a plain substring)."""
+    if not filters:
+        return True
+    for pattern in filters:
+        if any(ch in pattern for ch in "*?["):
+            if fnmatch.fnmatchcase(key, pattern):
+                return True
+        elif pattern in key:
+            return True
+    return False
+
+
+def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Plan:
+    """Expand a suite into cases.
+
+    Parameters
+    ----------
+    suite : Suite
+        A validated suite.
+    filters : sequence of str, default=()
+        Keep only cases whose key (``"dataset/estimator[k=v]"``) matches one of these globs
+        or substrings. An empty sequence keeps everything.
+
+    Returns
+    -------
+    Plan
+    """
+    from benchsuite.datasets import dataset_task
+    from benchsuite.estimators import skip_reason
+
+    filters = tuple(filters)
+    defaults = suite.defaults
+    ev = defaults.evaluation
+    cases: list[Case] = []
+    tasks: dict[str, str] = {}
+    for ds, est in suite.selected_pairs():
+        if ds.name not in tasks:
+            tasks[ds.name] = dataset_task(ds, base_dir=suite.base_dir)
+        task = tasks[ds.name]
+        metrics = metrics_for_task(defaults.metrics, task)
+        reason = skip_reason(est.model, task)
+        grid_keys = list(est.grid)
+        for values in itertools.product(*(est.grid[k] for k in grid_keys)):
+            point = dict(zip(grid_keys, values, strict=True))
+            key = case_key(ds.name, est.name, point)
+            if not matches(key, filters):
+                continue
+            params = {**est.params, **point}
+            common = dict(
+                dataset=ds,
+                estimator=est,
+                params=params,
+                grid_point=point,
+                task=task,
+                evaluation=ev,
+                metrics=metrics,
+                n_folds=ev.n_folds,
+                seed=suite.seed,
+                key=key,
+                config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
+            )
+            if reason is not None:
+                # one record stands for the whole skipped case
+                cases.append(Case(**common, fold=0, repeat=0, random_state=0, skip_reason=reason))
+                continue
+            for fold in range(ev.n_folds):
+                for repeat in range(defaults.repeats):
+                    rs = derive_seed(suite.seed, ds.name, est.name, fold, repeat)
+                    cases.append(Case(**common, fold=fold, repeat=repeat, random_state=rs))
+    return Plan(suite=suite, cases=tuple(cases), filters=filters)

@@ -1,0 +1,96 @@
+"""Terminal report: a rich table of estimators x datasets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from benchsuite.report._summary import CaseSummary
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``"12.3 ms"``-style duration with three significant digits."""
+    if seconds is None:
+        return "-"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds:.3g} s"  # pragma: no cover
+
+
+def _row_label(summary: CaseSummary) -> str:
+    # "iris/svm[C=1]" -> "svm[C=1]"
+    return summary.key.split("/", 1)[1] if "/" in summary.key else summary.key
+
+
+def comparison_table(
+    summaries: Sequence[CaseSummary],
+    metric: str,
+    *,
+    greater_is_better: bool = True,
+    title: str | None = None,
+) -> Table:
+    """Estimators (rows) x datasets (columns): ``mean ± std`` of ``metric`` and fit time.
+
+    The best mean per dataset is bold; a case with failed folds is marked ``*``; skipped and
+    errored cases say so.
+    """
+    datasets = list(dict.fromkeys(s.dataset for s in summaries))
+    rows = list(dict.fromkeys(_row_label(s) for s in summaries))
+    cells = {(_row_label(s), s.dataset): s for s in summaries}
+    best: dict[str, float] = {}
+    for s in summaries:
+        st = s.metrics.get(metric)
+        if st is None:
+            continue
+        cur = best.get(s.dataset)
+        if cur is None or (st.mean > cur if greater_is_better else st.mean < cur):
+            best[s.dataset] = st.mean
+
+    table = Table(
+        title=title or f"{metric} (mean ± std over folds) · fit time",
+        title_justify="left",
+        show_lines=False,
+    )
+    table.add_column("estimator", style="cyan", no_wrap=True)
+    for d in datasets:
+        table.add_column(d, justify="right")
+    for row in rows:
+        out: list[Text | str] = [row]
+        for d in datasets:
+            s = cells.get((row, d))
+            out.append(_cell(s, metric, best.get(d)))
+        table.add_row(*out)
+    return table
+
+
+def _cell(s: CaseSummary | None, metric: str, best: float | None) -> Text:
+    if s is None:
+        return Text("")
+    if s.n_ok == 0:
+        style = "yellow" if s.status == "skipped" else "red"
+        return Text(s.status, style=style)
+    st = s.metrics.get(metric)
+    text = Text()
+    if st is None:
+        text.append("n/a", style="dim")
+    else:
+        style = "bold green" if best is not None and st.mean == best else ""
+        text.append(f"{st.mean:.3f} ± {st.std:.3f}", style=style)
+    if s.n_ok < s.n_total:
+        text.append("*", style="red")
+    text.append(f"\n{format_seconds(s.fit_time.mean if s.fit_time else None)}", style="dim")
+    return text
+
+
+def problems(summaries: Sequence[CaseSummary], *, limit: int = 20) -> list[str]:
+    """One line per case that was skipped or had a failed fold."""
+    out = []
+    for s in summaries:
+        if s.status != "ok":
+            out.append(f"{s.status:>7}  {s.key}: {s.error}")
+    if len(out) > limit:
+        out = [*out[:limit], f"... and {len(out) - limit} more (see records.jsonl)"]
+    return out
