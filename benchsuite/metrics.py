@@ -32,6 +32,8 @@ class Metric:
     sklearn_scorer : str
         The ``get_scorer`` name that gives the same value (negated when not greater_is_better).
     description : str
+    sklearn_scorer_multiclass : str or None
+        The scorer for multiclass tasks when it differs (``roc_auc_ovr``).
     """
 
     name: str
@@ -40,6 +42,13 @@ class Metric:
     greater_is_better: bool
     sklearn_scorer: str
     description: str
+    sklearn_scorer_multiclass: str | None = None
+
+    def scorer_name(self, task: str) -> str:
+        """The ``sklearn.metrics.get_scorer`` name giving this metric's value on ``task``."""
+        if task == "multiclass" and self.sklearn_scorer_multiclass:
+            return self.sklearn_scorer_multiclass
+        return self.sklearn_scorer
 
 
 METRICS: dict[str, Metric] = {
@@ -62,6 +71,7 @@ METRICS: dict[str, Metric] = {
             True,
             "roc_auc",
             "ROC AUC (binary; one-vs-rest macro for multiclass, from predict_proba)",
+            sklearn_scorer_multiclass="roc_auc_ovr",
         ),
         Metric("log_loss", CLASSIFICATION, "proba", False, "neg_log_loss", "cross-entropy"),
         Metric("r2", REGRESSION, "pred", True, "r2", "coefficient of determination"),
@@ -151,7 +161,12 @@ def compute_metrics(
             else:  # log_loss
                 if not hasattr(estimator, "predict_proba"):
                     raise _Unavailable("estimator has no predict_proba")
-                value = skm.log_loss(y_test, response("predict_proba"), labels=estimator.classes_)
+                proba = response("predict_proba")
+                if task == "binary":
+                    # as sklearn's neg_log_loss scorer: the positive column only, so the
+                    # negative class's probability is 1 - p exactly as sklearn computes it
+                    proba = proba[:, 1]
+                value = skm.log_loss(y_test, proba, labels=estimator.classes_)
         except _Unavailable as exc:
             warnings.append(f"{name} not computed: {exc}")
             continue

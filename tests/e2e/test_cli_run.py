@@ -1,0 +1,147 @@
+"""The CLI end to end, on small real suites, in subprocesses as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SMALL = """
+name: small
+seed: 1
+defaults: {evaluation: {cv: 3}, metrics: [accuracy, f1_macro, rmse]}
+datasets: [iris, breast_cancer]
+estimators:
+  - logreg
+  - {name: forest, model: rf, params: {n_estimators: 10}}
+  - {name: broken, model: knn, params: {n_neighbors: 0}}
+"""
+
+
+def bench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "benchsuite", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        timeout=300,
+    )
+
+
+def test_run_prints_table_and_writes_records(tmp_path, write_suite):
+    suite = write_suite(SMALL)
+    out = tmp_path / "out"
+    proc = bench("run", str(suite), "-o", str(out), "--run-id", "r1")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    text = proc.stdout
+    for word in ("accuracy", "f1_macro", "iris", "breast_cancer", "logreg", "forest", "±"):
+        assert word in text
+    assert "rmse" not in text  # a regression metric: no table for classification data
+    assert "error" in text and "broken" in text  # the failing case is reported
+    assert str(out / "small" / "r1") in text.replace("\n", "")
+
+    lines = (out / "small" / "r1" / "records.jsonl").read_text().splitlines()
+    recs = [json.loads(line) for line in lines]
+    assert len(recs) == 2 * 3 * 3
+    statuses = {(r["case_key"], r["status"]) for r in recs}
+    assert ("iris/broken", "error") in statuses and ("iris/forest", "ok") in statuses
+    ok = [r for r in recs if r["status"] == "ok"]
+    assert all(set(r["metrics"]) == {"accuracy", "f1_macro"} for r in ok)
+    assert all(r["fit_time_s"] > 0 and r["predict_time_s"] > 0 for r in ok)
+    run = json.loads((out / "small" / "r1" / "run.json").read_text())
+    assert run["status"] == "completed" and run["counts"] == {
+        "ok": 12,
+        "error": 6,
+        "timeout": 0,
+        "skipped": 0,
+    }
+
+
+def test_strict_turns_error_records_into_exit_1(tmp_path, write_suite):
+    suite = write_suite(SMALL)
+    proc = bench("run", str(suite), "-o", str(tmp_path), "-q", "--strict", "-f", "iris/broken")
+    assert proc.returncode == 1
+    proc = bench("run", str(suite), "-o", str(tmp_path), "-q", "--strict", "-f", "iris/log*")
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_dry_run_shows_plan_and_writes_nothing(tmp_path, write_suite):
+    suite = write_suite(
+        SMALL.replace("datasets: [iris, breast_cancer]", "datasets: [iris, diabetes]")
+    )
+    proc = bench("run", str(suite), "-o", str(tmp_path / "o"), "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "iris/forest" in proc.stdout and "diabetes/logreg" in proc.stdout
+    assert "skipped" in proc.stdout  # logreg cannot do regression
+    assert not (tmp_path / "o").exists()
+
+
+def test_filter_matching_nothing_is_a_usage_error(tmp_path, write_suite):
+    proc = bench("run", str(write_suite(SMALL)), "-o", str(tmp_path), "-f", "nope")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error: no case") and proc.stderr.count("\n") == 1
+
+
+def test_list_validate_env():
+    for what, word in (
+        ("datasets", "make_classification"),
+        ("estimators", "lightgbm"),
+        ("metrics", "roc_auc"),
+    ):
+        proc = bench("list", what)
+        assert proc.returncode == 0 and word in proc.stdout
+    proc = bench("validate", "suites/quickstart.yaml")
+    assert proc.returncode == 0 and "ok" in proc.stdout
+    proc = bench("env", "--json")
+    env = json.loads(proc.stdout)
+    assert env["packages"]["scikit-learn"] and "cpu" in env
+
+
+HEAVY = ("torch", "xgboost", "lightgbm", "matplotlib")
+
+
+@pytest.mark.parametrize(
+    "argv, forbidden",
+    [
+        (["--help"], (*HEAVY, "sklearn", "pandas", "numpy", "pydantic")),
+        (["run", "--help"], (*HEAVY, "sklearn", "pandas")),
+        (["validate", "suites/quickstart.yaml"], HEAVY),
+        (["list", "estimators"], (*HEAVY, "sklearn")),
+    ],
+)
+def test_light_commands_do_not_import_heavy_libraries(argv, forbidden):
+    code = (
+        "import sys\nfrom benchsuite.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+
+
+def test_console_script_and_module_entry_points():
+    exe = Path(sys.executable).with_name("benchsuite")
+    if exe.exists():
+        proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
+        assert proc.returncode == 0 and proc.stdout.startswith("benchsuite ")
+    proc = bench("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("benchsuite ")
+    proc = bench("frobnicate")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_quickstart_runs_end_to_end(tmp_path):
+    proc = bench("run", "suites/quickstart.yaml", "-o", str(tmp_path), "-q", "--strict")
+    assert proc.returncode == 0, proc.stderr
+    recs = list(tmp_path.glob("quickstart/*/records.jsonl"))[0].read_text().splitlines()
+    assert len(recs) == 4 * 7 * 5
+    assert all(json.loads(r)["status"] == "ok" for r in recs)

@@ -1,0 +1,164 @@
+"""The sequential executor: records per fold, errors and skips are records, runs go on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from benchsuite.executors import SequentialExecutor, run_plan
+from benchsuite.plan import build_plan
+from benchsuite.results import read_records
+from benchsuite.suite import parse_suite
+
+
+def _plan(text, tmp_path, filters=()):
+    return build_plan(parse_suite(text, source="t.yaml", base_dir=tmp_path), filters=filters)
+
+
+def test_crashing_estimator_becomes_error_record_and_the_run_goes_on(tmp_path):
+    plan = _plan(
+        """
+name: crash
+defaults: {evaluation: {cv: 3}}
+datasets: [iris]
+estimators:
+  - {name: bad, model: rf, params: {n_estimators: -5}}
+  - {name: good, model: knn}
+""",
+        tmp_path,
+    )
+    result = run_plan(plan, output=tmp_path)
+    assert result.status == "completed"
+    by_est = {}
+    for rec in read_records(result.path):
+        by_est.setdefault(rec.estimator, []).append(rec)
+    assert [r.status for r in by_est["bad"]] == ["error"] * 3
+    err = by_est["bad"][0].error
+    assert "n_estimators" in err and "\n" not in err
+    assert [r.status for r in by_est["good"]] == ["ok"] * 3
+    assert result.counts == {"ok": 3, "error": 3, "timeout": 0, "skipped": 0}
+
+
+def test_impossible_pair_is_one_skipped_record_with_reason(tmp_path):
+    plan = _plan(
+        """
+name: skip
+defaults: {evaluation: {cv: 2}}
+datasets: [diabetes, iris]
+estimators: [svc, ridge]
+""",
+        tmp_path,
+    )
+    skipped = {c.key: c.skip_reason for c in plan.cases if c.skipped}
+    assert set(skipped) == {"diabetes/svc"}
+    assert "regression" in skipped["diabetes/svc"]
+    result = run_plan(plan, output=tmp_path)
+    recs = [r for r in result.records if r.case_key == "diabetes/svc"]
+    assert len(recs) == 1 and recs[0].status == "skipped"
+    assert recs[0].error == skipped["diabetes/svc"]
+    # ridge is both: RidgeClassifier on iris, Ridge on diabetes
+    models = {r.case_key: r.model for r in result.records}
+    assert models["iris/ridge"].endswith(":RidgeClassifier")
+    assert models["diabetes/ridge"].endswith(":Ridge")
+
+
+def test_dataset_that_fails_to_load_errors_its_cases_only(tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n")
+    plan = _plan(
+        """
+name: loadfail
+defaults: {evaluation: {cv: 2}}
+datasets: [{name: mine, path: d.csv, target: label}, iris]
+estimators: [knn]
+""",
+        tmp_path,
+    )
+    # the file breaks after validation (e.g. replaced mid-run)
+    csv.write_bytes(b'a,b,label\n\x00\x00"unterminated\n')
+    result = run_plan(plan, output=tmp_path)
+    by_ds = {r.dataset: r for r in result.records}
+    assert by_ds["mine"].status == "error"
+    assert by_ds["mine"].error.startswith(("loading dataset", "splitting dataset"))
+    assert by_ds["iris"].status == "ok"
+
+
+def test_records_are_flushed_as_they_finish_and_interrupt_keeps_them(tmp_path):
+    plan = _plan(
+        """
+name: interrupt
+defaults: {evaluation: {cv: 3}}
+datasets: [iris]
+estimators: [knn, logreg]
+""",
+        tmp_path,
+    )
+    seen = []
+
+    def on_record(rec):
+        # each record is on disk before the next case starts
+        lines = (tmp_path / "interrupt" / rec.run_id / "records.jsonl").read_text().splitlines()
+        seen.append(len(lines))
+        if len(seen) == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_plan(plan, output=tmp_path, run_id="r1", on_record=on_record)
+    assert seen == [1, 2, 3, 4]
+    run_dir = tmp_path / "interrupt" / "r1"
+    assert len(read_records(run_dir)) == 4
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "interrupted" and info["ended_at"]
+
+
+def test_injected_clock_gives_exact_times(tmp_path):
+    plan = _plan(
+        "name: clock\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\nestimators: [knn]\n",
+        tmp_path,
+    )
+    ticks = iter(range(100))
+    executor = SequentialExecutor(clock=lambda: float(next(ticks)), sample_memory=False)
+    result = run_plan(plan, output=tmp_path, executor=executor)
+    assert [(r.fit_time_s, r.predict_time_s) for r in result.records] == [(1.0, 1.0)] * 2
+    assert all(r.peak_rss_mb is None for r in result.records)
+
+
+def test_run_json_describes_the_run(tmp_path):
+    plan = _plan(
+        "name: env\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\nestimators: [knn]\n",
+        tmp_path,
+    )
+    result = run_plan(plan, output=tmp_path, command_line=["benchsuite", "run", "x.yaml"])
+    info = json.loads((result.path / "run.json").read_text())
+    assert info["status"] == "completed"
+    assert info["command_line"] == ["benchsuite", "run", "x.yaml"]
+    assert info["suite_sha256"] == plan.suite.file_hash and len(info["suite_sha256"]) == 64
+    env = info["environment"]
+    assert env["packages"]["scikit-learn"] and env["cpu"]["logical_cores"] >= 1
+    assert env["python"] and env["ram_gb"] > 0
+    assert info["counts"]["ok"] == 2
+    assert any(p["user_api"] in ("blas", "openmp") for p in info["threadpools"])
+    rec = result.records[0]
+    for field in (
+        "run_id",
+        "suite",
+        "dataset",
+        "estimator",
+        "params",
+        "case_key",
+        "fold",
+        "repeat",
+        "n_train",
+        "n_test",
+        "status",
+        "error",
+        "metrics",
+        "fit_time_s",
+        "predict_time_s",
+        "peak_rss_mb",
+        "started_at",
+        "dataset_fingerprint",
+    ):
+        assert field in rec.to_dict()
+    assert rec.peak_rss_mb > 0 and rec.fit_time_s > 0

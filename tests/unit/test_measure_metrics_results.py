@@ -1,0 +1,119 @@
+"""Measurement, metrics, statistics and record storage."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_breast_cancer, load_iris
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from benchsuite._stats import Stats
+from benchsuite.errors import BenchsuiteError
+from benchsuite.measure import RssSampler, current_rss_mb, measure_fold
+from benchsuite.metrics import compute_metrics
+from benchsuite.results import Record, RunStore, read_records
+
+
+class _Fake:
+    """An estimator whose fit and predict take a known number of clock ticks."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+def test_measure_fold_times_fit_and_predict_separately():
+    ticks = iter([10.0, 12.5, 13.0])
+    m = measure_fold(_Fake(), [[0]], [0], [[0], [1]], clock=lambda: next(ticks))
+    assert (m.fit_time_s, m.predict_time_s) == (2.5, 0.5)
+    assert m.y_pred.tolist() == [0.0, 0.0]
+    assert m.peak_rss_mb >= current_rss_mb() * 0.5
+
+
+def test_rss_sampler_sees_an_allocation():
+    with RssSampler(interval_s=0.001) as s:
+        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
+        block += 1
+        del block
+    assert s.delta_mb > 40
+
+
+def test_metrics_that_cannot_be_computed_become_warnings():
+    X, y = load_breast_cancer(return_X_y=True)
+    est = LinearSVC(dual="auto", max_iter=50).fit(X[:400], y[:400])
+    values, warnings = compute_metrics(
+        ["accuracy", "roc_auc", "log_loss", "r2"],
+        task="binary",
+        estimator=est,
+        X_test=X[400:],
+        y_test=y[400:],
+        y_pred=est.predict(X[400:]),
+    )
+    assert set(values) == {"accuracy", "roc_auc"}  # roc_auc via decision_function
+    assert warnings == ["log_loss not computed: estimator has no predict_proba"]
+
+
+def test_multiclass_roc_auc_uses_predict_proba_ovr():
+    from sklearn.metrics import get_scorer
+
+    X, y = load_iris(return_X_y=True)
+    est = LogisticRegression(max_iter=500).fit(X[::2], y[::2])
+    values, _ = compute_metrics(
+        ["roc_auc"],
+        task="multiclass",
+        estimator=est,
+        X_test=X[1::2],
+        y_test=y[1::2],
+        y_pred=est.predict(X[1::2]),
+    )
+    assert values["roc_auc"] == get_scorer("roc_auc_ovr")(est, X[1::2], y[1::2])
+
+
+def test_stats_edge_cases():
+    assert Stats.of([]) is None
+    one = Stats.of([0.5])
+    assert (one.n, one.mean, one.std, one.ci95_low, one.ci95_high) == (1, 0.5, 0.0, 0.5, 0.5)
+    s = Stats.of([1.0, 2.0, 3.0, 4.0])
+    assert s.mean == 2.5 and s.median == 2.5
+    assert s.std == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
+    # t(3) 97.5% quantile = 3.182446
+    assert s.ci95_high - s.mean == pytest.approx(3.182446 * s.std / 2, rel=1e-5)
+
+
+def _rec(**kw):
+    base = dict(run_id="r", suite="s", dataset="d", estimator="e", case_key="d/e", status="ok")
+    return Record(**{**base, **kw})
+
+
+def test_store_appends_and_reads_back(tmp_path):
+    store = RunStore(tmp_path, "s", "run1").open({"x": 1})
+    store.append(_rec(metrics={"accuracy": np.float64(0.5)}, params={"a": np.int64(3)}))
+    store.append(_rec(status="error", error="ValueError: boom"))
+    store.close()
+    recs = read_records(tmp_path / "s" / "run1")
+    assert [r.status for r in recs] == ["ok", "error"]
+    assert recs[0].metrics == {"accuracy": 0.5} and recs[0].params == {"a": 3}
+    info = json.loads((tmp_path / "s" / "run1" / "run.json").read_text())
+    assert info["counts"]["error"] == 1 and info["x"] == 1 and info["schema_version"] == 1
+    with pytest.raises(BenchsuiteError, match="already exists"):
+        RunStore(tmp_path, "s", "run1").open({})
+
+
+def test_truncated_last_line_is_ignored_but_corruption_is_an_error(tmp_path):
+    path = tmp_path / "records.jsonl"
+    good = json.dumps(_rec().to_dict())
+    path.write_text(good + "\n" + good[:20])
+    assert len(read_records(path)) == 1
+    path.write_text(good[:20] + "\n" + good + "\n")
+    with pytest.raises(BenchsuiteError, match="records.jsonl:1"):
+        read_records(path)
+
+
+def test_newer_schema_is_refused():
+    with pytest.raises(BenchsuiteError, match="newer"):
+        Record.from_dict({**_rec().to_dict(), "schema_version": 99})
