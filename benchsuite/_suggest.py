@@ -12,8 +12,18 @@ def close_match(name: str, choices: Iterable[str], *, cutoff: float = 0.6) -> st
     lowered = {c.lower(): c for c in choices}
     if name.lower() in lowered:
         return lowered[name.lower()]
-    matches = difflib.get_close_matches(name, choices, n=1, cutoff=cutoff)
-    return matches[0] if matches else None
+    # like difflib.get_close_matches, but ties go to the earlier choice (difflib picks the
+    # alphabetically last: 'SVX' would suggest 'SVR' over 'SVC')
+    best, best_score = None, cutoff
+    matcher = difflib.SequenceMatcher(b=name)
+    for choice in choices:
+        matcher.set_seq1(choice)
+        if matcher.real_quick_ratio() < best_score or matcher.quick_ratio() < best_score:
+            continue
+        score = matcher.ratio()
+        if score > best_score or (score == best_score and best is None):
+            best, best_score = choice, score
+    return best
 
 
 def did_you_mean(name: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:

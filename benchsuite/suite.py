@@ -17,21 +17,28 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from benchsuite._suggest import did_you_mean
-from benchsuite.errors import BenchsuiteError, ConfigError
+from benchsuite.errors import BenchsuiteError, ConfigError, DataError
 
 Task = Literal["binary", "multiclass", "regression"]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# YAML nodes visited while indexing lines; aliases can make a small file expand
+# exponentially ("billion laughs"), which no real suite needs
+_MAX_NODES = 100_000
 
 
 class SuiteError(BenchsuiteError):
     """An invalid suite file; the message already carries ``file:line: key:``."""
+
+    def __init__(self, message: str) -> None:
+        # one line, always: quoted YAML problems and third-party messages may span several
+        super().__init__(re.sub(r"\s*\n\s*", " ", message.strip()))
 
 
 # --------------------------------------------------------------------------------------
@@ -104,8 +111,8 @@ class EstimatorEntry(_Model):
 class PairSpec(_Model):
     """An explicit selection of datasets x estimators to run."""
 
-    datasets: list[str]
-    estimators: list[str]
+    datasets: list[str] = Field(min_length=1)
+    estimators: list[str] = Field(min_length=1)
 
 
 class _SuiteModel(_Model):
@@ -115,7 +122,7 @@ class _SuiteModel(_Model):
     defaults: Defaults = Field(default_factory=Defaults)
     datasets: list[DatasetEntry] = Field(min_length=1)
     estimators: list[EstimatorEntry] = Field(min_length=1)
-    pairs: Literal["all"] | list[PairSpec] = "all"
+    pairs: Literal["all"] | Annotated[list[PairSpec], Field(min_length=1)] = "all"
 
 
 @dataclass(frozen=True)
@@ -225,9 +232,12 @@ def parse_suite(
     checker = _Checker(source, lines)
     if not isinstance(doc, dict):
         raise SuiteError(
-            f"{source}:1: the top level must be a mapping with 'datasets' and 'estimators',"
-            f" got {_type_name(doc)}"
+            f"{source}:{lines.get((), 1)}: the top level must be a mapping with 'datasets'"
+            f" and 'estimators', got {_type_name(doc)}"
         )
+    for key in doc:  # before the entries are normalized, so 'estimator' is not 'missing'
+        if key not in _SuiteModel.model_fields:
+            raise checker.unknown_key((key,), list(_SuiteModel.model_fields))
     doc = checker.interpolate(doc, ())
     if "name" not in doc and path is not None:
         doc["name"] = path.stem
@@ -254,6 +264,16 @@ def parse_suite(
     )
 
 
+def _got(value: Any) -> str:
+    """``"a string ('5')"``: the type and, for a scalar, the value a user wrote."""
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (str, int, float)):
+        text = repr(value)
+        return f"{_type_name(value)} ({text if len(text) <= 40 else text[:37] + '...'})"
+    return _type_name(value)
+
+
 def _type_name(value: Any) -> str:
     if value is None:
         return "nothing (null)"
@@ -276,6 +296,9 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
         mark = exc.problem_mark or exc.context_mark
         loc = f"{source}:{mark.line + 1}" if mark else source
         problem = exc.problem or exc.context or "invalid YAML"
+        if exc.context and problem.startswith("but "):
+            # "expected a single document in the stream" + "but found another document"
+            problem = f"{exc.context}, {problem}"
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in str(problem):
             problem = (
                 f"{problem.strip()}; suites are plain YAML (safe_load), Python object tags"
@@ -283,21 +306,53 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
             )
         else:
             problem = f"YAML syntax error: {problem}"
+            text_lines = text.splitlines()
+            if mark and mark.line < len(text_lines) and "${" in text_lines[mark.line]:
+                problem += ' (quote values that use ${VAR}: "${VAR}")'
         raise SuiteError(f"{loc}: {problem}") from None
     except yaml.YAMLError as exc:
         raise SuiteError(f"{source}: YAML error: {exc}".replace("\n", " ")) from None
     lines: dict[tuple, int] = {}
     if node is not None:
-        _index_lines(node, (), lines, source)
+        _index_lines(node, (), lines, source, active=set(), budget=[_MAX_NODES])
     return doc, lines
 
 
-def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: str) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
+def _key_value(key_node: yaml.Node) -> Any:
+    """The key as ``safe_load`` builds it (``1`` for ``1:``, None for ``~:``)."""
+    if isinstance(key_node, yaml.ScalarNode):
+        try:
+            return yaml.SafeLoader("").construct_object(key_node)
+        except yaml.YAMLError:  # the merge key '<<'
+            return key_node.value
+    return key_node.value  # unhashable keys were already rejected by safe_load
+
+
+def _index_lines(
+    node: yaml.Node,
+    path: tuple,
+    lines: dict[tuple, int],
+    source: str,
+    *,
+    active: set[int],
+    budget: list[int],
+) -> None:
+    line = node.start_mark.line + 1
+    if id(node) in active:
+        where = _format_path(path) or "top level"
+        raise SuiteError(f"{source}:{line}: {where}: a YAML alias refers to itself")
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise SuiteError(
+            f"{source}:{line}: too many YAML nodes after expanding aliases (more than"
+            f" {_MAX_NODES}); a suite file should not need that many"
+        )
+    lines.setdefault(path, line)
+    active.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
+            key = _key_value(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
                 raise SuiteError(
@@ -306,10 +361,11 @@ def _index_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int], source: 
                 )
             seen[key] = line
             lines[(*path, key)] = line
-            _index_lines(value_node, (*path, key), lines, source)
+            _index_lines(value_node, (*path, key), lines, source, active=active, budget=budget)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), lines, source)
+            _index_lines(item, (*path, i), lines, source, active=active, budget=budget)
+    active.discard(id(node))
 
 
 def _format_path(path: tuple) -> str:
@@ -329,10 +385,12 @@ class _Checker:
         self.source = source
         self.lines = lines
 
-    def error(self, path: tuple, message: str) -> SuiteError:
+    def error(self, path: tuple, message: str, *, line_path: tuple | None = None) -> SuiteError:
+        """The error at key ``path``, on the line of ``line_path`` (default: ``path``)."""
         line = None
-        for n in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:n]))
+        at = path if line_path is None else line_path
+        for n in range(len(at), -1, -1):
+            line = self.lines.get(tuple(at[:n]))
             if line is not None:
                 break
         where = f"{self.source}:{line}" if line else self.source
@@ -417,23 +475,40 @@ class _Checker:
 
     # -- pydantic errors -> one line -----------------------------------------------------
 
+    def unknown_key(self, path: tuple, allowed: list[str]) -> SuiteError:
+        key = path[-1]
+        hint = did_you_mean(str(key), allowed)
+        return self.error(
+            (*path[:-1], str(key)),  # a key 1 is shown as '1', not as a list index '[1]'
+            f"unknown key '{key}'{hint}; allowed keys: {', '.join(allowed)}",
+            line_path=path,
+        )
+
     def from_validation(self, exc: ValidationError) -> SuiteError:
-        err = exc.errors(include_url=False)[0]
+        err = _pick_error(exc.errors(include_url=False))
         loc = tuple(err["loc"])
         kind = err["type"]
         if kind == "extra_forbidden":
-            parent, key = loc[:-1], loc[-1]
-            allowed = _allowed_keys(parent)
-            hint = did_you_mean(str(key), allowed)
-            return self.error(loc, f"unknown key '{key}'{hint}; allowed keys: {', '.join(allowed)}")
+            loc = _strip_union_tags(loc)
+            return self.unknown_key(loc, _allowed_keys(loc[:-1]))
         if kind == "missing":
-            return self.error(loc[:-1], f"missing required key '{loc[-1]}'")
-        msg = err["msg"]
+            return self.error(_strip_union_tags(loc[:-1]), f"missing required key '{loc[-1]}'")
+        if kind == "invalid_key" or loc[-1:] == ("[key]",):
+            # a key YAML read as a number/null/boolean: `1: x`, `~: x`, `params: {1: 2}`
+            key_path = _strip_union_tags(loc)
+            return self.error(
+                key_path[:-1],
+                f"key {key_path[-1]!r} must be a string (quote it in the YAML)",
+                line_path=key_path,
+            )
+        msg = err["msg"].removeprefix("Value error, ").replace(" after validation", "")
+        value = err.get("input")
         if kind == "literal_error" and loc and loc[0] == "pairs":
             msg = "must be 'all' or a list of {datasets: [...], estimators: [...]}"
-        elif kind.endswith("_type"):
-            msg = f"{msg}, got {_type_name(err.get('input'))}"
-        msg = msg.removeprefix("Value error, ")
+        elif kind in ("model_type", "dict_type"):
+            msg = "must be a mapping"
+        if not isinstance(value, (dict, list)) or kind.endswith("_type"):
+            msg = f"{msg}, got {_got(value)}"
         return self.error(_strip_union_tags(loc), msg[0].lower() + msg[1:] if msg else msg)
 
     # -- names, sources, params ----------------------------------------------------------
@@ -467,6 +542,8 @@ class _Checker:
                 check_dataset_entry(ds, base_dir=base_dir)
             except ConfigError as exc:
                 raise self.error(("datasets", i, *exc.path), exc.message) from None
+            except DataError as exc:  # the file exists but its header cannot be read
+                raise self.error(("datasets", i, "path"), str(exc)) from None
         for i, est in enumerate(model.estimators):
             try:
                 check_estimator_entry(est)
@@ -494,8 +571,26 @@ class _Checker:
                             raise self.error(
                                 ("pairs", i, key, j),
                                 f"'{name}' is not one of the suite's {key}"
-                                f"{did_you_mean(name, known)}",
+                                f"{did_you_mean(name, known)}; they are: {', '.join(known)}",
                             )
+
+
+def _pick_error(errors: list[Any]) -> Any:
+    """The pydantic error to report: the one a user most likely needs to fix."""
+    # `pairs` is 'all' or a list: report the failures of the branch the input looks like
+    branch = [e for e in errors if len(e["loc"]) > 1 and e["loc"][0] == "pairs"]
+    if branch:
+        is_list = any(e["loc"][1] == "list[PairSpec]" and e["type"] != "list_type" for e in branch)
+        wanted = "list[PairSpec]" if is_list else "literal['all']"
+        errors = [e for e in errors if e not in branch or e["loc"][1] == wanted] or errors
+    first = errors[0]
+    if first["type"] == "missing":
+        # `nme: x` is both "missing 'name'" and "unknown 'nme'"; the unknown key is the fix
+        parent = tuple(first["loc"][:-1])
+        for e in errors:
+            if e["type"] == "extra_forbidden" and tuple(e["loc"][:-1]) == parent:
+                return e
+    return first
 
 
 def _strip_union_tags(loc: tuple) -> tuple:

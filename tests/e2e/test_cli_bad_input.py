@@ -1,0 +1,133 @@
+"""Bad suites through the real CLI: one ``error:`` line on stderr, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def benchsuite(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "BENCHSUITE_DEBUG"}
+    env.pop("BS_E2E_UNSET", None)
+    return subprocess.run(
+        [sys.executable, "-m", "benchsuite", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
+
+
+def assert_one_error_line(proc: subprocess.CompletedProcess[str], start: str, *parts: str):
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith(f"error: {start}"), lines[0]
+    for part in parts:
+        assert part in lines[0], lines[0]
+
+
+BODY = "datasets: [iris]\nestimators: [svc]\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "where", "parts"),
+    [
+        pytest.param("validate", None, "", ["no such file"], id="missing-file"),
+        pytest.param("validate", b"name: x\x00\n", "", ["not a text file"], id="binary"),
+        pytest.param(
+            "validate",
+            "name: x\ndatasets: [iris\nestimators: [svc]\n",
+            ":3: ",
+            ["YAML syntax error"],
+            id="syntax",
+        ),
+        pytest.param("validate", "- iris\n- svc\n", ":1: ", ["top level"], id="list"),
+        pytest.param(
+            "validate",
+            "name: x\ndatasets: [iris]\nestimators:\n  - svc\n"
+            "  - {name: f, model: rf, params: {n_estimator: 10}}\n",
+            ":5: estimators[1].params.n_estimator: ",
+            ["RandomForestClassifier", "(did you mean 'n_estimators'?)"],
+            id="param",
+        ),
+        pytest.param(
+            "validate",
+            "name: x\n" + BODY + "seed: !!python/object/apply:os.system ['touch {marker}']\n",
+            ":4: ",
+            ["Python object tags are not allowed"],
+            id="python-tag",
+        ),
+        pytest.param(
+            "validate",
+            "name: x\ndatasets: [iris]\nestimators:\n  - model: ${BS_E2E_UNSET}\n",
+            ":4: estimators[0].model: ",
+            ["'BS_E2E_UNSET' is not set"],
+            id="env-unset",
+        ),
+        pytest.param(
+            "run",
+            "name: x\ndatasets: [irs]\nestimators: [svc]\n",
+            ":2: datasets[0].source: ",
+            ["(did you mean 'iris'?)"],
+            id="run-unknown-dataset",
+        ),
+    ],
+)
+def test_bad_suite(tmp_path, command, text, where, parts):
+    path = tmp_path / "suite.yaml"
+    marker = tmp_path / "pwned"
+    if isinstance(text, str):
+        path.write_text(text.replace("{marker}", str(marker)))
+    elif text is not None:
+        path.write_bytes(text)
+    extra = ["-o", tmp_path / "out", "-q"] if command == "run" else []
+    proc = benchsuite(command, path, *extra)
+    assert_one_error_line(proc, f"{path}{where}", *parts)
+    assert not marker.exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_quickstart_validates():
+    proc = benchsuite("validate", "suites/quickstart.yaml")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout.startswith("suites/quickstart.yaml: ok")
+
+
+def test_fit_failure_is_recorded_not_raised(tmp_path):
+    path = tmp_path / "fitfail.yaml"
+    path.write_text(
+        "name: fitfail\n"
+        "defaults:\n"
+        "  evaluation: {cv: 2}\n"
+        "datasets: [iris]\n"
+        "estimators:\n"
+        "  - {name: bad, model: rf, params: {n_estimators: -5}}\n"
+        "  - {name: good, model: knn}\n"
+    )
+    proc = benchsuite("run", path, "-o", tmp_path / "out", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    (records_file,) = (tmp_path / "out").rglob("records.jsonl")
+    records = [json.loads(line) for line in records_file.read_text().splitlines()]
+    by_estimator = {e: [r for r in records if r["estimator"] == e] for e in ("bad", "good")}
+    assert len(by_estimator["bad"]) == len(by_estimator["good"]) == 2  # one per fold
+    for rec in by_estimator["bad"]:
+        assert rec["status"] == "error"
+        assert "n_estimators" in rec["error"]
+        assert "\n" not in rec["error"]
+    for rec in by_estimator["good"]:
+        assert rec["status"] == "ok"
+        assert rec["error"] is None
+        assert 0.5 < rec["metrics"]["accuracy"] <= 1.0
