@@ -117,3 +117,20 @@ def test_truncated_last_line_is_ignored_but_corruption_is_an_error(tmp_path):
 def test_newer_schema_is_refused():
     with pytest.raises(BenchsuiteError, match="newer"):
         Record.from_dict({**_rec().to_dict(), "schema_version": 99})
+
+
+def test_garbage_collector_is_off_inside_the_clock_and_restored():
+    import gc
+
+    seen = []
+
+    class _Probe(_Fake):
+        def fit(self, X, y):
+            seen.append(gc.isenabled())
+            return self
+
+    assert gc.isenabled()
+    measure_fold(_Probe(), [[0]], [0], [[0]])
+    assert seen == [False] and gc.isenabled()
+    measure_fold(_Probe(), [[0]], [0], [[0]], disable_gc=False)
+    assert seen == [False, True]
