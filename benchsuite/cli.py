@@ -47,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit 1 if any measurement ended in error"
     )
     run.add_argument("--run-id", help="name of the run folder (default: time-stamped)")
+    run.add_argument(
+        "--threads",
+        type=_positive_int,
+        metavar="N",
+        help="pin BLAS/OpenMP/torch threads to N (default: libraries' own choice)",
+    )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
@@ -62,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--json", action="store_true", help="print JSON")
     env.set_defaults(func=cmd_env)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _version() -> str:
@@ -82,6 +101,11 @@ def _console(stderr: bool = False):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.threads is not None:
+        # before any numerical library loads: their pools size themselves at start-up
+        for var in _THREAD_VARS:
+            os.environ[var] = str(args.threads)
+
     from benchsuite.errors import BenchsuiteError
     from benchsuite.plan import build_plan
     from benchsuite.suite import load_suite
@@ -99,7 +123,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out.print(_plan_line(plan))
         return EXIT_OK
 
-    from benchsuite.executors import run_plan
+    from benchsuite.executors import SequentialExecutor, run_plan
 
     store_path: list[str] = []
     progress = None if args.quiet else _progress(len(plan.cases))
@@ -117,6 +141,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             plan,
             output=args.output,
             run_id=args.run_id,
+            executor=SequentialExecutor(threads=args.threads),
             on_start=lambda store: store_path.append(str(store.path)),
             on_record=on_record,
             command_line=["benchsuite", *sys.argv[1:]],

@@ -93,6 +93,10 @@ def run_plan(
             "command_line": command_line if command_line is not None else list(sys.argv),
             "cwd": os.getcwd(),
             "executor": getattr(executor, "name", type(executor).__name__),
+            "threads": getattr(executor, "threads", None),
+            # the sequential executor cannot interrupt a running fit
+            "timeout_s": suite.defaults.timeout,
+            "timeout_enforced": getattr(executor, "enforces_timeout", False),
             "filters": list(plan.filters),
             "n_cases": len(plan.keys),
             "n_measurements": len(plan.cases),

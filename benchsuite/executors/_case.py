@@ -7,8 +7,11 @@ while building, fitting, predicting or scoring becomes an ``error`` record.
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from benchsuite.measure import Clock, measure_fold
@@ -23,6 +26,30 @@ def one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
     return line if len(line) <= _MAX_ERROR_CHARS else line[: _MAX_ERROR_CHARS - 3] + "..."
+
+
+@contextlib.contextmanager
+def thread_limits(threads: int | None) -> Iterator[None]:
+    """Pin BLAS/OpenMP pools (threadpoolctl) and torch to ``threads`` inside the block.
+
+    Entered after the estimator is built, so that a library imported by the build
+    (xgboost's, lightgbm's OpenMP) is already loaded and gets pinned too.
+    """
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only if something already imported it
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(previous)
 
 
 def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any]]:
@@ -99,6 +126,7 @@ def run_case(
     suite: str,
     clock: Clock = time.perf_counter,
     sample_memory: bool = True,
+    threads: int | None = None,
 ) -> Record:
     """Build, fit, predict and score one case; never raises for estimator failures.
 
@@ -113,6 +141,9 @@ def run_case(
         Stamped on the record.
     clock : callable, default=time.perf_counter
     sample_memory : bool, default=True
+    threads : int, optional
+        Pin BLAS/OpenMP/torch thread pools to this many threads while fitting,
+        predicting and scoring (None leaves them as the libraries chose).
 
     Returns
     -------
@@ -141,7 +172,7 @@ def run_case(
 
     X_train, y_train = take(dataset.X, train), dataset.y[train]
     X_test, y_test = take(dataset.X, test), dataset.y[test]
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, thread_limits(threads):
         warnings.simplefilter("always")
         try:
             m = measure_fold(

@@ -22,6 +22,8 @@ class SequentialExecutor:
     clock : callable, default=time.perf_counter
     sample_memory : bool, default=True
         Sample peak RSS during each fit + predict.
+    threads : int, optional
+        Pin BLAS/OpenMP/torch thread pools to this many threads in each case.
 
     Notes
     -----
@@ -30,13 +32,20 @@ class SequentialExecutor:
 
     name = "sequential"
 
-    def __init__(self, *, clock: Clock = time.perf_counter, sample_memory: bool = True):
+    def __init__(
+        self,
+        *,
+        clock: Clock = time.perf_counter,
+        sample_memory: bool = True,
+        threads: int | None = None,
+    ):
         self.clock = clock
         self.sample_memory = sample_memory
+        self.threads = threads
 
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every case of ``plan``, passing each record to ``emit`` as it finishes."""
-        from benchsuite.datasets import load_dataset
+        from benchsuite.datasets import clear_cache, load_dataset
 
         suite = plan.suite
         failed: dict[str, str] = {}  # dataset name -> why it could not be loaded
@@ -47,7 +56,9 @@ class SequentialExecutor:
                 continue
             name = case.dataset.name
             if name not in failed and (current is None or current[0] != name):
-                current = None  # release the previous dataset before loading the next
+                # release the previous dataset (and the loader's cached copy) first
+                current = None
+                clear_cache()
                 step = "loading dataset"
                 try:
                     ds = load_dataset(case.dataset, base_dir=suite.base_dir, seed=suite.seed)
@@ -70,5 +81,6 @@ class SequentialExecutor:
                     suite=suite.name,
                     clock=self.clock,
                     sample_memory=self.sample_memory,
+                    threads=self.threads,
                 )
             )

@@ -162,3 +162,44 @@ def test_run_json_describes_the_run(tmp_path):
     ):
         assert field in rec.to_dict()
     assert rec.peak_rss_mb > 0 and rec.fit_time_s > 0
+
+
+class ThreadProbe:
+    """A classifier that records the BLAS/OpenMP thread counts it sees while fitting."""
+
+    seen: list = []
+
+    def __init__(self):
+        pass
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y):
+        from threadpoolctl import threadpool_info
+
+        ThreadProbe.seen.append({p["num_threads"] for p in threadpool_info()})
+        self.classes_ = sorted(set(y))
+        return self
+
+    def predict(self, X):
+        return [self.classes_[0]] * len(X)
+
+
+def test_threads_pins_thread_pools_inside_the_case(tmp_path):
+    import sklearn.ensemble  # noqa: F401 - loads an OpenMP runtime before the run
+
+    plan = _plan(
+        "name: th\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\n"
+        "estimators: [{name: probe, model: 'test_executor:ThreadProbe'}]\n",
+        tmp_path,
+    )
+    ThreadProbe.seen.clear()
+    result = run_plan(plan, output=tmp_path, executor=SequentialExecutor(threads=1))
+    assert [r.status for r in result.records] == ["ok", "ok"], result.records[0].error
+    assert ThreadProbe.seen == [{1}, {1}]
+    info = json.loads((result.path / "run.json").read_text())
+    assert info["threads"] == 1 and info["timeout_enforced"] is False
