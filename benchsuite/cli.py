@@ -150,9 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if progress is not None:
             progress.stop()
         where = store_path[0] if store_path else args.output
-        _console(stderr=True).print(
-            f"interrupted: records measured so far are kept in {where}", style="yellow"
-        )
+        print(f"interrupted: records measured so far are kept in {where}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
         if progress is not None:
@@ -167,7 +165,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _print_results(out, plan, result.records)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
-    out.print(f"\n{counts} · results in [bold]{result.path}[/bold]")
+    out.print(f"\n{counts} · results in [bold]{result.path}[/bold]", soft_wrap=True)
     if args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0):
         return EXIT_FAILED
     return EXIT_OK
@@ -213,7 +211,7 @@ def _print_results(out, plan, records) -> None:
             )
     lines = problems(summaries)
     if lines:
-        out.print("\n".join(lines), style="yellow", markup=False)
+        out.print("\n".join(lines), style="yellow", markup=False, soft_wrap=True)
 
 
 def _plan_table(plan):

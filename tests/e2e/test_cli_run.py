@@ -145,3 +145,47 @@ def test_quickstart_runs_end_to_end(tmp_path):
     recs = list(tmp_path.glob("quickstart/*/records.jsonl"))[0].read_text().splitlines()
     assert len(recs) == 4 * 7 * 5
     assert all(json.loads(r)["status"] == "ok" for r in recs)
+
+
+def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite):
+    import signal
+    import time
+
+    suite = write_suite(
+        "name: long\ndefaults: {evaluation: {cv: 10}, repeats: 5}\ndatasets: [digits]\n"
+        "estimators: [{name: rf, model: rf, params: {n_estimators: 30}}]\n"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "benchsuite",
+            "run",
+            str(suite),
+            "-o",
+            str(tmp_path),
+            "--run-id",
+            "r",
+            "-q",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    records = tmp_path / "long" / "r" / "records.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if records.exists() and records.read_text().count("\n") >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert stderr.strip().startswith("interrupted:") and stderr.strip().count("\n") == 0
+    lines = records.read_text().splitlines()
+    assert 2 <= len(lines) < 50
+    assert all(json.loads(line)["status"] == "ok" for line in lines)
+    run = json.loads((tmp_path / "long" / "r" / "run.json").read_text())
+    assert run["status"] == "interrupted" and run["counts"]["ok"] == len(lines)
