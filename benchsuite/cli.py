@@ -334,10 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in benchsuite, not the user's fault
         if os.environ.get("BENCHSUITE_DEBUG"):
             raise
-        text = " ".join(str(exc).split())
+        from benchsuite.errors import one_line
+
         print(
-            f"internal error: {type(exc).__name__}: {text} (set BENCHSUITE_DEBUG=1 for the"
-            " traceback and please report it)",
+            f"internal error: {one_line(exc)} (set BENCHSUITE_DEBUG=1 for the traceback"
+            " and please report it)",
             file=sys.stderr,
         )
         return 3

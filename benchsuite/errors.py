@@ -34,3 +34,15 @@ class ConfigError(BenchsuiteError):
 
 class DataError(BenchsuiteError):
     """A dataset cannot be found, read or verified."""
+
+
+def one_line(exc: BaseException, *, with_type: bool = True, limit: int = 500) -> str:
+    """An exception as one line (``"ValueError: message"``), shortened past ``limit``.
+
+    Records, warnings and CLI errors hold one line each; library messages often span
+    several (sklearn's parameter errors, pandas' parser errors).
+    """
+    text = " ".join(str(exc).split())
+    if with_type or not text:
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchsuite.errors import one_line
+
 CLASSIFICATION = frozenset({"binary", "multiclass"})
 REGRESSION = frozenset({"regression"})
 
@@ -171,7 +173,7 @@ def compute_metrics(
             warnings.append(f"{name} not computed: {exc}")
             continue
         except (ValueError, AttributeError, TypeError) as exc:
-            warnings.append(f"{name} not computed: {_one_line(exc)}")
+            warnings.append(f"{name} not computed: {one_line(exc)}")
             continue
         values[name] = float(np.asarray(value))
     return values, warnings
@@ -195,8 +197,3 @@ def _roc_auc(estimator: Any, y_test: Any, task: str, response: Callable, skm: An
     return skm.roc_auc_score(
         y_test, response("predict_proba"), multi_class="ovr", labels=estimator.classes_
     )
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

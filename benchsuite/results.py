@@ -22,6 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from benchsuite._json import jsonable
 from benchsuite.errors import BenchsuiteError
 
 SCHEMA_VERSION = 1
@@ -123,20 +124,6 @@ def new_run_id() -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
-def _json_default(value: Any) -> Any:
-    # numpy scalars and arrays, Paths, sets: whatever a param value can be
-    if hasattr(value, "item") and callable(value.item):
-        try:
-            return value.item()
-        except (ValueError, TypeError):
-            pass
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    return repr(value)
-
-
 class RunStore:
     """The folder of one run: ``records.jsonl`` (appended) and ``run.json``.
 
@@ -183,7 +170,7 @@ class RunStore:
 
     def append(self, record: Record) -> None:
         """Write one record line and flush it to the OS at once."""
-        line = json.dumps(record.to_dict(), default=_json_default, allow_nan=True)
+        line = json.dumps(record.to_dict(), default=jsonable, allow_nan=True)
         self._fh.write(line + "\n")
         self._fh.flush()
         self.counts[record.status] = self.counts.get(record.status, 0) + 1
@@ -198,7 +185,7 @@ class RunStore:
 
     def _write_run_json(self) -> None:
         tmp = self.run_path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(self.info, indent=2, default=_json_default) + "\n")
+        tmp.write_text(json.dumps(self.info, indent=2, default=jsonable) + "\n")
         os.replace(tmp, self.run_path)  # atomic: never a half-written run.json
 
     def __enter__(self) -> RunStore:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from benchsuite.errors import DataError
+from benchsuite.errors import one_line as _one_line
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,7 +25,8 @@ def resolve_path(path: str | Path, base_dir: Path) -> Path:
 
 
 def one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """The exception's message on one line (the type name if it has none)."""
+    return _one_line(exc, with_type=False)
 
 
 @contextmanager

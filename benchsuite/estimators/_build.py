@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
+from benchsuite._json import jsonable
 from benchsuite.estimators._check import estimator_class_path
 from benchsuite.estimators._introspect import import_class, param_spec
 from benchsuite.estimators._registry import EstimatorAlias, get_alias, is_import_string
@@ -28,23 +28,6 @@ def _final_kwargs(
     if takes_random_state and random_state is not None and "random_state" not in kwargs:
         kwargs["random_state"] = random_state
     return path, kwargs, alias
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if value is None or type(value) in (bool, int, float, str):
-        return value
-    item = getattr(value, "item", None)  # numpy scalars (np.float64 is a float subclass)
-    if callable(item):
-        with contextlib.suppress(TypeError, ValueError):
-            return _jsonable(item())
-    for kind in (bool, int, float, str):
-        if isinstance(value, kind):
-            return kind(value)
-    return repr(value)
 
 
 def resolved_params(
@@ -75,7 +58,7 @@ def resolved_params(
         its ``repr``).
     """
     _, kwargs, _ = _final_kwargs(model, params, task, random_state)
-    return _jsonable(kwargs)
+    return jsonable(kwargs)
 
 
 def build_estimator(

@@ -14,18 +14,10 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from benchsuite.errors import one_line
 from benchsuite.measure import Clock, measure_fold
 from benchsuite.plan import Case
 from benchsuite.results import Record, utc_now
-
-_MAX_ERROR_CHARS = 500
-
-
-def one_line(exc: BaseException) -> str:
-    """``"ValueError: message"`` on one line, shortened if very long."""
-    text = " ".join(str(exc).split())
-    line = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return line if len(line) <= _MAX_ERROR_CHARS else line[: _MAX_ERROR_CHARS - 3] + "..."
 
 
 @contextlib.contextmanager

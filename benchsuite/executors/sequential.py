@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from benchsuite.errors import BenchsuiteError
-from benchsuite.executors._case import error_record, make_splits, one_line, run_case
+from benchsuite.errors import BenchsuiteError, one_line
+from benchsuite.executors._case import error_record, make_splits, run_case
 from benchsuite.measure import Clock
 from benchsuite.plan import Plan
 from benchsuite.results import Record
