@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -289,17 +290,48 @@ def _git_sha(cwd: Path) -> dict[str, Any] | None:
 
 
 def _gpu_info() -> list[dict[str, Any]]:
-    # Only ask torch if something already imported it: never pay torch's import for this.
+    """GPUs of this machine: from torch if something imported it, else from nvidia-smi.
+
+    Never imports torch just for this (seconds of start-up on a classic-only run).
+    """
     torch = sys.modules.get("torch")
-    if torch is None or not torch.cuda.is_available():
+    if torch is not None and torch.cuda.is_available():
+        return [
+            {
+                "name": torch.cuda.get_device_name(i),
+                "memory_gb": round(torch.cuda.get_device_properties(i).total_memory / 2**30, 2),
+                "cuda": torch.version.cuda,
+            }
+            for i in range(torch.cuda.device_count())
+        ]
+    return _nvidia_smi_gpus()
+
+
+def _nvidia_smi_gpus() -> list[dict[str, Any]]:
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
         return []
-    return [
-        {
-            "name": torch.cuda.get_device_name(i),
-            "memory_gb": round(torch.cuda.get_device_properties(i).total_memory / 2**30, 2),
-        }
-        for i in range(torch.cuda.device_count())
-    ]
+    try:
+        proc = subprocess.run(
+            [exe, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    gpus = []
+    for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 3:
+            continue
+        name, memory_mib, driver = parts
+        try:
+            memory_gb: float | None = round(float(memory_mib) / 1024, 2)
+        except ValueError:
+            memory_gb = None
+        gpus.append({"name": name, "memory_gb": memory_gb, "driver": driver})
+    return gpus
 
 
 def thread_info() -> list[dict[str, Any]]:

@@ -134,3 +134,21 @@ def test_garbage_collector_is_off_inside_the_clock_and_restored():
     assert seen == [False] and gc.isenabled()
     measure_fold(_Probe(), [[0]], [0], [[0]], disable_gc=False)
     assert seen == [False, True]
+
+
+def test_gpus_are_read_from_nvidia_smi_without_importing_torch(tmp_path, monkeypatch):
+    import sys
+
+    from benchsuite.results import capture_environment
+
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 81559, 550.54.15'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    env = capture_environment(cwd=tmp_path)
+    assert env["gpus"] == [
+        {"name": "NVIDIA H100 80GB HBM3", "memory_gb": 79.65, "driver": "550.54.15"}
+    ]
+    assert "torch" not in sys.modules
+    assert env["git"] is None  # tmp_path is no repository
