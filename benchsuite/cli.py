@@ -64,6 +64,17 @@ def build_parser() -> argparse.ArgumentParser:
     lst.add_argument("what", choices=["datasets", "estimators", "metrics"])
     lst.set_defaults(func=cmd_list)
 
+    data = sub.add_parser("data", help="list or download the datasets' files")
+    data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
+    data_sub.required = True
+    data_sub.add_parser("list", help="where each dataset file is, or would be downloaded to")
+    fetch = data_sub.add_parser("fetch", help="download and verify a dataset's files")
+    fetch.add_argument("name", nargs="+", help="dataset source, e.g. mnist, fashion_mnist, cifar10")
+    fetch.add_argument(
+        "--part", choices=["train", "test", "all"], default="all", help="official part to fetch"
+    )
+    data.set_defaults(func=cmd_data)
+
     env = sub.add_parser("env", help="show the environment a run would record")
     env.add_argument("--json", action="store_true", help="print JSON")
     env.set_defaults(func=cmd_env)
@@ -218,8 +229,10 @@ def _plan_table(plan):
     from rich.table import Table
 
     table = Table(title=f"plan of suite '{plan.suite.name}'", title_justify="left")
-    for col in ("case", "task", "evaluation", "measurements", "status"):
+    table.add_column("case", overflow="fold")
+    for col in ("task", "evaluation", "measurements"):
         table.add_column(col)
+    table.add_column("status", overflow="fold")
     per_key: dict[str, list] = {}
     for c in plan.cases:
         per_key.setdefault(c.key, []).append(c)
@@ -252,6 +265,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{args.suite}: ok · {len(suite.datasets)} datasets x {len(suite.estimators)}"
         f" estimators · {_plan_line(plan)}",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
@@ -286,6 +300,40 @@ def cmd_list(args: argparse.Namespace) -> int:
             better = "higher" if m.greater_is_better else "lower"
             table.add_row(m.name, ", ".join(sorted(m.tasks)), better, m.description)
     _console().print(table)
+    return EXIT_OK
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    from benchsuite.datasets import data_status, fetch_dataset
+
+    out = _console()
+    if args.data_command == "list":
+        from rich.table import Table
+
+        table = Table(title="dataset files", title_justify="left")
+        for col in ("source", "part", "file", "status", "path"):
+            table.add_column(col)
+        for row in data_status():
+            style = {"ok": "green", "missing": "yellow"}.get(row["status"], "red")
+            table.add_row(
+                row["source"],
+                str(row.get("part") or "-"),
+                row["file"],
+                f"[{style}]{row['status']}[/{style}]",
+                str(row["path"]),
+            )
+        out.print(table)
+        return EXIT_OK
+    parts = None if args.part == "all" else (args.part,)
+    for name in args.name:
+
+        def progress(file: str, done: int, total: int) -> None:
+            if total and done >= total:
+                out.print(f"  {file}: {done / 2**20:.1f} MiB", markup=False)
+
+        paths = fetch_dataset(name, parts=parts, progress=progress)
+        for path in paths:
+            out.print(f"{name}: {path} ok", markup=False, soft_wrap=True)
     return EXIT_OK
 
 

@@ -75,6 +75,21 @@ class RssSampler:
         return max(0.0, self.peak_mb - self.start_mb)
 
 
+def active_cuda() -> Any:
+    """``torch.cuda`` if torch is already imported and sees a GPU, else None.
+
+    Never imports torch: a run of classic estimators must not pay for it, and a model that
+    uses CUDA has imported torch before its fit starts.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    try:
+        return torch.cuda if torch.cuda.is_available() else None
+    except Exception:  # a broken driver must not break CPU measurements
+        return None
+
+
 @dataclass
 class Measurement:
     """What one fit + predict cost.
@@ -91,6 +106,8 @@ class Measurement:
         ``peak_rss_mb`` minus the RSS just before ``fit``: memory the estimator added.
     y_pred : array
         The predictions (scored by :mod:`benchsuite.metrics`).
+    peak_gpu_mb : float or None
+        ``torch.cuda.max_memory_allocated`` over fit and predict (None without CUDA).
     """
 
     fit_time_s: float
@@ -98,6 +115,7 @@ class Measurement:
     peak_rss_mb: float | None
     rss_delta_mb: float | None
     y_pred: Any
+    peak_gpu_mb: float | None = None
 
 
 def measure_fold(
@@ -109,6 +127,7 @@ def measure_fold(
     clock: Clock = time.perf_counter,
     sample_memory: bool = True,
     disable_gc: bool = True,
+    cuda: Any = "auto",
 ) -> Measurement:
     """Fit ``estimator`` and predict ``X_test``, timing each step separately.
 
@@ -126,11 +145,25 @@ def measure_fold(
         Keep Python's cyclic garbage collector off inside the clock, as ``timeit`` does:
         a collection of the objects that benchsuite itself holds could otherwise land in
         one short fit and make it look many times slower. Collection resumes after predict.
+    cuda : module, None or "auto", default="auto"
+        ``torch.cuda`` (or a stand-in with the same four functions) to synchronize before
+        every clock read, so that queued GPU kernels count where they ran, and to read peak
+        GPU memory from; "auto" uses :func:`active_cuda`, None disables both.
 
     Returns
     -------
     Measurement
     """
+    if cuda == "auto":
+        cuda = active_cuda()
+
+    def sync() -> None:
+        # kernels are queued asynchronously: wait for them before reading the clock
+        if cuda is not None and cuda.is_initialized():
+            cuda.synchronize()
+
+    if cuda is not None and cuda.is_initialized():
+        cuda.reset_peak_memory_stats()
     sampler = RssSampler() if sample_memory else None
     gc_was_enabled = gc.isenabled()
     if sampler is not None:
@@ -138,20 +171,28 @@ def measure_fold(
     if disable_gc:
         gc.disable()
     try:
+        sync()
         t0 = clock()
         estimator.fit(X_train, y_train)
+        sync()
         t1 = clock()
         y_pred = estimator.predict(X_test)
+        sync()
         t2 = clock()
     finally:
         if gc_was_enabled:
             gc.enable()
         if sampler is not None:
             sampler.__exit__(None, None, None)
+    peak_gpu = None
+    if cuda is not None and cuda.is_initialized():
+        # a model that initialized CUDA inside fit started from zero: the peak is still right
+        peak_gpu = round(cuda.max_memory_allocated() / 2**20, 3)
     return Measurement(
         fit_time_s=t1 - t0,
         predict_time_s=t2 - t1,
         peak_rss_mb=round(sampler.peak_mb, 3) if sampler else None,
         rss_delta_mb=round(sampler.delta_mb, 3) if sampler else None,
         y_pred=y_pred,
+        peak_gpu_mb=peak_gpu,
     )

@@ -51,6 +51,9 @@ class Case:
         evaluation, metrics); two runs are comparable when it matches.
     skip_reason : str or None
         Why the pair cannot run (then one ``skipped`` record is written for the case).
+    device : str or None
+        The device the suite asks for (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``);
+        passed to models that take a ``device`` parameter. None: the model's default.
     """
 
     dataset: DatasetEntry
@@ -68,6 +71,7 @@ class Case:
     key: str
     config_hash: str
     skip_reason: str | None = None
+    device: str | None = None
 
     @property
     def skipped(self) -> bool:
@@ -140,6 +144,63 @@ def _config_hash(
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def split_skip_reason(ds: DatasetEntry, ev: Evaluation) -> str | None:
+    """Why ``ds`` cannot be evaluated on its official split, or None."""
+    from benchsuite.datasets import DATASET_SOURCES
+
+    if ev.method != "official":
+        return None
+    source = DATASET_SOURCES.get(ds.source)
+    if source is None or not source.parts:
+        return f"dataset '{ds.name}' has no official train/test split; use cv or holdout"
+    if ds.part not in (None, "all"):
+        return (
+            f"dataset '{ds.name}' holds only the official {ds.part} part; the official"
+            " split needs part: all (or use cv or holdout within the part)"
+        )
+    return None
+
+
+def device_skip_reason(model: str, device: str | None) -> str | None:
+    """Why ``model`` cannot run on ``device`` here, or None."""
+    from benchsuite.estimators import accepts_param
+
+    if device in (None, "auto", "cpu"):
+        return None  # auto falls back to the CPU; every model runs there
+    if not accepts_param(model, "device"):
+        return f"{model} has no device setting and runs on the CPU only (device: {device})"
+    if device.startswith("cuda") and not cuda_available():
+        return f"device '{device}' requested but CUDA is not available on this machine"
+    if device == "mps" and not mps_available():
+        return "device 'mps' requested but Apple MPS is not available on this machine"
+    return None
+
+
+def cuda_available() -> bool:
+    """True if torch sees a CUDA GPU; imports torch only when a driver is installed."""
+    import shutil
+
+    if shutil.which("nvidia-smi") is None:
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def mps_available() -> bool:
+    import sys
+
+    if sys.platform != "darwin":
+        return False
+    try:
+        import torch
+    except ImportError:
+        return False
+    return bool(torch.backends.mps.is_available())
+
+
 def metrics_for_task(requested: list[str] | tuple[str, ...] | None, task: str) -> tuple[str, ...]:
     """The requested metrics that apply to ``task``, or the task's defaults if none do."""
     from benchsuite.metrics import METRICS
@@ -181,19 +242,31 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
     Plan
     """
     from benchsuite.datasets import dataset_task
-    from benchsuite.estimators import skip_reason
+    from benchsuite.estimators import accepts_param, skip_reason
 
     filters = tuple(filters)
     defaults = suite.defaults
-    ev = defaults.evaluation
     cases: list[Case] = []
     tasks: dict[str, str] = {}
     for ds, est in suite.selected_pairs():
         if ds.name not in tasks:
             tasks[ds.name] = dataset_task(ds, base_dir=suite.base_dir)
         task = tasks[ds.name]
+        ev = ds.evaluation or defaults.evaluation
         metrics = metrics_for_task(defaults.metrics, task)
-        reason = skip_reason(est.model, task)
+        device = est.device or defaults.device
+        reason = (
+            split_skip_reason(ds, ev)
+            or skip_reason(est.model, task)
+            or device_skip_reason(est.model, device)
+        )
+        # models that take a device get the suite's; "auto" only moves torch models
+        # (xgboost's "auto" would mean nothing), and a device in params wins
+        pass_device = (
+            device is not None
+            and accepts_param(est.model, "device")
+            and (device != "auto" or est.model.startswith("torch."))
+        )
         grid_keys = list(est.grid)
         for values in itertools.product(*(est.grid[k] for k in grid_keys)):
             point = dict(zip(grid_keys, values, strict=True))
@@ -201,6 +274,8 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             if not matches(key, filters):
                 continue
             params = {**est.params, **point}
+            if pass_device and "device" not in params:
+                params["device"] = device
             common = dict(
                 dataset=ds,
                 estimator=est,
@@ -213,6 +288,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                 seed=suite.seed,
                 key=key,
                 config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
+                device=device,
             )
             if reason is not None:
                 # one record stands for the whole skipped case

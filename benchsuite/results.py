@@ -60,6 +60,16 @@ class Record:
     metrics : dict of str to float
     fit_time_s, predict_time_s : float or None
     peak_rss_mb, rss_delta_mb : float or None
+    peak_gpu_mb : float or None
+        Peak ``torch.cuda.max_memory_allocated`` during fit and predict (MiB).
+    epochs_run : int or None
+        Deep models: epochs trained (early stopping may end before ``epochs``).
+    time_per_epoch_s : float or None
+        Deep models: mean wall time of one training epoch.
+    loss_curve : list of float
+        Deep models: training loss after each epoch.
+    h2d_time_s : float or None
+        Deep models: time to copy the training data to the device (inside ``fit_time_s``).
     warnings : list of str
     started_at : str
         ISO 8601 UTC time the measurement started.
@@ -90,6 +100,11 @@ class Record:
     predict_time_s: float | None = None
     peak_rss_mb: float | None = None
     rss_delta_mb: float | None = None
+    peak_gpu_mb: float | None = None
+    epochs_run: int | None = None
+    time_per_epoch_s: float | None = None
+    loss_curve: list[float] = field(default_factory=list)
+    h2d_time_s: float | None = None
     warnings: list[str] = field(default_factory=list)
     started_at: str = ""
     schema_version: int = SCHEMA_VERSION
@@ -289,22 +304,27 @@ def _git_sha(cwd: Path) -> dict[str, Any] | None:
         return None
 
 
-def _gpu_info() -> list[dict[str, Any]]:
+def gpu_info() -> list[dict[str, Any]]:
     """GPUs of this machine: from torch if something imported it, else from nvidia-smi.
 
     Never imports torch just for this (seconds of start-up on a classic-only run).
     """
+    smi = _nvidia_smi_gpus()
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
+        cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
         return [
             {
                 "name": torch.cuda.get_device_name(i),
                 "memory_gb": round(torch.cuda.get_device_properties(i).total_memory / 2**30, 2),
+                "capability": ".".join(map(str, torch.cuda.get_device_capability(i))),
+                "driver": smi[i]["driver"] if i < len(smi) else None,
                 "cuda": torch.version.cuda,
+                "cudnn": cudnn,
             }
             for i in range(torch.cuda.device_count())
         ]
-    return _nvidia_smi_gpus()
+    return smi
 
 
 def _nvidia_smi_gpus() -> list[dict[str, Any]]:
@@ -377,7 +397,7 @@ def capture_environment(*, cwd: str | os.PathLike[str] | None = None) -> dict[st
             )
             if k in os.environ
         },
-        "gpus": _gpu_info(),
+        "gpus": gpu_info(),
         "git": _git_sha(cwd),
     }
 

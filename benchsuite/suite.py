@@ -26,6 +26,9 @@ from benchsuite._suggest import did_you_mean
 from benchsuite.errors import BenchsuiteError, ConfigError, DataError
 
 Task = Literal["binary", "multiclass", "regression"]
+Part = Literal["train", "test", "all"]
+# where a model runs: auto = CUDA when present, else CPU
+Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # YAML nodes visited while indexing lines; aliases can make a small file expand
@@ -52,29 +55,38 @@ class _Model(BaseModel):
 
 
 class Evaluation(_Model):
-    """How each (dataset, estimator) pair is split: k-fold CV or one holdout split."""
+    """How each (dataset, estimator) pair is split: k-fold CV, one holdout split, or the
+    dataset's official train/test split."""
 
     cv: int | None = Field(default=None, ge=2, description="number of CV folds")
     holdout: float | None = Field(
         default=None, gt=0.0, lt=1.0, description="test fraction of one stratified split"
     )
+    split: Literal["official"] | None = Field(
+        default=None, description="the dataset's published train/test split"
+    )
 
     @model_validator(mode="after")
     def _one_method(self) -> Evaluation:
-        if self.cv is not None and self.holdout is not None:
-            raise ValueError("give either 'cv' or 'holdout', not both")
+        given = [k for k in ("cv", "holdout", "split") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of 'cv', 'holdout' or 'split', not {' and '.join(given)}")
         return self
 
     @property
     def n_folds(self) -> int:
-        return 1 if self.holdout is not None else int(self.cv or 5)
+        return int(self.cv or 5) if self.method == "cv" else 1
 
     @property
     def method(self) -> str:
-        """``"cv"`` or ``"holdout"`` (an empty mapping means 5-fold CV)."""
+        """``"cv"``, ``"holdout"`` or ``"official"`` (an empty mapping means 5-fold CV)."""
+        if self.split is not None:
+            return "official"
         return "holdout" if self.holdout is not None else "cv"
 
     def describe(self) -> str:
+        if self.method == "official":
+            return "split=official"
         return f"holdout={self.holdout}" if self.holdout is not None else f"cv={self.n_folds}"
 
 
@@ -85,6 +97,7 @@ class Defaults(_Model):
     repeats: int = Field(default=1, ge=1, description="timing repeats (refits) per fold")
     metrics: list[str] | None = None
     timeout: float | None = Field(default=None, gt=0, description="seconds per case")
+    device: Device | None = Field(default=None, description="default device of models")
 
 
 class DatasetEntry(_Model):
@@ -97,6 +110,10 @@ class DatasetEntry(_Model):
     target: str | None = None
     task: Task | None = None
     subsample: int | None = Field(default=None, ge=1)
+    part: Part | None = None
+    evaluation: Evaluation | None = Field(
+        default=None, description="overrides defaults.evaluation for this dataset"
+    )
 
 
 class EstimatorEntry(_Model):
@@ -106,6 +123,7 @@ class EstimatorEntry(_Model):
     model: str
     params: dict[str, Any] = Field(default_factory=dict)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
+    device: Device | None = None
 
 
 class PairSpec(_Model):
@@ -507,6 +525,8 @@ class _Checker:
             msg = "must be 'all' or a list of {datasets: [...], estimators: [...]}"
         elif kind in ("model_type", "dict_type"):
             msg = "must be a mapping"
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "device":
+            msg = "must be one of auto, cpu, cuda, cuda:N, mps"
         if not isinstance(value, (dict, list)) or kind.endswith("_type"):
             msg = f"{msg}, got {_got(value)}"
         return self.error(_strip_union_tags(loc), msg[0].lower() + msg[1:] if msg else msg)

@@ -35,7 +35,8 @@ class Dataset:
         The learning task.
     X : numpy.ndarray or pandas.DataFrame
         Features: a float ndarray for builtin and synthetic sources, the feature columns
-        as read for file sources.
+        as read for file sources. Always 2-D, one sample per row: images and sequences
+        are flattened (see ``sample_shape``); images are float32 scaled to [0, 1].
     y : numpy.ndarray
         Target: int64 codes ``0..k-1`` for classification, float64 for regression.
     feature_names : list of str
@@ -44,8 +45,16 @@ class Dataset:
         Original class labels (plain Python values), ``classes[code]`` for each code in
         ``y``; None for regression.
     fingerprint : str
-        First 16 hex characters of a SHA-256 over ``X`` and ``y``; equal data, equal
-        fingerprint, across runs and machines.
+        First 16 hex characters of a SHA-256 over ``X`` and ``y`` (for image sources,
+        over the uint8 pixels that ``X`` is scaled from: the same information in a
+        quarter of the bytes); equal data, equal fingerprint, across runs and machines.
+    sample_shape : tuple of int or None, default=None
+        Shape of one sample before flattening, when it has one: ``(C, H, W)`` for images
+        (channel first, as torchvision), ``(steps, features)`` for sequences.
+        ``X[i].reshape(sample_shape)`` is sample ``i``; None for tabular data.
+    official_split : tuple of numpy.ndarray or None, default=None
+        ``(train_idx, test_idx)``: row indices of the dataset's published train and test
+        parts when both were loaded (train rows come first); None otherwise.
     """
 
     name: str
@@ -56,6 +65,8 @@ class Dataset:
     feature_names: list[str]
     classes: list[Any] | None
     fingerprint: str
+    sample_shape: tuple[int, ...] | None = None
+    official_split: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def n_samples(self) -> int:
@@ -69,9 +80,10 @@ class Dataset:
 
     def __repr__(self) -> str:
         # the default repr would print the whole of X and y
+        shape = "" if self.sample_shape is None else f"sample_shape={self.sample_shape}, "
         return (
             f"Dataset(name={self.name!r}, source={self.source!r}, task={self.task!r}, "
-            f"n_samples={self.n_samples}, n_features={self.n_features}, "
+            f"n_samples={self.n_samples}, n_features={self.n_features}, {shape}"
             f"fingerprint={self.fingerprint!r})"
         )
 
@@ -97,13 +109,24 @@ def fingerprint(X: np.ndarray | pd.DataFrame, y: np.ndarray) -> str:
     digest = hashlib.sha256()
     digest.update(repr(tuple(X.shape)).encode())
     if isinstance(X, np.ndarray):
-        digest.update(np.ascontiguousarray(X).tobytes())
+        hash_array(digest, X)
     else:
         import pandas as pd
 
-        digest.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
-    digest.update(np.ascontiguousarray(y).tobytes())
+        hash_array(digest, pd.util.hash_pandas_object(X, index=False).to_numpy())
+    hash_array(digest, y)
     return digest.hexdigest()[:16]
+
+
+def hash_array(digest: Any, array: np.ndarray) -> None:
+    """Feed the bytes of ``array`` (C order) to ``digest`` without copying them."""
+    import numpy as np
+
+    array = np.ascontiguousarray(array)
+    try:
+        digest.update(memoryview(array).cast("B"))
+    except (TypeError, ValueError):  # dtypes without a buffer format
+        digest.update(array.tobytes())
 
 
 def _is_whole(values: pd.Series) -> bool:

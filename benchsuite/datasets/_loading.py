@@ -18,7 +18,7 @@ from benchsuite.datasets._dataset import (
     subsample_indices,
 )
 from benchsuite.datasets._files import one_line, resolve_path
-from benchsuite.datasets._sources import TASKS, DatasetSource, get_source
+from benchsuite.datasets._sources import TASKS, DatasetSource, get_source, list_sources
 from benchsuite.errors import ConfigError, DataError
 
 # generator arguments that change the shape of what is returned, so cannot be set
@@ -40,6 +40,30 @@ def _check_task(task: Any) -> None:
             f"expected one of: {', '.join(TASKS)}",
             ("task",),
         )
+
+
+def _check_part(source: DatasetSource, part: Any) -> None:
+    if part is None:
+        return
+    if not source.parts:
+        with_parts = ", ".join(s.name for s in list_sources() if s.parts)
+        raise ConfigError(
+            f"dataset source {source.name!r} has no official parts; "
+            f"'part' is only for {with_parts}",
+            ("part",),
+        )
+    choices = (*source.parts, "all")
+    if part not in choices:
+        raise ConfigError(
+            f"unknown part {part!r}{did_you_mean(str(part), choices)}; "
+            f"expected one of: {', '.join(choices)}",
+            ("part",),
+        )
+
+
+def _parts(source: DatasetSource, part: str | None) -> tuple[str, ...]:
+    """The official parts to load: all of them unless one is chosen."""
+    return source.parts if part in (None, "all") else (part,)
 
 
 def _static_task(source: DatasetSource, params: dict[str, Any]) -> str | None:
@@ -118,13 +142,14 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
     """Check a suite's dataset entry without loading its data.
 
     Only the header of a file is read; synthetic parameters are checked against the
-    generator's signature.
+    generator's signature. The raw files of download sources are not looked for: they
+    may be downloaded when the dataset is loaded.
 
     Parameters
     ----------
     entry : object
         The suite entry, with attributes ``name, source, params, path, target, task,
-        subsample`` (missing ones count as unset).
+        subsample, part`` (missing ones count as unset).
     base_dir : Path
         Directory that relative ``path`` values are relative to (the suite file's).
 
@@ -146,6 +171,7 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
         raise ConfigError(
             f"subsample must be a positive number of rows, not {subsample!r}", ("subsample",)
         )
+    _check_part(source, getattr(entry, "part", None))
     params = _params(entry)
     if params:
         _check_params(source, params)
@@ -221,9 +247,18 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
     """Load a suite's dataset entry into memory.
 
     The result is cached in-process, keyed on everything that determines its content
-    (source, parameters, file path and modification time, target, task, subsample and,
-    where it matters, the seed), so a run loads each dataset once. The cached arrays
+    (source, parameters, part, file path and modification time, target, task, subsample
+    and, where it matters, the seed), so a run loads each dataset once. The cached arrays
     are shared: do not modify them in place.
+
+    Download sources (``mnist``, ``fashion_mnist``, ``cifar10``) read their raw files
+    from the data directory, downloading missing ones unless ``BENCHSUITE_OFFLINE=1``,
+    and keep the parsed arrays in a ``.npy`` cache under ``BENCHSUITE_CACHE_DIR``. Their
+    ``part`` selects an official part: ``"train"`` or ``"test"`` reads only that part's
+    files; ``"all"`` or None concatenates train then test and sets ``official_split``.
+    With ``part: all``, ``subsample`` is drawn within each part in proportion to its
+    size (stratified and seeded in each), so that ``official_split`` stays a valid
+    train/test split of the rows kept.
 
     Parameters
     ----------
@@ -239,7 +274,8 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
     -------
     Dataset
         Classification targets are int64 codes ``0..k-1`` with the original labels in
-        ``classes``; regression targets are float64.
+        ``classes``; regression targets are float64. Images are float32 in [0, 1], one
+        flattened image per row, with ``sample_shape`` telling the image shape.
 
     Raises
     ------
@@ -252,19 +288,27 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
     params = _params(entry)
     task = getattr(entry, "task", None)
     subsample = getattr(entry, "subsample", None)
+    part = getattr(entry, "part", None)
     path: Path | None = None
-    stamp: tuple[int, int] | None = None
+    stamp: Any = None
     target: str | None = None
     if source.kind == "file":
         path, target = _resolve_file(entry, source, base_dir)
         stamp = _file_stamp(path)
+    elif source.kind == "download":
+        from benchsuite.datasets._download import cache_dir, data_dir
+
+        # the same entry reads other files when the folders change (tests, CLI options)
+        stamp = (str(data_dir()), str(cache_dir()))
     # the seed only changes generated data without random_state and subsamples
     uses_seed = subsample is not None or (
         source.kind == "synthetic" and "random_state" not in params
     )
     key = (
-        source.name,
+        source,
         _freeze(params),
+        # for a source with parts, None means all: one cache entry
+        None if part == "all" and source.parts else _freeze(part),
         path,
         stamp,
         target,
@@ -276,7 +320,10 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
         dataset = _CACHE.get(key)
         if dataset is None:
             check_dataset_entry(entry, base_dir=base_dir)
-            dataset = _load(source, params, path, target, task, subsample, seed)
+            if source.kind == "download":
+                dataset = _load_download(source, part, task, subsample, seed)
+            else:
+                dataset = _load(source, params, path, target, task, subsample, seed)
             _CACHE[key] = dataset
     name = str(entry.name)
     # entries with different names may share data; each gets its own name
@@ -303,6 +350,7 @@ def _load(
     import numpy as np
 
     loader = source.resolve_loader()
+    sample_shape: tuple[int, ...] | None = None
     if source.kind == "builtin":
         bunch = loader()
         X = np.asarray(bunch.data, dtype=np.float64)
@@ -315,8 +363,17 @@ def _load(
             X, target_values = loader(**kwargs)
         except (TypeError, ValueError) as exc:
             raise DataError(f"{source.name} failed with params {params}: {one_line(exc)}") from exc
-        X = np.asarray(X, dtype=np.float64)
-        feature_names = [f"x{i}" for i in range(X.shape[1])]
+        X = np.asarray(X)
+        if X.ndim == 3:
+            # sequences (n, steps, features): flattened rows, float32 as deep models train
+            sample_shape = X.shape[1:]
+            X = X.reshape(len(X), -1).astype(np.float32, copy=False)
+            feature_names = [
+                f"t{t}_x{j}" for t in range(sample_shape[0]) for j in range(sample_shape[1])
+            ]
+        else:
+            X = X.astype(np.float64, copy=False)
+            feature_names = [f"x{i}" for i in range(X.shape[1])]
         what = f"dataset {source.name!r}"
     else:
         assert path is not None and target is not None
@@ -350,6 +407,72 @@ def _load(
         feature_names=feature_names,
         classes=classes,
         fingerprint=fingerprint(X, y),
+        sample_shape=sample_shape,
+    )
+
+
+def _split_counts(n: int, sizes: list[int]) -> list[int]:
+    """Share ``n`` rows among parts in proportion to their sizes, at least one each."""
+    total = sum(sizes)
+    counts = [max(1, min(size, round(n * size / total))) for size in sizes]
+    # rounding may overshoot or fall short by a row or two: settle it on the largest part
+    largest = sizes.index(max(sizes))
+    counts[largest] = max(1, min(sizes[largest], counts[largest] + n - sum(counts)))
+    return counts
+
+
+def _load_download(
+    source: DatasetSource, part: str | None, task: str | None, subsample: int | None, seed: int
+) -> Dataset:
+    import hashlib
+    import math
+
+    import numpy as np
+
+    from benchsuite.datasets._dataset import hash_array
+    from benchsuite.datasets._images import load_parts
+
+    assert source.remote is not None
+    parts = _parts(source, part)
+    loaded = load_parts(source, parts)
+    sizes = [len(labels) for _, labels in loaded]
+    task = task or source.task or "multiclass"
+    if subsample is not None and subsample < sum(sizes):
+        # within each part, so that train rows stay train rows and test rows test rows
+        chosen = []
+        for (pixels, labels), k in zip(loaded, _split_counts(subsample, sizes), strict=True):
+            rows = subsample_indices(labels, k, classification=task != "regression", seed=seed)
+            chosen.append((pixels[rows], labels[rows]))
+        loaded = chosen
+        sizes = [len(labels) for _, labels in loaded]
+    width = math.prod(source.remote.sample_shape)
+    X = np.empty((sum(sizes), width), dtype=np.float32)
+    digest = hashlib.sha256()
+    digest.update(repr(tuple(X.shape)).encode() + b"uint8/255")
+    start = 0
+    for (pixels, _), size in zip(loaded, sizes, strict=True):
+        # straight into X: no float32 temporary per part (the cheapest conversion measured)
+        np.divide(pixels, np.float32(255), out=X[start : start + size])
+        hash_array(digest, pixels)
+        start += size
+    labels = np.concatenate([labels for _, labels in loaded])
+    what = f"dataset {source.name!r}"
+    y, classes = _encode_target(labels, task, what)
+    hash_array(digest, y)
+    official_split = None
+    if len(parts) == 2:
+        official_split = (np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1]))
+    return Dataset(
+        name=source.name,
+        source=source.name,
+        task=task,
+        X=X,
+        y=y,
+        feature_names=[f"px{i}" for i in range(width)],
+        classes=classes,
+        fingerprint=digest.hexdigest()[:16],
+        sample_shape=source.remote.sample_shape,
+        official_split=official_split,
     )
 
 

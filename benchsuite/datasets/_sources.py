@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from benchsuite._suggest import did_you_mean
+from benchsuite.datasets._remote import CIFAR10, FASHION_MNIST, MNIST, RemoteSpec
 from benchsuite.errors import ConfigError
 
 TASKS = ("binary", "multiclass", "regression")
 
-SourceKind = Literal["builtin", "synthetic", "file"]
+SourceKind = Literal["builtin", "download", "synthetic", "file"]
 
 
 @dataclass(frozen=True)
@@ -30,18 +31,23 @@ class DatasetSource:
         Registry key, e.g. ``"iris"`` or ``"csv"``.
     description : str
         One line shown by ``benchsuite list datasets``.
-    kind : {"builtin", "synthetic", "file"}
-        ``builtin``: bundled data, takes no parameters; ``synthetic``: generated, takes the
-        generator's keyword arguments as ``params``; ``file``: a local file, needs ``path``
-        and ``target``.
+    kind : {"builtin", "download", "synthetic", "file"}
+        ``builtin``: bundled data, takes no parameters; ``download``: published raw files,
+        found in the data directory or downloaded, takes no parameters but may select an
+        official ``part``; ``synthetic``: generated, takes the generator's keyword
+        arguments as ``params``; ``file``: a local file, needs ``path`` and ``target``.
     task : {"binary", "multiclass", "regression"} or None
         The task when it is known from the source alone; None when it depends on the
         parameters or on the data.
     loader : str
         Import string ``"module:function"`` of the function that produces the data:
-        an sklearn ``load_*`` function (builtin), an sklearn ``make_*`` function
-        (synthetic), or a reader ``(path, *, columns=None, header_only=False) -> DataFrame``
-        (file).
+        an sklearn ``load_*`` function (builtin); a reader
+        ``(name, files, part) -> (pixels, labels)`` of one official part's raw files
+        (download); a generator ``(**params) -> (X, y)`` such as sklearn's ``make_*``
+        (synthetic), whose 3-D ``X`` means one ``(steps, features)`` sequence per sample; or
+        a reader ``(path, *, columns=None, header_only=False) -> DataFrame`` (file).
+    remote : RemoteSpec or None, default=None
+        Files, checksums, mirrors and official parts of a download source.
     """
 
     name: str
@@ -49,6 +55,12 @@ class DatasetSource:
     kind: SourceKind
     task: str | None
     loader: str
+    remote: RemoteSpec | None = None
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The official parts (``("train", "test")``), empty for sources without them."""
+        return self.remote.parts if self.remote is not None else ()
 
     def resolve_loader(self) -> Callable[..., Any]:
         """Import and return the loader function."""
@@ -75,6 +87,30 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
         ),
         _builtin("diabetes", "Diabetes progression: 442 samples, 10 features", "regression"),
         DatasetSource(
+            "mnist",
+            "Handwritten digits: 60000 train + 10000 test images, 1x28x28, 10 classes",
+            "download",
+            "multiclass",
+            "benchsuite.datasets._images:read_idx_part",
+            MNIST,
+        ),
+        DatasetSource(
+            "fashion_mnist",
+            "Zalando clothing: 60000 train + 10000 test images, 1x28x28, 10 classes",
+            "download",
+            "multiclass",
+            "benchsuite.datasets._images:read_idx_part",
+            FASHION_MNIST,
+        ),
+        DatasetSource(
+            "cifar10",
+            "CIFAR-10 photos: 50000 train + 10000 test images, 3x32x32, 10 classes",
+            "download",
+            "multiclass",
+            "benchsuite.datasets._images:read_cifar10_part",
+            CIFAR10,
+        ),
+        DatasetSource(
             "make_classification",
             "Synthetic classification (sklearn.datasets.make_classification); "
             "binary unless params set n_classes > 2",
@@ -88,6 +124,14 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "synthetic",
             "regression",
             "sklearn.datasets:make_regression",
+        ),
+        DatasetSource(
+            "synthetic_sequences",
+            "Synthetic sequence classification (steps x features; each class oscillates at "
+            "its own frequency in a few features, plus noise); binary unless n_classes > 2",
+            "synthetic",
+            None,
+            "benchsuite.datasets._sequences:make_sequences",
         ),
         DatasetSource(
             "csv",
@@ -113,7 +157,7 @@ def list_sources() -> list[DatasetSource]:
     Returns
     -------
     list of DatasetSource
-        Builtin sources first, then synthetic, then file sources.
+        Builtin sources first, then downloaded, synthetic and file sources.
     """
     return list(DATASET_SOURCES.values())
 

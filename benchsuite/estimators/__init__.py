@@ -4,7 +4,9 @@ A suite names an estimator either by alias (``svc``, ``rf``, ``lightgbm``, see
 :data:`ESTIMATOR_ALIASES`) or by import string (``"sklearn.svm:SVC"``). Importing this
 package and validating entries never imports torch, xgboost or lightgbm, and imports
 scikit-learn only inside the functions that need it; :func:`build_estimator` imports the
-one library the estimator comes from.
+one library the estimator comes from. The deep models (``torch.mlp``, ``torch.cnn``,
+``torch.lstm``, ...) live in :mod:`benchsuite.estimators.torch`, which imports torch and
+is imported only by :func:`build_estimator` (or an import string naming it).
 """
 
 from __future__ import annotations
@@ -17,12 +19,18 @@ from benchsuite.estimators._check import (
     estimator_kinds,
     skip_reason,
 )
-from benchsuite.estimators._registry import ESTIMATOR_ALIASES, EstimatorAlias, list_aliases
+from benchsuite.estimators._registry import (
+    ESTIMATOR_ALIASES,
+    EstimatorAlias,
+    accepts_param,
+    list_aliases,
+)
 
 __all__ = [
     "ESTIMATOR_ALIASES",
     "TASKS",
     "EstimatorAlias",
+    "accepts_param",
     "build_estimator",
     "check_estimator_entry",
     "estimator_class_path",

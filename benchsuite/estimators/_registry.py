@@ -157,6 +157,92 @@ _LIGHTGBM_PARAMS = (
 )
 
 
+# Constructor parameters of the benchsuite.estimators.torch estimators, kept here so that
+# validating a torch.* entry does not import torch; a unit test checks them against the
+# real signatures. Every torch estimator takes the common ones after its network's own.
+_TORCH_COMMON_PARAMS = (
+    "epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "momentum",
+    "weight_decay",
+    "dropout",
+    "loss",
+    "lr_schedule",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "device",
+    "amp",
+    "channels_last",
+    "threads",
+    "input_shape",
+    "random_state",
+    "verbose",
+)
+
+
+def _torch(
+    name: str, family: str, network_params: tuple[str, ...], description: str
+) -> EstimatorAlias:
+    module = "benchsuite.estimators.torch"
+    return EstimatorAlias(
+        f"torch.{name}",
+        classifier=f"{module}:Torch{family}Classifier",
+        regressor=f"{module}:Torch{family}Regressor",
+        known_params=network_params + _TORCH_COMMON_PARAMS,
+        description=f"Torch{family}Classifier / Torch{family}Regressor, no scaling; " + description,
+    )
+
+
+_TORCH_ALIASES = (
+    _torch(
+        "mlp",
+        "MLP",
+        ("hidden_layer_sizes",),
+        "dense 128-128 ReLU, Adam lr 1e-3, 5 epochs, batch 64",
+    ),
+    _torch(
+        "cnn",
+        "CNN",
+        (),
+        "conv32-pool-conv64-pool-fc128, SGD lr 1e-3 momentum 0.9, 5 epochs, batch 64",
+    ),
+    _torch(
+        "keras_cnn",
+        "KerasCNN",
+        ("padding",),
+        "conv32-pool-conv64-pool-conv64-dense64 (valid padding), Adam lr 1e-3, 5 epochs",
+    ),
+    _torch(
+        "lenet",
+        "LeNet",
+        ("padding",),
+        "LeNet-5 conv6-pool-conv16-pool-fc120-fc84, Adam lr 1e-3, 5 epochs",
+    ),
+    _torch(
+        "lstm",
+        "LSTM",
+        ("hidden_size",),
+        "LSTM(64)-LSTM(64)-dense over image rows or time steps, Adam lr 1e-3, 5 epochs",
+    ),
+    _torch(
+        "gru",
+        "GRU",
+        ("hidden_size",),
+        "GRU(64)-GRU(64)-dense over image rows or time steps, Adam lr 1e-3, 5 epochs",
+    ),
+    _torch(
+        "transformer",
+        "Transformer",
+        ("d_model", "n_heads", "n_layers"),
+        "2-layer encoder (d_model 64, 4 heads, class token) over rows or time steps, "
+        "AdamW lr 1e-3, 5 epochs",
+    ),
+)
+
+
 def _sk(path: str) -> str:
     return f"sklearn.{path}"
 
@@ -273,7 +359,9 @@ _ALIASES = (
     ),
 )
 
-ESTIMATOR_ALIASES: dict[str, EstimatorAlias] = {alias.name: alias for alias in _ALIASES}
+ESTIMATOR_ALIASES: dict[str, EstimatorAlias] = {
+    alias.name: alias for alias in (*_ALIASES, *_TORCH_ALIASES)
+}
 
 
 def list_aliases() -> list[EstimatorAlias]:
@@ -317,6 +405,17 @@ _SYNONYMS = {
     "nearest_neighbors": "knn",
     "mlp": "mlp_sklearn",
     "baseline": "dummy",
+    "cnn": "torch.cnn",
+    "convnet": "torch.cnn",
+    "keras_cnn": "torch.keras_cnn",
+    "lenet": "torch.lenet",
+    "lenet5": "torch.lenet",
+    "lstm": "torch.lstm",
+    "rnn": "torch.lstm",
+    "gru": "torch.gru",
+    "transformer": "torch.transformer",
+    "torch_mlp": "torch.mlp",
+    "torch_cnn": "torch.cnn",
 }
 
 
@@ -349,3 +448,41 @@ def get_alias(model: str) -> EstimatorAlias:
     except KeyError:
         hint = _suggest_alias(model)
         raise ConfigError(f"unknown estimator {model!r}{hint}", ("model",)) from None
+
+
+def accepts_param(model: str, name: str) -> bool:
+    """Whether the estimator ``model`` builds takes the constructor parameter ``name``.
+
+    The runner asks before passing ``input_shape`` (a dataset's per-sample shape) or
+    ``device``. Aliases with static ``known_params`` (torch, xgboost, lightgbm) are
+    answered from registry data without importing anything; other aliases read their
+    scikit-learn signatures; an import string imports its module.
+
+    Parameters
+    ----------
+    model : str
+        Alias or ``"package.module:Class"``.
+    name : str
+        Parameter name.
+
+    Returns
+    -------
+    bool
+        For an alias, True if its classifier or regressor takes ``name``. A library that
+        takes ``**kwargs`` only counts for names it really knows.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown alias or an import string that does not resolve.
+    """
+    # imported here: importing the registry must stay free of anything but data
+    from benchsuite.estimators._introspect import import_class, param_spec
+
+    if not is_import_string(model):
+        alias = get_alias(model)
+        if alias.known_params is not None:
+            return name in alias.known_params
+        paths = [p for p in (alias.classifier, alias.regressor) if p is not None]
+        return any(name in param_spec(import_class(p)).names for p in paths)
+    return name in param_spec(import_class(model)).names

@@ -15,7 +15,7 @@ from typing import Any
 
 from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
-from benchsuite.results import Record, RunStore, capture_environment, thread_info
+from benchsuite.results import Record, RunStore, capture_environment, gpu_info, thread_info
 
 __all__ = ["EXECUTORS", "RunResult", "SequentialExecutor", "run_plan"]
 
@@ -121,6 +121,9 @@ def run_plan(
         status = "interrupted"
         raise
     finally:
-        # thread pools are only known once the estimators loaded their libraries
+        # thread pools, and torch's view of the GPUs, exist once the models loaded them
+        if "torch" in sys.modules:
+            store.info["environment"]["gpus"] = gpu_info()
+            store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
         store.close(status, threadpools=thread_info())
     return RunResult(store.path, store.run_id, records, status, dict(store.counts))

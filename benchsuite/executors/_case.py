@@ -55,6 +55,14 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
     classification = dataset.task != "regression"
+    if evaluation.method == "official":
+        split = getattr(dataset, "official_split", None)
+        if split is None:
+            raise ValueError(
+                f"dataset '{dataset.name}' has no official train/test split here (a dataset"
+                " with published parts, loaded with part: all); use cv or holdout"
+            )
+        return [split]
     if evaluation.holdout is not None:
         idx = np.arange(dataset.n_samples)
         train, test = train_test_split(
@@ -74,6 +82,47 @@ def take(X: Any, idx: Any) -> Any:
     return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
 
 
+def final_step(estimator: Any) -> Any:
+    """The model itself: the last step of a Pipeline, else the estimator."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
+def fit_details(estimator: Any) -> dict[str, Any]:
+    """Record fields a deep model exposes after fit (``device_``, ``history_``, ...)."""
+    model = final_step(estimator)
+    out: dict[str, Any] = {}
+    device = getattr(model, "device_", None)
+    if device is not None:
+        out["device"] = str(device)
+    history = getattr(model, "history_", None)
+    if history:
+        out["epochs_run"] = len(history)
+        times = [h["time_s"] for h in history if h.get("time_s") is not None]
+        if times:
+            out["time_per_epoch_s"] = sum(times) / len(times)
+        out["loss_curve"] = [float(h["train_loss"]) for h in history if "train_loss" in h]
+    h2d = getattr(model, "h2d_time_s_", None)
+    if h2d is not None:
+        out["h2d_time_s"] = float(h2d)
+    return out
+
+
+def case_params(case: Case, dataset: Any) -> dict[str, Any]:
+    """The case's params, plus the dataset's sample shape for models that take one."""
+    from benchsuite.estimators import accepts_param
+
+    params = dict(case.params)
+    shape = getattr(dataset, "sample_shape", None)
+    if (
+        shape is not None
+        and "input_shape" not in params
+        and accepts_param(case.estimator.model, "input_shape")
+    ):
+        params["input_shape"] = list(shape)
+    return params
+
+
 def base_record(case: Case, *, run_id: str, suite: str) -> Record:
     return Record(
         run_id=run_id,
@@ -91,8 +140,15 @@ def base_record(case: Case, *, run_id: str, suite: str) -> Record:
         n_folds=case.n_folds,
         repeat=case.repeat,
         random_state=None if case.skipped else case.random_state,
+        device=_requested_device(case),
         started_at=utc_now(),
     )
+
+
+def _requested_device(case: Case) -> str:
+    # a torch model reports where it really ran (device_) after fit; this is the default
+    device = case.params.get("device")
+    return str(device) if device not in (None, "auto") else "cpu"
 
 
 def skipped_record(case: Case, *, run_id: str, suite: str) -> Record:
@@ -151,12 +207,13 @@ def run_case(
     train, test = splits[case.fold]
     rec.n_train, rec.n_test = len(train), len(test)
     try:
+        params = case_params(case, dataset)
         rec.model = estimator_class_path(case.estimator.model, case.task)
         rec.params = resolved_params(
-            case.estimator.model, case.params, task=case.task, random_state=case.random_state
+            case.estimator.model, params, task=case.task, random_state=case.random_state
         )
         estimator = build_estimator(
-            case.estimator.model, case.params, task=case.task, random_state=case.random_state
+            case.estimator.model, params, task=case.task, random_state=case.random_state
         )
     except Exception as exc:  # a bad param value: the run goes on
         rec.status, rec.error = "error", f"building estimator: {one_line(exc)}"
@@ -175,6 +232,9 @@ def run_case(
             return rec
         rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
         rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
+        rec.peak_gpu_mb = m.peak_gpu_mb
+        for key, value in fit_details(estimator).items():
+            setattr(rec, key, value)
         try:
             rec.metrics, metric_warnings = compute_metrics(
                 case.metrics,

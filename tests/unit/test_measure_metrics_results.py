@@ -152,3 +152,45 @@ def test_gpus_are_read_from_nvidia_smi_without_importing_torch(tmp_path, monkeyp
     ]
     assert "torch" not in sys.modules
     assert env["git"] is None  # tmp_path is no repository
+
+
+class _FakeCuda:
+    """Stands in for torch.cuda: logs calls, as if a GPU ran the model."""
+
+    def __init__(self, log):
+        self.log = log
+        self.initialized = True
+
+    def is_initialized(self):
+        return self.initialized
+
+    def synchronize(self):
+        self.log.append("sync")
+
+    def reset_peak_memory_stats(self):
+        self.log.append("reset")
+
+    def max_memory_allocated(self):
+        return 300 * 2**20
+
+
+def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
+    log = []
+
+    def clock():
+        log.append("clock")
+        return float(len(log))
+
+    class _Model(_Fake):
+        def fit(self, X, y):
+            log.append("fit")
+            return self
+
+        def predict(self, X):
+            log.append("predict")
+            return np.zeros(len(X))
+
+    m = measure_fold(_Model(), [[0]], [0], [[0]], clock=clock, cuda=_FakeCuda(log))
+    assert log == ["reset", "sync", "clock", "fit", "sync", "clock", "predict", "sync", "clock"]
+    assert m.peak_gpu_mb == 300.0
+    assert measure_fold(_Fake(), [[0]], [0], [[0]], cuda=None).peak_gpu_mb is None

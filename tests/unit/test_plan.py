@@ -96,3 +96,39 @@ def test_holdout_is_one_fold():
     plan = build_plan(parse_suite(text))
     assert {(c.fold, c.n_folds) for c in plan.runnable} == {(0, 1)}
     assert plan.runnable[0].evaluation.describe() == "holdout=0.3"
+
+
+def test_official_split_needs_a_dataset_with_published_parts():
+    plan = build_plan(
+        parse_suite(
+            "name: o\ndefaults: {evaluation: {split: official}}\n"
+            "datasets: [iris, {name: mt, source: mnist, part: test},"
+            " {name: mt2, source: mnist, part: test, evaluation: {cv: 3}}]\n"
+            "estimators: [knn]\n"
+        )
+    )
+    reasons = {c.key: c.skip_reason for c in plan.cases}
+    assert "no official train/test split" in reasons["iris/knn"]
+    assert "only the official test part" in reasons["mt/knn"]
+    assert reasons["mt2/knn"] is None  # cv within the test part
+    assert [c.fold for c in plan.cases if c.key == "mt2/knn"] == [0, 1, 2]
+
+
+def test_device_cuda_without_gpu_is_skipped_and_auto_runs_on_cpu(monkeypatch):
+    import benchsuite.plan as plan_mod
+
+    monkeypatch.setattr(plan_mod, "cuda_available", lambda: False)
+    plan = build_plan(
+        parse_suite(
+            "name: d\ndefaults: {evaluation: {cv: 2}, device: auto}\ndatasets: [iris]\n"
+            "estimators: [{name: gpu, model: torch.mlp, device: cuda}, torch.mlp,"
+            " {name: svc-gpu, model: svc, device: cuda}, svc, xgboost]\n"
+        )
+    )
+    reasons = {c.key: c.skip_reason for c in plan.cases}
+    assert "CUDA is not available" in reasons["iris/gpu"]
+    assert "runs on the CPU only" in reasons["iris/svc-gpu"]
+    assert reasons["iris/torch.mlp"] is None and reasons["iris/svc"] is None
+    params = {c.key: c.params for c in plan.cases}
+    assert params["iris/torch.mlp"]["device"] == "auto"  # torch models resolve auto
+    assert "device" not in params["iris/svc"] and "device" not in params["iris/xgboost"]

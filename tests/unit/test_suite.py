@@ -387,7 +387,11 @@ BAD = [
             ("holdout: 0", "defaults.evaluation.holdout", "greater than 0"),
             ("holdout: 1", "defaults.evaluation.holdout", "less than 1"),
             ("holdout: 1.5", "defaults.evaluation.holdout", "less than 1"),
-            ("cv: 3, holdout: 0.2", "defaults.evaluation", "either 'cv' or 'holdout', not both"),
+            (
+                "cv: 3, holdout: 0.2",
+                "defaults.evaluation",
+                "give one of 'cv', 'holdout' or 'split', not cv and holdout",
+            ),
         ]
     ),
     bad(

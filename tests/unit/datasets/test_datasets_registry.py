@@ -50,8 +50,12 @@ def test_registry_holds_the_documented_sources():
         "breast_cancer": "builtin",
         "digits": "builtin",
         "diabetes": "builtin",
+        "mnist": "download",
+        "fashion_mnist": "download",
+        "cifar10": "download",
         "make_classification": "synthetic",
         "make_regression": "synthetic",
+        "synthetic_sequences": "synthetic",
         "csv": "file",
         "parquet": "file",
     }

@@ -45,6 +45,8 @@ def diabetes():
 
 def _cases():
     for name, alias in sorted(ESTIMATOR_ALIASES.items()):
+        if name.startswith("torch."):
+            continue  # image/sequence networks: built and fitted in test_torch_*.py
         if alias.classifier is not None:
             yield pytest.param(name, "multiclass", id=f"{name}-multiclass")
         if alias.regressor is not None:

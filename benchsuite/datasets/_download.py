@@ -1,0 +1,512 @@
+"""Find, verify and download the raw files of the downloadable datasets.
+
+A file is looked for in ``<data dir>/<folder>/``, then in system folders (Debian's
+``/usr/share/datasets/fashion-mnist``), then in ``<cache dir>/downloads/<folder>/``. A
+missing file is downloaded from the mirrors in order, unless ``BENCHSUITE_OFFLINE=1``,
+into the data directory or, when that is read-only, the cache's downloads folder.
+
+Every file is checked against its published md5 (or the SHA-256 of its decompressed
+content, for repackaged copies). A checked file is remembered by (path, size, mtime) in
+``<cache dir>/verified.json``, so that later loads do not hash it again.
+
+Every failure is a one-line :class:`~benchsuite.errors.DataError` saying what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from benchsuite._suggest import did_you_mean
+from benchsuite.datasets._remote import RemoteFile, RemoteSpec
+from benchsuite.datasets._sources import DATASET_SOURCES, DatasetSource
+from benchsuite.errors import DataError, one_line
+
+# seconds a connection or a single read may stall before the mirror counts as failed
+DOWNLOAD_TIMEOUT_S = 60.0
+_CHUNK = 1 << 20
+_STAMP_FILE = "verified.json"
+_STAMP_LOCK = threading.Lock()
+
+Progress = Callable[[str, int, int], None]
+
+
+# -- folders -------------------------------------------------------------------------------
+
+
+def data_dir() -> Path:
+    """Where raw dataset files are found or downloaded to.
+
+    Returns
+    -------
+    Path
+        ``BENCHSUITE_DATA_DIR``, default ``~/.cache/benchsuite/data``, made absolute.
+    """
+    default = "~/.cache/benchsuite/data"
+    return Path(os.environ.get("BENCHSUITE_DATA_DIR") or default).expanduser().absolute()
+
+
+def cache_dir() -> Path:
+    """Where derived caches (parsed arrays, checksum stamps, fallback downloads) go.
+
+    Returns
+    -------
+    Path
+        ``BENCHSUITE_CACHE_DIR``, default ``~/.cache/benchsuite/cache``, made absolute.
+    """
+    default = "~/.cache/benchsuite/cache"
+    return Path(os.environ.get("BENCHSUITE_CACHE_DIR") or default).expanduser().absolute()
+
+
+def is_offline() -> bool:
+    """Whether downloads are forbidden (``BENCHSUITE_OFFLINE`` set to 1, true, yes, on)."""
+    return os.environ.get("BENCHSUITE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _search_dirs(spec: RemoteSpec) -> list[Path]:
+    return [
+        data_dir() / spec.folder,
+        *(Path(d) for d in spec.system_dirs),
+        cache_dir() / "downloads" / spec.folder,
+    ]
+
+
+def find_file(spec: RemoteSpec, file: RemoteFile) -> Path | None:
+    """Return the first existing copy of ``file``, or None."""
+    for folder in _search_dirs(spec):
+        path = folder / file.name
+        if path.is_file():
+            return path
+    return None
+
+
+def _writable(folder: Path) -> bool:
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    if not probe.is_dir():
+        return False
+    # root passes os.access everywhere; a folder without any write bit is meant read-only
+    return os.access(probe, os.W_OK) and bool(probe.stat().st_mode & 0o222)
+
+
+def _download_folder(spec: RemoteSpec, *, create: bool) -> Path:
+    """The data directory's folder if writable, else the cache's downloads folder."""
+    candidates = [data_dir() / spec.folder, cache_dir() / "downloads" / spec.folder]
+    for folder in candidates:
+        if not _writable(folder):
+            continue
+        if not create:
+            return folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        return folder
+    if not create:
+        return candidates[0]
+    raise DataError(
+        f"nowhere to download to: neither {candidates[0]} nor {candidates[1]} is writable; "
+        "set BENCHSUITE_DATA_DIR or BENCHSUITE_CACHE_DIR to a writable folder"
+    )
+
+
+# -- checksums -----------------------------------------------------------------------------
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _content_sha256(path: Path) -> str | None:
+    """SHA-256 of the decompressed content of a ``.gz`` file (None if not gzip)."""
+    digest = hashlib.sha256()
+    try:
+        with gzip.open(path, "rb") as f:
+            while chunk := f.read(_CHUNK):
+                digest.update(chunk)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return digest.hexdigest()
+
+
+def _accepts(file: RemoteFile, digests: dict[str, Any]) -> bool:
+    if digests.get("md5") == file.md5:
+        return True
+    return file.sha256 is not None and digests.get("sha256") == file.sha256
+
+
+def _complete(file: RemoteFile, path: Path, digests: dict[str, Any]) -> bool:
+    """Add the content hash when only it can accept the file; True if anything was added."""
+    if _accepts(file, digests) or file.sha256 is None or "sha256" in digests:
+        return False
+    # a repackaged copy (other gzip header, same data) differs in md5 only
+    digests["sha256"] = _content_sha256(path) if file.name.endswith(".gz") else None
+    return True
+
+
+def _stamp_path() -> Path:
+    return cache_dir() / _STAMP_FILE
+
+
+def _read_stamps() -> dict[str, Any]:
+    try:
+        stamps = json.loads(_stamp_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _write_stamp(path: Path, stat: os.stat_result, digests: dict[str, Any]) -> None:
+    """Remember the digests of ``path`` as it is now (best effort: it only saves time)."""
+    with _STAMP_LOCK:
+        stamps = _read_stamps()
+        stamps = {p: s for p, s in stamps.items() if os.path.exists(p)}
+        stamps[str(path)] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **digests}
+        target = _stamp_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(target, json.dumps(stamps, indent=1, sort_keys=True).encode())
+        except OSError:
+            pass
+
+
+def _write_atomic(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def file_digests(path: Path, file: RemoteFile) -> dict[str, Any]:
+    """Digests of ``path`` (``md5``, and ``sha256`` of the content where needed).
+
+    Hashes the file only when the stamp does not know it at its current size and
+    modification time.
+    """
+    path = path.absolute()
+    stat = path.stat()
+    known = _read_stamps().get(str(path))
+    if (
+        isinstance(known, dict)
+        and known.get("size") == stat.st_size
+        and known.get("mtime_ns") == stat.st_mtime_ns
+        and "md5" in known
+    ):
+        digests = {k: v for k, v in known.items() if k in ("md5", "sha256")}
+        if _complete(file, path, digests):
+            _write_stamp(path, stat, digests)
+        return digests
+    digests = {"md5": _md5(path)}
+    _complete(file, path, digests)
+    _write_stamp(path, stat, digests)
+    return digests
+
+
+def _identity(file: RemoteFile, digests: dict[str, Any]) -> str:
+    if digests.get("md5") == file.md5:
+        return f"md5:{file.md5}"
+    return f"sha256:{digests['sha256']}"
+
+
+def verify_file(name: str, path: Path, file: RemoteFile) -> str:
+    """Check ``path`` against the published checksums of ``file``.
+
+    Parameters
+    ----------
+    name : str
+        The dataset source, for the message.
+    path : Path
+        The file found on disk.
+    file : RemoteFile
+        What it should be.
+
+    Returns
+    -------
+    str
+        ``"md5:<hex>"`` or ``"sha256:<hex>"``: the checksum that accepted the file.
+
+    Raises
+    ------
+    DataError
+        On a mismatch: the file is corrupt, truncated or another file.
+    """
+    digests = file_digests(path, file)
+    if not _accepts(file, digests):
+        raise DataError(
+            f"checksum mismatch for {path} (md5 {digests['md5']}, expected {file.md5}): "
+            f"delete it and run 'benchsuite data fetch {name}'"
+        )
+    return _identity(file, digests)
+
+
+# -- downloads -----------------------------------------------------------------------------
+
+
+def _fetch(url: str, folder: Path, file: RemoteFile, progress: Progress | None) -> tuple[Path, str]:
+    """Download ``url`` into a temporary file in ``folder``; return it and its md5."""
+    import urllib.request
+
+    from benchsuite import __version__
+
+    request = urllib.request.Request(url, headers={"User-Agent": f"benchsuite/{__version__}"})
+    with urllib.request.urlopen(request, timeout=DOWNLOAD_TIMEOUT_S) as response:
+        total = int(response.headers.get("Content-Length") or 0) or file.size or 0
+        fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".part", dir=folder)
+        digest = hashlib.md5()
+        done = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    done += len(chunk)
+                    if progress is not None:
+                        progress(file.name, done, total)
+        except BaseException:
+            # no half-written file may ever be taken for the real one
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    return Path(tmp), digest.hexdigest()
+
+
+def download_file(
+    name: str, spec: RemoteSpec, file: RemoteFile, *, progress: Progress | None = None
+) -> Path:
+    """Download ``file`` from the first mirror that serves a verified copy.
+
+    The file is written to a temporary name, checked, then renamed into place, so an
+    interrupted or corrupt download never takes the real name.
+
+    Parameters
+    ----------
+    name : str
+        The dataset source, for messages.
+    spec : RemoteSpec
+        The dataset's mirrors and folder.
+    file : RemoteFile
+        The file to download.
+    progress : callable, default=None
+        Called as ``progress(file_name, bytes_done, bytes_total)`` while downloading
+        (``bytes_total`` is 0 when unknown).
+
+    Returns
+    -------
+    Path
+        The verified file, in the data directory or in the cache's downloads folder.
+
+    Raises
+    ------
+    DataError
+        If no mirror gave a verified copy (naming the mirrors tried and the last error),
+        or no folder is writable.
+    """
+    import http.client  # lazily: ``import benchsuite.datasets`` stays light
+
+    folder = _download_folder(spec, create=True)
+    tried: list[str] = []
+    last_error = "no mirror configured"
+    for mirror in spec.mirrors:
+        url = spec.url(mirror, file)
+        tried.append(url)
+        try:
+            tmp, md5 = _fetch(url, folder, file, progress)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            # URLError, HTTPError and timeouts are OSErrors; a bad URL is a ValueError
+            last_error = one_line(exc)
+            continue
+        digests: dict[str, Any] = {"md5": md5}
+        _complete(file, tmp, digests)
+        if not _accepts(file, digests):
+            tmp.unlink()
+            last_error = f"checksum mismatch (md5 {md5}, expected {file.md5})"
+            continue
+        target = folder / file.name
+        # mkstemp makes the file private; a data folder may be shared by a team
+        tmp.chmod(0o644)
+        os.replace(tmp, target)
+        _write_stamp(target.absolute(), target.stat(), digests)
+        return target
+    raise DataError(
+        f"{name}: cannot download {file.name} (tried {', '.join(tried)}); "
+        f"last error: {last_error}; download it by hand into {folder}"
+    )
+
+
+def _missing_offline(name: str, spec: RemoteSpec, file: RemoteFile, *, fetching: bool) -> str:
+    where = data_dir() / spec.folder
+    url = spec.url(spec.mirrors[0], file) if spec.mirrors else file.name
+    if fetching:
+        return (
+            f"{name}: cannot fetch {file.name}: downloads are off (BENCHSUITE_OFFLINE=1); "
+            f"unset BENCHSUITE_OFFLINE, or download it from {url} and put it in {where}"
+        )
+    return (
+        f"{name}: file {file.name} not found in {where} (offline: BENCHSUITE_OFFLINE=1); "
+        f"download it from {url} and put it there, or run 'benchsuite data fetch {name}'"
+    )
+
+
+def ensure_files(
+    source: DatasetSource,
+    parts: tuple[str, ...],
+    *,
+    progress: Progress | None = None,
+    fetching: bool = False,
+) -> list[tuple[RemoteFile, Path, str]]:
+    """Find (or download) and verify the files that ``parts`` of ``source`` need.
+
+    Parameters
+    ----------
+    source : DatasetSource
+        A download source.
+    parts : tuple of str
+        Official parts to read; files of other parts are neither needed nor looked for.
+    progress : callable, default=None
+        Download progress callback (see :func:`download_file`).
+    fetching : bool, default=False
+        Phrase the offline error for ``benchsuite data fetch``.
+
+    Returns
+    -------
+    list of (RemoteFile, Path, str)
+        Each file, where it is, and the checksum that accepted it (see :func:`verify_file`).
+
+    Raises
+    ------
+    DataError
+        A file is missing offline, cannot be downloaded, or fails its checksum.
+    """
+    spec = source.remote
+    assert spec is not None, f"{source.name} is not a download source"
+    found = []
+    for file in spec.files_for(parts):
+        path = find_file(spec, file)
+        if path is None:
+            if is_offline():
+                raise DataError(_missing_offline(source.name, spec, file, fetching=fetching))
+            path = download_file(source.name, spec, file, progress=progress)
+        found.append((file, path, verify_file(source.name, path, file)))
+    return found
+
+
+# -- public functions for `benchsuite data` ------------------------------------------------
+
+
+def _download_sources() -> list[DatasetSource]:
+    return [s for s in DATASET_SOURCES.values() if s.remote is not None]
+
+
+def data_status() -> list[dict[str, Any]]:
+    """Report every raw file of the downloadable datasets (``benchsuite data list``).
+
+    Files found are checked against their checksums (hashed once, then remembered).
+    Nothing is downloaded.
+
+    Returns
+    -------
+    list of dict
+        One row per file, in registry order, with keys:
+
+        - ``source`` (str): the dataset source, e.g. ``"mnist"``;
+        - ``part`` (str): ``"train"``, ``"test"``, or ``"all"`` for an archive of both;
+        - ``file`` (str): the file name;
+        - ``status`` (str): ``"ok"``, ``"missing"`` or ``"bad checksum"``;
+        - ``path`` (str): where the file is, or where a download would put it;
+        - ``size`` (int or None): bytes on disk, or the published size when missing.
+    """
+    rows = []
+    for source in _download_sources():
+        spec = source.remote
+        assert spec is not None
+        for file in spec.files:
+            path = find_file(spec, file)
+            if path is None:
+                status = "missing"
+                where = _download_folder(spec, create=False) / file.name
+                size = file.size
+            else:
+                ok = _accepts(file, file_digests(path, file))
+                status = "ok" if ok else "bad checksum"
+                where = path
+                size = path.stat().st_size
+            rows.append(
+                {
+                    "source": source.name,
+                    "part": file.parts[0] if len(file.parts) == 1 else "all",
+                    "file": file.name,
+                    "status": status,
+                    "path": str(where),
+                    "size": size,
+                }
+            )
+    return rows
+
+
+def fetch_dataset(
+    name: str,
+    *,
+    parts: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Download the missing raw files of a dataset and verify all of them.
+
+    Parameters
+    ----------
+    name : str
+        A download source: ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``.
+    parts : tuple of str, default=None
+        Official parts to fetch (``("test",)``); all parts when None.
+    progress : callable, default=None
+        Called as ``progress(file_name, bytes_done, bytes_total)`` while downloading
+        (``bytes_total`` is 0 when unknown).
+
+    Returns
+    -------
+    list of Path
+        The verified files, in the dataset's file order.
+
+    Raises
+    ------
+    DataError
+        Unknown name or part, downloads off (``BENCHSUITE_OFFLINE=1``) with a file
+        missing, every mirror failed, or a checksum mismatch.
+    """
+    downloadable = [s.name for s in _download_sources()]
+    source = DATASET_SOURCES.get(name)
+    if source is None or source.remote is None:
+        what = "unknown dataset" if source is None else "nothing to fetch for dataset"
+        raise DataError(
+            f"{what} {name!r}{did_you_mean(name, downloadable)}; "
+            f"datasets to fetch: {', '.join(downloadable)}"
+        )
+    chosen = tuple(parts) if parts else source.parts
+    for part in chosen:
+        if part not in source.parts:
+            raise DataError(
+                f"{name} has no part {part!r}{did_you_mean(str(part), source.parts)}; "
+                f"parts: {', '.join(source.parts)}"
+            )
+    found = ensure_files(source, chosen, progress=progress, fetching=True)
+    return [path for _, path, _ in found]

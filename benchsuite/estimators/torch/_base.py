@@ -1,0 +1,578 @@
+"""scikit-learn plumbing shared by every torch estimator: parameters, fit, predict.
+
+skorch's rule: ``__init__`` only stores its arguments; everything learned ends in ``_``
+and is made in ``fit``, which is "initialise, then the epoch loop". ``get_params``,
+``set_params`` and ``clone`` then work as for any scikit-learn estimator.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import numbers
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+from torch import nn
+
+from benchsuite.estimators.torch import _modules, _training
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _sk_validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    _sk_validate_data = None
+
+OPTIMIZERS = ("sgd", "adam", "adamw")
+CLASSIFIER_LOSSES = ("cross_entropy", "bce", "mse", "huber")
+REGRESSOR_LOSSES = ("mse", "huber")
+LR_SCHEDULES = ("none", "cosine", "onecycle")
+AMP_MODES = ("none", "bf16", "fp16")
+
+# (name, default, annotation) of the parameters every torch estimator takes, in signature
+# order after the architecture's own. ``loss`` defaults by kind (see make_init).
+COMMON_PARAMS: tuple[tuple[str, Any, str], ...] = (
+    ("epochs", 5, "int"),
+    ("batch_size", 64, "int"),
+    ("lr", 1e-3, "float"),
+    ("optimizer", "adam", "str"),
+    ("momentum", 0.9, "float"),
+    ("weight_decay", 0.0, "float"),
+    ("dropout", 0.0, "float"),
+    ("loss", None, "str"),
+    ("lr_schedule", "none", "str"),
+    ("early_stopping", False, "bool"),
+    ("validation_fraction", 0.1, "float"),
+    ("n_iter_no_change", 3, "int"),
+    ("device", "auto", "str"),
+    ("amp", "none", "str"),
+    ("channels_last", False, "bool"),
+    ("threads", None, "int | None"),
+    ("input_shape", None, "tuple[int, ...] | None"),
+    ("random_state", None, "int | None"),
+    ("verbose", 0, "int"),
+)
+
+COMMON_PARAMS_DOC = """\
+    epochs : int, default=5
+        Passes over the training set.
+    batch_size : int, default=64
+        Training mini-batch size (prediction uses batches of 4096).
+    lr : float, default={lr}
+        Learning rate (the peak rate with ``lr_schedule='onecycle'``).
+    optimizer : {{'sgd', 'adam', 'adamw'}}, default={optimizer!r}
+        Fused kernels where torch has them, multi-tensor (``foreach``) otherwise.
+    momentum : float, default=0.9
+        SGD momentum; ignored by Adam and AdamW.
+    weight_decay : float, default={weight_decay}
+        L2 penalty (decoupled for AdamW).
+    dropout : float, default=0.0
+        Dropout probability: after hidden dense layers, between recurrent layers, inside
+        encoder layers.
+    loss : {{{losses}}}, default={loss!r}
+        Training loss.{loss_note}
+    lr_schedule : {{'none', 'cosine', 'onecycle'}}, default='none'
+        Per-step schedule over ``epochs``: cosine decay to 0, or one cycle peaking at
+        ``lr`` (momentum is not cycled).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its loss has not
+        improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
+    validation_fraction : float, default=0.1
+        Share held out for early stopping (stratified for classifiers where possible).
+    n_iter_no_change : int, default=3
+        Patience of early stopping, in epochs.
+    device : {{'auto', 'cpu', 'cuda', 'cuda:N', 'mps'}}, default='auto'
+        Where to train and predict; ``'auto'`` is CUDA if available, else CPU.
+    amp : {{'none', 'bf16', 'fp16'}}, default='none'
+        Mixed precision. fp16 uses a gradient scaler and needs CUDA (elsewhere it falls
+        back to full precision with a warning); bf16 works on CPU too.
+    channels_last : bool, default={channels_last}
+        NHWC memory format for convolutional networks (faster with oneDNN and cuDNN;
+        the default for them); ignored by the others.
+    threads : int or None, default=None
+        ``torch.set_num_threads`` inside fit and predict, restored afterwards; None
+        leaves torch's setting alone.
+    input_shape : tuple of int or None, default=None
+        Per-sample shape of the flat rows of ``X``: ``(C, H, W)`` or ``(H, W)`` for
+        images, ``(steps, features)`` for sequences.{input_shape_note}
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation split; a
+        given seed gives identical results on CPU. None draws a seed from numpy's global
+        generator. The global torch generator is restored after ``fit``.
+    verbose : int, default=0
+        If > 0, print one line per epoch to stderr."""
+
+ATTRIBUTES_DOC = """\
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    input_shape_ : tuple of int
+        The per-sample shape used (``input_shape`` or the inferred one).
+    module_ : torch.nn.Module
+        The trained network, on ``device_``, in eval mode.
+    device_ : str
+        The device it was trained on (``'auto'`` resolved).
+    amp_ : str
+        The mixed precision really used.
+    loss_ : str
+        The loss trained with.
+    n_epochs_run_ : int
+        Epochs run (fewer than ``epochs`` when early stopping triggered).
+    history_ : list of dict
+        Per epoch: ``epoch``, ``train_loss``, ``time_s`` (device-synchronized wall time),
+        plus ``val_loss`` and ``val_score`` with early stopping.
+    h2d_time_s_ : float
+        Seconds spent moving the training data to the device (once, before epoch 1)."""
+
+
+def make_init(
+    kind: str,
+    architecture: Sequence[tuple[str, Any, str]] = (),
+    **defaults: Any,
+) -> Callable[..., None]:
+    """Build an ``__init__`` that only stores its keyword arguments, with a real signature.
+
+    Fourteen estimators share nineteen parameters and differ in a few defaults; one
+    table (:data:`COMMON_PARAMS`) keeps them consistent, and the signature set here is
+    what ``inspect.signature``, ``get_params`` and ``clone`` read.
+
+    Parameters
+    ----------
+    kind : {"classifier", "regressor"}
+        Sets the default ``loss``: ``cross_entropy`` or ``mse``.
+    architecture : sequence of (name, default, annotation)
+        The network's own parameters, placed first.
+    **defaults
+        Overrides of common defaults (``optimizer="sgd"``).
+    """
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for name, default, annotation in (*architecture, *COMMON_PARAMS):
+        if name == "loss":
+            default = "cross_entropy" if kind == "classifier" else "mse"
+        default = defaults.pop(name, default)
+        params.append(
+            inspect.Parameter(
+                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+            )
+        )
+    if defaults:
+        raise TypeError(f"unknown parameters {sorted(defaults)}")
+    signature = inspect.Signature(params, return_annotation="None")
+
+    def __init__(self: Any, **kwargs: Any) -> None:
+        bound = signature.bind(self, **kwargs)  # TypeError for unknown names, as usual
+        bound.apply_defaults()
+        for name, value in list(bound.arguments.items())[1:]:
+            setattr(self, name, value)
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    return __init__
+
+
+def check_choice(name: str, value: Any, choices: Sequence[str], where: str = "") -> None:
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}{where}; got {value!r}")
+
+
+def check_int(name: str, value: Any, minimum: int) -> int:
+    """``value`` as an int >= ``minimum``, or a ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def _check_real(name: str, value: Any, low: float, high: float, *, high_open: bool) -> float:
+    ok = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value
+        and (value < high if high_open else value <= high)
+    )
+    if not ok:
+        bracket = ")" if high_open else "]"
+        raise ValueError(f"{name} must be a number in [{low}, {high}{bracket}; got {value!r}")
+    return float(value)
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {value!r}")
+    return bool(value)
+
+
+def _as_shape(value: Any) -> tuple[int, ...]:
+    if (
+        not isinstance(value, (list, tuple))
+        or not value
+        or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value
+        )
+    ):
+        raise ValueError(
+            "input_shape must be a tuple of positive integers such as (1, 28, 28) or "
+            f"(steps, features); got {value!r}"
+        )
+    return tuple(int(v) for v in value)
+
+
+def _seed(random_state: Any) -> int:
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        if not 0 <= random_state < 2**32:
+            raise ValueError(f"random_state must be in [0, 2**32); got {random_state!r}")
+        return int(random_state)
+    try:
+        return int(check_random_state(random_state).randint(0, 2**31 - 1))
+    except ValueError:
+        raise ValueError(
+            f"random_state must be an int, a numpy RandomState or None; got {random_state!r}"
+        ) from None
+
+
+def _host_array(X: np.ndarray) -> np.ndarray:
+    # torch.from_numpy shares memory and warns on read-only arrays (memmaps); copy those
+    return X if X.flags.writeable else X.copy()
+
+
+class TorchEstimator(BaseEstimator):
+    """What every torch estimator shares. Subclasses set the network and the task.
+
+    Subclasses provide ``_layout`` (how flat rows are shaped), ``_build_network`` and
+    optionally ``_check_architecture``; :class:`TorchClassifier` and
+    :class:`TorchRegressor` provide the target handling.
+    """
+
+    _layout: ClassVar[str] = _modules.FLAT
+    _is_conv: ClassVar[bool] = False
+    _is_classifier: ClassVar[bool] = False
+
+    # -- hooks -------------------------------------------------------------------------
+    def _check_architecture(self) -> None:
+        """Validate the network's own parameters (ValueError)."""
+
+    def _build_network(self, input_shape: tuple[int, ...], n_out: int) -> nn.Module:
+        raise NotImplementedError
+
+    def _encode_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        raise NotImplementedError
+
+    # -- validation ----------------------------------------------------------------------
+    def _train_config(self) -> _training.TrainConfig:
+        """Check every common parameter; return them resolved. Raises ValueError."""
+        losses = CLASSIFIER_LOSSES if self._is_classifier else REGRESSOR_LOSSES
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        where = " for a classifier" if self._is_classifier else " for a regressor"
+        check_choice("loss", self.loss, losses, where)
+        check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
+        check_choice("amp", self.amp, AMP_MODES)
+        _check_real("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        if not isinstance(self.device, str):
+            raise ValueError(
+                f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}"
+            )
+        if self.threads is not None:
+            check_int("threads", self.threads, 1)
+        if self.input_shape is not None:
+            _as_shape(self.input_shape)
+        _check_bool("early_stopping", self.early_stopping)
+        _check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError("validation_fraction must be > 0 with early_stopping=True")
+        if not isinstance(self.verbose, bool):  # verbose=True is common sklearn usage
+            check_int("verbose", self.verbose, 0)
+        return _training.TrainConfig(
+            epochs=check_int("epochs", self.epochs, 1),
+            batch_size=check_int("batch_size", self.batch_size, 1),
+            lr=_check_real("lr", self.lr, 0.0, math.inf, high_open=True),
+            optimizer=self.optimizer,
+            momentum=_check_real("momentum", self.momentum, 0.0, 1.0, high_open=True),
+            weight_decay=_check_real(
+                "weight_decay", self.weight_decay, 0.0, math.inf, high_open=True
+            ),
+            loss=self.loss,
+            lr_schedule=self.lr_schedule,
+            n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change, 1),
+            amp=self.amp,
+            channels_last=_check_bool("channels_last", self.channels_last) and self._is_conv,
+            classifier=self._is_classifier,
+            verbose=self.verbose,
+        )
+
+    def _resolve_input_shape(self, n_features: int) -> tuple[int, ...]:
+        name = type(self).__name__
+        if self.input_shape is None:
+            if self._layout == _modules.FLAT:
+                return (n_features,)
+            inferred = _modules.infer_input_shape(n_features)
+            if inferred is None:
+                raise ValueError(
+                    f"{name} cannot infer an image shape from {n_features} features (neither "
+                    "s*s nor 3*s*s); set input_shape, e.g. (1, 28, 28) for grey images, "
+                    "(3, 32, 32) for colour ones, or (steps, features) for sequences"
+                )
+            return inferred
+        shape = _as_shape(self.input_shape)
+        if math.prod(shape) != n_features:
+            raise ValueError(
+                f"input_shape {shape} holds {math.prod(shape)} values per sample but X has "
+                f"{n_features} features; set input_shape to the per-sample shape of X "
+                "(or None to infer it)"
+            )
+        if self._layout != _modules.FLAT and len(shape) not in (2, 3):
+            expected = (
+                "(C, H, W) or (H, W)"
+                if self._layout == _modules.IMAGE
+                else ("(steps, features) or an image's (C, H, W)")
+            )
+            raise ValueError(f"{name} needs input_shape {expected}; got {shape}")
+        return shape
+
+    def _validate(self, X: Any, y: Any = None, *, fit: bool) -> Any:
+        kwargs: dict[str, Any] = {"dtype": np.float32, "order": "C"}
+        if fit:
+            kwargs.update(
+                y=y, multi_output=not self._is_classifier, y_numeric=not self._is_classifier
+            )
+        if _sk_validate_data is not None:
+            return _sk_validate_data(self, X, reset=fit, **kwargs)
+        return self._validate_data(X, reset=fit, **kwargs)  # pragma: no cover
+
+    # -- fit -----------------------------------------------------------------------------
+    def _split(
+        self, X: np.ndarray, targets: np.ndarray, seed: int
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None]:
+        """Hold out ``validation_fraction`` (stratified if every class can be) for stopping."""
+        if not self.early_stopping:
+            return X, targets, None
+        n = X.shape[0]
+        n_val = math.ceil(n * self.validation_fraction)
+        if n - n_val < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 samples with validation_fraction="
+                f"{self.validation_fraction}; got {n}"
+            )
+        stratify = None
+        if self._is_classifier:
+            counts = np.bincount(targets)
+            if counts.min() >= 2 and min(n_val, n - n_val) >= len(counts):
+                stratify = targets
+        X_train, X_val, y_train, y_val = train_test_split(
+            X, targets, test_size=n_val, random_state=seed, stratify=stratify
+        )
+        return X_train, y_train, (X_val, y_val)
+
+    def _to_device(self, X: np.ndarray, device: torch.device, channels_last: bool) -> torch.Tensor:
+        x = torch.from_numpy(_host_array(X)).to(device)
+        return _modules.shape_batch(x, self._layout, self.input_shape_, channels_last=channels_last)
+
+    def fit(self, X: Any, y: Any) -> TorchEstimator:
+        """Build the network and train it.
+
+        The training set moves to the device once; each epoch shuffles on the device and
+        slices batches by index.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Flat rows; images as ``C*H*W`` values in [0, 1] (no scaling is applied).
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or regression targets (several columns for regressors).
+
+        Returns
+        -------
+        self
+        """
+        config = self._train_config()  # bad parameters fail before any work
+        self._check_architecture()
+        X, y = self._validate(X, y, fit=True)
+        targets, n_out = self._encode_targets(y)
+        self.input_shape_ = self._resolve_input_shape(X.shape[1])
+        device = _training.resolve_device(self.device)
+        config.amp = _training.resolve_amp(self.amp, device)
+        seed = _seed(self.random_state)
+        X_train, y_train, validation = self._split(X, targets, seed)
+        log = None
+        if self.verbose:
+            prefix = type(self).__name__
+
+            def log(line: str) -> None:
+                print(f"[{prefix}] {line}", file=sys.stderr, flush=True)
+
+        cuda = [device.index or 0] if device.type == "cuda" else []
+        # fork_rng: seed torch for this fit only, and leave the caller's generator as it was
+        with _training.num_threads(self.threads), torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(seed)
+            module = self._build_network(self.input_shape_, n_out).to(device)
+            if config.channels_last:
+                module = module.to(memory_format=torch.channels_last)
+
+            _training.synchronize(device)
+            start = time.perf_counter()
+            X_dev = self._to_device(X_train, device, config.channels_last)
+            y_dev = torch.from_numpy(y_train).to(device)
+            val_dev = None
+            if validation is not None:
+                val_dev = (
+                    self._to_device(validation[0], device, config.channels_last),
+                    torch.from_numpy(validation[1]).to(device),
+                )
+            _training.synchronize(device)
+            h2d_time_s = time.perf_counter() - start
+
+            history = _training.train(
+                module,
+                X_dev,
+                y_dev,
+                config,
+                device=device,
+                seed=seed,
+                n_out=n_out,
+                validation=val_dev,
+                log=log,
+            )
+        self.module_ = module
+        self.device_ = str(device)
+        self.amp_ = config.amp
+        self.loss_ = config.loss
+        self.history_ = history
+        self.n_epochs_run_ = len(history)
+        self.h2d_time_s_ = h2d_time_s
+        return self
+
+    # -- predict -------------------------------------------------------------------------
+    def _forward(self, X: Any, finish: Callable[[torch.Tensor], torch.Tensor]) -> np.ndarray:
+        check_is_fitted(self, "module_")
+        X = _host_array(self._validate(X, fit=False))
+        channels_last = bool(self.channels_last) and self._is_conv
+
+        def prepare(chunk: torch.Tensor) -> torch.Tensor:
+            return _modules.shape_batch(
+                chunk, self._layout, self.input_shape_, channels_last=channels_last
+            )
+
+        with _training.num_threads(self.threads):
+            return _training.forward_in_chunks(
+                self.module_, X, prepare, finish, device=torch.device(self.device_), amp=self.amp_
+            )
+
+
+class TorchClassifier(ClassifierMixin, TorchEstimator):
+    """Classifier half: label encoding, ``predict`` and ``predict_proba``; score = accuracy."""
+
+    _is_classifier: ClassVar[bool] = True
+
+    def _encode_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        self.classes_, codes = np.unique(y, return_inverse=True)
+        n_classes = len(self.classes_)
+        if self.loss == "bce":
+            if n_classes != 2:
+                raise ValueError(
+                    f"loss='bce' needs a binary target; this one has {n_classes} classes "
+                    "(use loss='cross_entropy')"
+                )
+            return codes.astype(np.int64), 1
+        return codes.astype(np.int64), n_classes
+
+    def _binary_logit(self) -> bool:
+        # bce trains one logit; read it from loss_, so set_params(loss=...) after fit
+        # cannot change how outputs are read
+        check_is_fitted(self, "module_")
+        return self.loss_ == "bce"
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities (softmax, or sigmoid for ``loss='bce'``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            float64; columns in the order of ``classes_``; rows sum to 1.
+        """
+        if self._binary_logit():
+
+            def finish(out: torch.Tensor) -> torch.Tensor:
+                p = torch.sigmoid(out[:, :1])
+                return torch.cat([1 - p, p], dim=1)
+
+        else:
+
+            def finish(out: torch.Tensor) -> torch.Tensor:
+                return out.softmax(dim=1)
+
+        proba = self._forward(X, finish).astype(np.float64)
+        # float32 softmax rows sum to 1 within ~1e-7; make it exact in float64
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels (argmax of the logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Values from ``classes_``.
+        """
+        if self._binary_logit():
+
+            def finish(out: torch.Tensor) -> torch.Tensor:
+                return (out[:, 0] > 0).long()
+
+        else:
+
+            def finish(out: torch.Tensor) -> torch.Tensor:
+                return out.argmax(dim=1)
+
+        return self.classes_[self._forward(X, finish)]
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        # a few epochs of SGD on sklearn's tiny check datasets is not a tuned model
+        tags.classifier_tags.poor_score = True
+        return tags
+
+
+class TorchRegressor(RegressorMixin, TorchEstimator):
+    """Regressor half: one or several float targets; score = R^2."""
+
+    def _encode_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
+        self._y_ndim = y.ndim
+        targets = np.asarray(y, dtype=np.float32).reshape(y.shape[0], -1)
+        self.n_outputs_ = targets.shape[1]
+        return np.ascontiguousarray(targets), self.n_outputs_
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted targets.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            float64; 1-d when ``y`` was 1-d in ``fit``.
+        """
+        out = self._forward(X, lambda out: out).astype(np.float64)
+        return out.ravel() if self._y_ndim == 1 else out
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.regressor_tags.poor_score = True
+        tags.target_tags.multi_output = True
+        return tags
