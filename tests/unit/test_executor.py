@@ -203,3 +203,43 @@ def test_threads_pins_thread_pools_inside_the_case(tmp_path):
     assert ThreadProbe.seen == [{1}, {1}]
     info = json.loads((result.path / "run.json").read_text())
     assert info["threads"] == 1 and info["timeout_enforced"] is False
+
+
+def _cuda() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def test_torch_model_records_epochs_loss_curve_and_input_shape(tmp_path):
+    plan = _plan(
+        "name: dl\ndefaults: {evaluation: {holdout: 0.25}, device: cpu}\n"
+        "datasets: [{name: seq, source: synthetic_sequences,"
+        " params: {n_samples: 200, n_steps: 12, n_features: 3}}]\n"
+        "estimators: [{name: gru, model: torch.gru, params: {epochs: 2, threads: 1}}]\n",
+        tmp_path,
+    )
+    (rec,) = run_plan(plan, output=tmp_path).records
+    assert rec.status == "ok", rec.error
+    assert rec.device == "cpu" and rec.epochs_run == 2 and len(rec.loss_curve) == 2
+    assert rec.params["input_shape"] == [12, 3]  # the dataset's sample shape, passed on
+    assert rec.time_per_epoch_s > 0 and rec.h2d_time_s >= 0
+    assert rec.peak_gpu_mb is None
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _cuda(), reason="needs a CUDA GPU")
+def test_cuda_case_is_synchronized_and_reports_gpu_memory(tmp_path):
+    plan = _plan(
+        "name: gpu\ndefaults: {evaluation: {holdout: 0.25}, device: cuda}\n"
+        "datasets: [digits]\n"
+        "estimators: [{name: cnn, model: torch.cnn, params: {epochs: 2}}]\n",
+        tmp_path,
+    )
+    (rec,) = run_plan(plan, output=tmp_path).records
+    assert rec.status == "ok", rec.error
+    assert rec.device.startswith("cuda") and rec.peak_gpu_mb > 0
+    info = json.loads((tmp_path / "gpu" / rec.run_id / "run.json").read_text())
+    assert info["environment"]["gpus"][0]["cuda"]
