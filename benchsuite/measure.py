@@ -128,6 +128,7 @@ def measure_fold(
     sample_memory: bool = True,
     disable_gc: bool = True,
     cuda: Any = "auto",
+    fit_params: dict[str, Any] | None = None,
 ) -> Measurement:
     """Fit ``estimator`` and predict ``X_test``, timing each step separately.
 
@@ -149,6 +150,8 @@ def measure_fold(
         ``torch.cuda`` (or a stand-in with the same four functions) to synchronize before
         every clock read, so that queued GPU kernels count where they ran, and to read peak
         GPU memory from; "auto" uses :func:`active_cuda`, None disables both.
+    fit_params : dict, optional
+        Keyword arguments for ``fit`` (e.g. ``eval_set`` for time-to-accuracy).
 
     Returns
     -------
@@ -173,7 +176,7 @@ def measure_fold(
     try:
         sync()
         t0 = clock()
-        estimator.fit(X_train, y_train)
+        estimator.fit(X_train, y_train, **(fit_params or {}))
         sync()
         t1 = clock()
         y_pred = estimator.predict(X_test)

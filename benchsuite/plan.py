@@ -51,6 +51,9 @@ class Case:
         evaluation, metrics); two runs are comparable when it matches.
     skip_reason : str or None
         Why the pair cannot run (then one ``skipped`` record is written for the case).
+    target : dict or None
+        ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
+        record says when the target was first reached (DAWNBench-style).
     device : str or None
         The device the suite asks for (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``);
         passed to models that take a ``device`` parameter. None: the model's default.
@@ -72,6 +75,7 @@ class Case:
     config_hash: str
     skip_reason: str | None = None
     device: str | None = None
+    target: dict[str, float] | None = None
 
     @property
     def skipped(self) -> bool:
@@ -201,6 +205,14 @@ def mps_available() -> bool:
     return bool(torch.backends.mps.is_available())
 
 
+def _target_for(target: dict[str, float] | None, task: str) -> dict[str, float] | None:
+    # accuracy applies to classifiers, r2 to regressors: keep the one this task has
+    if not target:
+        return None
+    key = "r2" if task == "regression" else "accuracy"
+    return {key: target[key]} if key in target else None
+
+
 def metrics_for_task(requested: list[str] | tuple[str, ...] | None, task: str) -> tuple[str, ...]:
     """The requested metrics that apply to ``task``, or the task's defaults if none do."""
     from benchsuite.metrics import METRICS
@@ -289,6 +301,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                 key=key,
                 config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
                 device=device,
+                target=_target_for(defaults.target, task),
             )
             if reason is not None:
                 # one record stands for the whole skipped case

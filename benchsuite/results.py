@@ -70,6 +70,11 @@ class Record:
         Deep models: training loss after each epoch.
     h2d_time_s : float or None
         Deep models: time to copy the training data to the device (inside ``fit_time_s``).
+    time_to_target_s : float or None
+        With a suite ``target``: training time (copy + epochs, without the per-epoch
+        scoring) until the test fold first reached it; None if it never did.
+    target_epoch : int or None
+        The epoch at which the target was reached.
     warnings : list of str
     started_at : str
         ISO 8601 UTC time the measurement started.
@@ -105,6 +110,8 @@ class Record:
     time_per_epoch_s: float | None = None
     loss_curve: list[float] = field(default_factory=list)
     h2d_time_s: float | None = None
+    time_to_target_s: float | None = None
+    target_epoch: int | None = None
     warnings: list[str] = field(default_factory=list)
     started_at: str = ""
     schema_version: int = SCHEMA_VERSION

@@ -98,6 +98,10 @@ class Defaults(_Model):
     metrics: list[str] | None = None
     timeout: float | None = Field(default=None, gt=0, description="seconds per case")
     device: Device | None = Field(default=None, description="default device of models")
+    target: dict[Literal["accuracy", "r2"], float] | None = Field(
+        default=None,
+        description="time-to-accuracy: deep models record when the test fold reaches this",
+    )
 
 
 class DatasetEntry(_Model):
@@ -511,6 +515,14 @@ class _Checker:
             return self.unknown_key(loc, _allowed_keys(loc[:-1]))
         if kind == "missing":
             return self.error(_strip_union_tags(loc[:-1]), f"missing required key '{loc[-1]}'")
+        if loc[-1:] == ("[key]",) and kind == "literal_error":
+            # a mapping with a fixed set of keys, e.g. target: {accuracy: 0.99}
+            key_path = _strip_union_tags(loc)
+            return self.error(
+                key_path[:-1],
+                f"unknown key {key_path[-1]!r}; {err['msg'][0].lower()}{err['msg'][1:]}",
+                line_path=key_path,
+            )
         if kind == "invalid_key" or loc[-1:] == ("[key]",):
             # a key YAML read as a number/null/boolean: `1: x`, `~: x`, `params: {1: 2}`
             key_path = _strip_union_tags(loc)

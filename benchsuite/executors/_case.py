@@ -110,7 +110,17 @@ def final_step(estimator: Any) -> Any:
     return steps[-1][1] if steps else estimator
 
 
-def fit_details(estimator: Any) -> dict[str, Any]:
+def takes_eval_set(estimator: Any) -> bool:
+    """True if ``estimator.fit`` accepts ``eval_set`` (the torch models do)."""
+    import inspect
+
+    try:
+        return "eval_set" in inspect.signature(estimator.fit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[str, Any]:
     """Record fields a deep model exposes after fit (``device_``, ``history_``, ...)."""
     model = final_step(estimator)
     out: dict[str, Any] = {}
@@ -127,6 +137,14 @@ def fit_details(estimator: Any) -> dict[str, Any]:
     h2d = getattr(model, "h2d_time_s_", None)
     if h2d is not None:
         out["h2d_time_s"] = float(h2d)
+    if target and history and "eval_score" in history[0]:
+        (threshold,) = target.values()
+        elapsed = float(h2d or 0.0)
+        for h in history:
+            elapsed += h["time_s"]
+            if h["eval_score"] >= threshold:
+                out["time_to_target_s"], out["target_epoch"] = elapsed, int(h["epoch"])
+                break
     return out
 
 
@@ -247,8 +265,17 @@ def run_case(
     with warnings.catch_warnings(record=True) as caught, thread_limits(threads):
         warnings.simplefilter("always")
         try:
+            fit_params = None
+            if case.target and takes_eval_set(estimator):
+                fit_params = {"eval_set": (X_test, y_test)}
             m = measure_fold(
-                estimator, X_train, y_train, X_test, clock=clock, sample_memory=sample_memory
+                estimator,
+                X_train,
+                y_train,
+                X_test,
+                clock=clock,
+                sample_memory=sample_memory,
+                fit_params=fit_params,
             )
         except Exception as exc:
             rec.status, rec.error = "error", one_line(exc)
@@ -256,8 +283,11 @@ def run_case(
         rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
         rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
         rec.peak_gpu_mb = m.peak_gpu_mb
-        for key, value in fit_details(estimator).items():
+        for key, value in fit_details(estimator, case.target).items():
             setattr(rec, key, value)
+        if fit_params and rec.target_epoch is None:
+            ((name, threshold),) = case.target.items()
+            rec.warnings.append(f"target {name} {threshold} not reached in {rec.epochs_run} epochs")
         try:
             rec.metrics, metric_warnings = compute_metrics(
                 case.metrics,
@@ -271,5 +301,5 @@ def run_case(
             rec.status, rec.error = "error", f"scoring: {one_line(exc)}"
             return rec
     messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
-    rec.warnings = metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
+    rec.warnings += metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
     return rec

@@ -243,3 +243,24 @@ def test_cuda_case_is_synchronized_and_reports_gpu_memory(tmp_path):
     assert rec.device.startswith("cuda") and rec.peak_gpu_mb > 0
     info = json.loads((tmp_path / "gpu" / rec.run_id / "run.json").read_text())
     assert info["environment"]["gpus"][0]["cuda"]
+
+
+def test_time_to_accuracy_target(tmp_path):
+    text = (
+        "name: tta\nseed: 3\ndefaults: {evaluation: {holdout: 0.3}, target: {accuracy: TARGET},"
+        " device: cpu}\ndatasets: [digits]\n"
+        "estimators: [{name: mlp, model: torch.mlp, params: {epochs: 4, threads: 1}}, knn]\n"
+    )
+    result = run_plan(_plan(text.replace("TARGET", "0.5"), tmp_path), output=tmp_path)
+    mlp, knn = result.records
+    assert mlp.status == "ok" and knn.status == "ok"
+    assert knn.time_to_target_s is None  # not a deep model: nothing to watch
+    assert 1 <= mlp.target_epoch <= 4
+    # copy + epochs up to the target, never more than the whole fit
+    assert mlp.h2d_time_s < mlp.time_to_target_s <= mlp.fit_time_s
+    assert mlp.metrics["accuracy"] >= 0.5 or mlp.target_epoch < 4
+
+    result = run_plan(_plan(text.replace("TARGET", "1.0"), tmp_path), output=tmp_path)
+    mlp = result.records[0]
+    assert mlp.time_to_target_s is None and mlp.target_epoch is None
+    assert "target accuracy 1.0 not reached in 4 epochs" in mlp.warnings

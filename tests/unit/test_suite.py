@@ -395,6 +395,31 @@ BAD = [
         ]
     ),
     bad(
+        "name: x\ndefaults:\n  target: {f1: 0.9}\n" + BODY,
+        3,
+        "defaults.target",
+        "unknown key 'f1'",
+        "'accuracy' or 'r2'",
+    ),
+    bad(
+        "name: x\ndefaults:\n  device: gpu\n" + BODY,
+        3,
+        "defaults.device",
+        "must be one of auto, cpu, cuda, cuda:N, mps",
+    ),
+    bad(
+        "name: x\ndefaults:\n  evaluation: {split: random}\n" + BODY,
+        3,
+        "defaults.evaluation.split",
+        "'official'",
+    ),
+    bad(
+        "name: x\ndatasets: [{name: m, source: mnist, part: val}]\nestimators: [svc]\n",
+        2,
+        "datasets[0].part",
+        "'train', 'test' or 'all'",
+    ),
+    bad(
         "name: x\ndefaults:\n  repeats: 0\n" + BODY,
         3,
         "defaults.repeats",

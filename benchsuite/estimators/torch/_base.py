@@ -264,6 +264,10 @@ class TorchEstimator(BaseEstimator):
     def _encode_targets(self, y: np.ndarray) -> tuple[np.ndarray, int]:
         raise NotImplementedError
 
+    def _encode_eval_targets(self, y: Any) -> np.ndarray:
+        """Targets of ``eval_set`` encoded as the training targets were (after fit's)."""
+        raise NotImplementedError
+
     # -- validation ----------------------------------------------------------------------
     def _train_config(self) -> _training.TrainConfig:
         """Check every common parameter; return them resolved. Raises ValueError."""
@@ -373,7 +377,7 @@ class TorchEstimator(BaseEstimator):
         x = torch.from_numpy(_host_array(X)).to(device)
         return _modules.shape_batch(x, self._layout, self.input_shape_, channels_last=channels_last)
 
-    def fit(self, X: Any, y: Any) -> TorchEstimator:
+    def fit(self, X: Any, y: Any, eval_set: tuple[Any, Any] | None = None) -> TorchEstimator:
         """Build the network and train it.
 
         The training set moves to the device once; each epoch shuffles on the device and
@@ -385,6 +389,10 @@ class TorchEstimator(BaseEstimator):
             Flat rows; images as ``C*H*W`` values in [0, 1] (no scaling is applied).
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Class labels, or regression targets (several columns for regressors).
+        eval_set : (X, y), optional
+            Held-out data scored after every epoch (accuracy for classifiers, R^2 for
+            regressors) into ``history_[i]["eval_score"]``, for time-to-accuracy. It only
+            watches: training never sees it, and its time is kept apart (``eval_time_s``).
 
         Returns
         -------
@@ -426,6 +434,13 @@ class TorchEstimator(BaseEstimator):
                 )
             _training.synchronize(device)
             h2d_time_s = time.perf_counter() - start
+            monitor = None
+            if eval_set is not None:
+                X_eval = self._validate(eval_set[0], fit=False)
+                monitor = (
+                    self._to_device(X_eval, device, config.channels_last),
+                    torch.from_numpy(self._encode_eval_targets(eval_set[1])).to(device),
+                )
 
             history = _training.train(
                 module,
@@ -436,6 +451,7 @@ class TorchEstimator(BaseEstimator):
                 seed=seed,
                 n_out=n_out,
                 validation=val_dev,
+                monitor=monitor,
                 log=log,
             )
         self.module_ = module
@@ -482,6 +498,16 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
                 )
             return codes.astype(np.int64), 1
         return codes.astype(np.int64), n_classes
+
+    def _encode_eval_targets(self, y: Any) -> np.ndarray:
+        y = column_or_1d(np.asarray(y))
+        codes = np.searchsorted(self.classes_, y)
+        known = (codes < len(self.classes_)) & (
+            self.classes_[np.minimum(codes, len(self.classes_) - 1)] == y
+        )
+        if not known.all():
+            raise ValueError("eval_set has class labels that the training data does not")
+        return codes.astype(np.int64)
 
     def _binary_logit(self) -> bool:
         # bce trains one logit; read it from loss_, so set_params(loss=...) after fit
@@ -555,6 +581,10 @@ class TorchRegressor(RegressorMixin, TorchEstimator):
         targets = np.asarray(y, dtype=np.float32).reshape(y.shape[0], -1)
         self.n_outputs_ = targets.shape[1]
         return np.ascontiguousarray(targets), self.n_outputs_
+
+    def _encode_eval_targets(self, y: Any) -> np.ndarray:
+        y = np.asarray(y, dtype=np.float32)
+        return np.ascontiguousarray(y.reshape(y.shape[0], -1))
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted targets.

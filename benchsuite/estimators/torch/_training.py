@@ -241,6 +241,7 @@ def train(
     seed: int,
     n_out: int,
     validation: tuple[torch.Tensor, torch.Tensor] | None = None,
+    monitor: tuple[torch.Tensor, torch.Tensor] | None = None,
     log: Callable[[str], None] | None = None,
 ) -> list[dict[str, float]]:
     """Run the epoch loop on tensors that are already on ``device``.
@@ -260,6 +261,9 @@ def train(
     validation : (X, y) or None
         Held-out tensors on ``device``: enables early stopping on their loss, and the
         weights of the best epoch are restored at the end (as scikit-learn's MLP does).
+    monitor : (X, y) or None
+        Tensors on ``device`` scored after each epoch for time-to-accuracy; they only
+        watch (no early stopping), and their time is kept out of ``time_s``.
     log : callable or None
         Receives one line per epoch.
 
@@ -268,7 +272,7 @@ def train(
     list of dict
         One per epoch run: ``epoch`` (1-based), ``train_loss`` (mean over samples),
         ``time_s`` (wall time of the epoch, device-synchronized), and ``val_loss``,
-        ``val_score`` with validation.
+        ``val_score`` with validation, ``eval_score`` and ``eval_time_s`` with monitor.
     """
     n = X.shape[0]
     steps_per_epoch = math.ceil(n / config.batch_size)
@@ -323,6 +327,10 @@ def train(
                 stop = epochs_without_gain >= config.n_iter_no_change
         synchronize(device)
         record["time_s"] = time.perf_counter() - start_time
+        if monitor is not None:
+            _, record["eval_score"] = _evaluate(module, *monitor, loss_fn, config, device)
+            synchronize(device)
+            record["eval_time_s"] = time.perf_counter() - start_time - record["time_s"]
         history.append(record)
         if log is not None:
             log(", ".join(f"{k}={v:.4g}" for k, v in record.items()))

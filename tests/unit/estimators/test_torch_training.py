@@ -372,3 +372,23 @@ def test_cuda_auto_and_early_stopping(digits):
     )
     assert model.device_.startswith("cuda:")
     assert len(model.history_) == model.n_epochs_run_
+
+
+def test_eval_set_scores_every_epoch_without_touching_training():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from benchsuite.estimators.torch import TorchMLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype("float32")
+    params = dict(epochs=3, random_state=0, threads=1)
+    watched = TorchMLPClassifier(**params).fit(X[:1200], y[:1200], eval_set=(X[1200:], y[1200:]))
+    plain = TorchMLPClassifier(**params).fit(X[:1200], y[:1200])
+    # watching changes nothing about the model
+    np.testing.assert_array_equal(watched.predict_proba(X), plain.predict_proba(X))
+    scores = [h["eval_score"] for h in watched.history_]
+    assert len(scores) == 3 and all(h["eval_time_s"] >= 0 for h in watched.history_)
+    assert scores[-1] == pytest.approx((watched.predict(X[1200:]) == y[1200:]).mean())
+    with pytest.raises(ValueError, match="class labels"):
+        TorchMLPClassifier(**params).fit(X[:100], y[:100] % 3, eval_set=(X[:10], y[:10] + 5))
