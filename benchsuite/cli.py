@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     val = sub.add_parser("validate", help="check a suite without running it")
     val.add_argument("suite")
+    val.add_argument(
+        "--strict",
+        action="store_true",
+        help="a pair that would be skipped (no GPU, classifier on regression data) is an error",
+    )
     val.set_defaults(func=cmd_validate)
 
     lst = sub.add_parser("list", help="list known datasets, estimators or metrics")
@@ -261,6 +266,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     suite = load_suite(args.suite)
     plan = build_plan(suite)
+    skipped = [c for c in plan.cases if c.skipped]
+    if args.strict and skipped:
+        from benchsuite.errors import BenchsuiteError
+
+        more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
+        raise BenchsuiteError(
+            f"{args.suite}: {skipped[0].key} would be skipped: {skipped[0].skip_reason}{more}"
+        )
     _console().print(
         f"{args.suite}: ok · {len(suite.datasets)} datasets x {len(suite.estimators)}"
         f" estimators · {_plan_line(plan)}",

@@ -189,3 +189,13 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite):
     assert all(json.loads(line)["status"] == "ok" for line in lines)
     run = json.loads((tmp_path / "long" / "r" / "run.json").read_text())
     assert run["status"] == "interrupted" and run["counts"]["ok"] == len(lines)
+
+
+def test_validate_strict_rejects_pairs_that_would_be_skipped(write_suite):
+    suite = write_suite("name: s\ndatasets: [iris, diabetes]\nestimators: [svc, logreg]\n")
+    proc = bench("validate", str(suite))
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped" in proc.stdout
+    proc = bench("validate", "--strict", str(suite))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "would be skipped" in proc.stderr and "more)" in proc.stderr
