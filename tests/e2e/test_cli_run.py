@@ -199,3 +199,16 @@ def test_validate_strict_rejects_pairs_that_would_be_skipped(write_suite):
     proc = bench("validate", "--strict", str(suite))
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1
     assert "would be skipped" in proc.stderr and "more)" in proc.stderr
+
+
+def test_data_list_and_offline_fetch(tmp_path, monkeypatch):
+    monkeypatch.setenv("BENCHSUITE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BENCHSUITE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BENCHSUITE_OFFLINE", "1")
+    proc = bench("data", "list")
+    assert proc.returncode == 0, proc.stderr
+    assert "fashion_mnist" in proc.stdout and "missing" in proc.stdout
+    proc = bench("data", "fetch", "mnist", "--part", "test")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "t10k" in proc.stderr and "BENCHSUITE_OFFLINE" in proc.stderr
+    assert "Traceback" not in proc.stderr
