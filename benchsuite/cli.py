@@ -356,6 +356,10 @@ def cmd_env(args: argparse.Namespace) -> int:
     from benchsuite.results import capture_environment, thread_info
 
     env = capture_environment()
+    # thread pools are only visible once loaded: load the ones every run uses
+    import numpy  # noqa: F401
+    import sklearn.ensemble  # noqa: F401
+
     env["threadpools"] = thread_info()
     if args.json:
         print(json.dumps(env, indent=2))
