@@ -133,6 +133,14 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _content_sha256(path: Path) -> str | None:
     """SHA-256 of the decompressed content of a ``.gz`` file (None if not gzip)."""
     digest = hashlib.sha256()
@@ -148,13 +156,24 @@ def _content_sha256(path: Path) -> str | None:
 def _accepts(file: RemoteFile, digests: dict[str, Any]) -> bool:
     if digests.get("md5") == file.md5:
         return True
+    if file.file_sha256 is not None and digests.get("file_sha256") == file.file_sha256:
+        return True
     return file.sha256 is not None and digests.get("sha256") == file.sha256
 
 
 def _complete(file: RemoteFile, path: Path, digests: dict[str, Any]) -> bool:
-    """Add the content hash when only it can accept the file; True if anything was added."""
+    """Add the hashes that alone can accept the file; True if anything was added."""
+    added = False
+    if (
+        not _accepts(file, digests)
+        and file.file_sha256 is not None
+        and "file_sha256" not in digests
+    ):
+        # another publisher's copy, pinned by the SHA-256 of the file itself
+        digests["file_sha256"] = _file_sha256(path)
+        added = True
     if _accepts(file, digests) or file.sha256 is None or "sha256" in digests:
-        return False
+        return added
     # a repackaged copy (other gzip header, same data) differs in md5 only
     digests["sha256"] = _content_sha256(path) if file.name.endswith(".gz") else None
     return True
@@ -213,7 +232,7 @@ def file_digests(path: Path, file: RemoteFile) -> dict[str, Any]:
         and known.get("mtime_ns") == stat.st_mtime_ns
         and "md5" in known
     ):
-        digests = {k: v for k, v in known.items() if k in ("md5", "sha256")}
+        digests = {k: v for k, v in known.items() if k in ("md5", "sha256", "file_sha256")}
         if _complete(file, path, digests):
             _write_stamp(path, stat, digests)
         return digests
@@ -226,6 +245,8 @@ def file_digests(path: Path, file: RemoteFile) -> dict[str, Any]:
 def _identity(file: RemoteFile, digests: dict[str, Any]) -> str:
     if digests.get("md5") == file.md5:
         return f"md5:{file.md5}"
+    if file.file_sha256 is not None and digests.get("file_sha256") == file.file_sha256:
+        return f"file-sha256:{file.file_sha256}"
     return f"sha256:{digests['sha256']}"
 
 
@@ -244,7 +265,8 @@ def verify_file(name: str, path: Path, file: RemoteFile) -> str:
     Returns
     -------
     str
-        ``"md5:<hex>"`` or ``"sha256:<hex>"``: the checksum that accepted the file.
+        ``"md5:<hex>"``, ``"file-sha256:<hex>"`` or ``"sha256:<hex>"``: the checksum
+        that accepted the file.
 
     Raises
     ------
@@ -327,8 +349,7 @@ def download_file(
     folder = _download_folder(spec, create=True)
     tried: list[str] = []
     last_error = "no mirror configured"
-    for mirror in spec.mirrors:
-        url = spec.url(mirror, file)
+    for url in spec.urls_of(file):
         tried.append(url)
         try:
             tmp, md5 = _fetch(url, folder, file, progress)
@@ -348,6 +369,11 @@ def download_file(
         os.replace(tmp, target)
         _write_stamp(target.absolute(), target.stat(), digests)
         return target
+    if not tried and spec.download_hint:
+        raise DataError(
+            f"{name}: {file.name} cannot be downloaded by itself: {spec.download_hint}, "
+            f"and put {file.name} in {folder}"
+        )
     raise DataError(
         f"{name}: cannot download {file.name} (tried {', '.join(tried)}); "
         f"last error: {last_error}; download it by hand into {folder}"
@@ -356,7 +382,13 @@ def download_file(
 
 def _missing_offline(name: str, spec: RemoteSpec, file: RemoteFile, *, fetching: bool) -> str:
     where = data_dir() / spec.folder
-    url = spec.url(spec.mirrors[0], file) if spec.mirrors else file.name
+    urls = spec.urls_of(file)
+    if not urls and spec.download_hint:
+        return (
+            f"{name}: file {file.name} not found in {where}: {spec.download_hint}, "
+            f"and put {file.name} there"
+        )
+    url = urls[0] if urls else file.name
     if fetching:
         return (
             f"{name}: cannot fetch {file.name}: downloads are off (BENCHSUITE_OFFLINE=1); "
@@ -374,6 +406,7 @@ def ensure_files(
     *,
     progress: Progress | None = None,
     fetching: bool = False,
+    variant: str | None = None,
 ) -> list[tuple[RemoteFile, Path, str]]:
     """Find (or download) and verify the files that ``parts`` of ``source`` need.
 
@@ -387,6 +420,8 @@ def ensure_files(
         Download progress callback (see :func:`download_file`).
     fetching : bool, default=False
         Phrase the offline error for ``benchsuite data fetch``.
+    variant : str or None, default=None
+        The variant whose files to find (the default variant when None).
 
     Returns
     -------
@@ -401,7 +436,12 @@ def ensure_files(
     spec = source.remote
     assert spec is not None, f"{source.name} is not a download source"
     found = []
-    for file in spec.files_for(parts):
+    files = spec.files_for(parts, variant)
+    if fetching and variant is None and spec.variants:
+        files = spec.files_for(parts, None) + tuple(
+            f for v in spec.variants[1:] for f in spec.files_for(parts, v)
+        )
+    for file in dict.fromkeys(files):
         path = find_file(spec, file)
         if path is None:
             if is_offline():

@@ -76,7 +76,29 @@ def _static_task(source: DatasetSource, params: dict[str, Any]) -> str | None:
     return None
 
 
+def _check_variant(source: DatasetSource, params: dict[str, Any]) -> None:
+    assert source.remote is not None
+    variants = source.remote.variants
+    for name, value in params.items():
+        if name != "variant":
+            raise ConfigError(
+                f"unknown parameter {name!r} for {source.name}"
+                f"{did_you_mean(str(name), ['variant'])}; it takes only 'variant' "
+                f"({', '.join(variants)})",
+                ("params", name),
+            )
+        if value not in variants:
+            raise ConfigError(
+                f"unknown variant {value!r} for {source.name}"
+                f"{did_you_mean(str(value), variants)}; expected one of: {', '.join(variants)}",
+                ("params", "variant"),
+            )
+
+
 def _check_params(source: DatasetSource, params: dict[str, Any]) -> None:
+    if source.kind == "download" and source.remote is not None and source.remote.variants:
+        _check_variant(source, params)
+        return
     if source.kind != "synthetic":
         raise ConfigError(f"dataset source {source.name!r} takes no parameters", ("params",))
     signature = inspect.signature(source.resolve_loader())
@@ -251,11 +273,16 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
     and, where it matters, the seed), so a run loads each dataset once. The cached arrays
     are shared: do not modify them in place.
 
-    Download sources (``mnist``, ``fashion_mnist``, ``cifar10``) read their raw files
-    from the data directory, downloading missing ones unless ``BENCHSUITE_OFFLINE=1``,
-    and keep the parsed arrays in a ``.npy`` cache under ``BENCHSUITE_CACHE_DIR``. Their
-    ``part`` selects an official part: ``"train"`` or ``"test"`` reads only that part's
-    files; ``"all"`` or None concatenates train then test and sets ``official_split``.
+    Download sources (``mnist``, ``fashion_mnist``, ``cifar10`` and the UCI tables
+    ``adult``, ``bank_marketing``, ``banknote``, ``spambase``, ``letter``, ``covertype``)
+    read their raw files from the data directory, downloading missing ones unless
+    ``BENCHSUITE_OFFLINE=1``, and keep the parsed arrays in a ``.npy``/``.npz`` cache under
+    ``BENCHSUITE_CACHE_DIR``. UCI tables give ``X`` as a DataFrame of the declared
+    feature columns (text columns as ``category``, missing values as NaN);
+    ``bank_marketing`` takes ``params: {variant: full|additional}``. The ``part`` of a
+    source with official parts (images, ``adult``) selects one: ``"train"`` or
+    ``"test"`` reads only that part's files; ``"all"`` or None concatenates train then
+    test and sets ``official_split``.
     With ``part: all``, ``subsample`` is drawn within each part in proportion to its
     size (stratified and seeded in each), so that ``official_split`` stays a valid
     train/test split of the rows kept.
@@ -320,7 +347,9 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
         dataset = _CACHE.get(key)
         if dataset is None:
             check_dataset_entry(entry, base_dir=base_dir)
-            if source.kind == "download":
+            if source.kind == "download" and source.remote is not None and source.remote.is_table:
+                dataset = _load_table(source, params, part, task, subsample, seed)
+            elif source.kind == "download":
                 dataset = _load_download(source, part, task, subsample, seed)
             else:
                 dataset = _load(source, params, path, target, task, subsample, seed)
@@ -472,6 +501,72 @@ def _load_download(
         classes=classes,
         fingerprint=digest.hexdigest()[:16],
         sample_shape=source.remote.sample_shape,
+        official_split=official_split,
+    )
+
+
+def _load_table(
+    source: DatasetSource,
+    params: dict[str, Any],
+    part: str | None,
+    task: str | None,
+    subsample: int | None,
+    seed: int,
+) -> Dataset:
+    import numpy as np
+    import pandas as pd
+
+    from benchsuite.datasets._tables import load_tables
+
+    assert source.remote is not None
+    parts = _parts(source, part)
+    frames = load_tables(source, parts, variant=params.get("variant"))
+    target = next(f.table.target for f in source.remote.files if f.table is not None)
+    sizes = [len(frame) for frame in frames]
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    task = task or source.task or infer_task(frame[target])
+    what = f"dataset {source.name!r}"
+    values = frame[target]
+    if isinstance(values.dtype, pd.CategoricalDtype) and task != "regression":
+        # the codes of the sorted categories are the classes' codes: no string sort
+        values = values.cat.remove_unused_categories()
+        y = values.cat.codes.to_numpy().astype(np.int64)
+        classes: list[Any] | None = [str(c) for c in values.cat.categories]
+        if task == "binary" and len(classes) > 2:
+            raise DataError(f"task is 'binary' but the target of {what} has {len(classes)} classes")
+    else:
+        y, classes = _encode_target(values.to_numpy(), task, what)
+    X = frame.drop(columns=[target])
+    if subsample is not None and subsample < len(y):
+        # within each part, so that train rows stay train rows and test rows test rows
+        chosen, start = [], 0
+        for size, k in zip(sizes, _split_counts(subsample, sizes), strict=True):
+            rows = subsample_indices(
+                y[start : start + size], k, classification=classes is not None, seed=seed
+            )
+            chosen.append(rows + start)
+            start += size
+        rows = np.concatenate(chosen)
+        sizes = [len(c) for c in chosen]
+        X = X.iloc[rows].reset_index(drop=True)
+        y = y[rows]
+        if classes is not None:
+            # a subsample may miss a rare class; keep codes contiguous (XGBoost needs it)
+            present, y = np.unique(y, return_inverse=True)
+            y = y.ravel().astype(np.int64)
+            classes = [classes[code] for code in present]
+    official_split = None
+    if len(parts) == 2:
+        official_split = (np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1]))
+    return Dataset(
+        name=source.name,
+        source=source.name,
+        task=task,
+        X=X,
+        y=y,
+        feature_names=[str(column) for column in X.columns],
+        classes=classes,
+        fingerprint=fingerprint(X, y),
         official_split=official_split,
     )
 

@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from benchsuite._suggest import did_you_mean
-from benchsuite.datasets._remote import CIFAR10, FASHION_MNIST, MNIST, RemoteSpec
+from benchsuite.datasets._remote import (
+    ADULT,
+    BANK_MARKETING,
+    BANKNOTE,
+    CIFAR10,
+    COVERTYPE,
+    FASHION_MNIST,
+    LETTER,
+    MNIST,
+    SPAMBASE,
+    RemoteSpec,
+)
 from benchsuite.errors import ConfigError
 
 TASKS = ("binary", "multiclass", "regression")
@@ -33,8 +44,9 @@ class DatasetSource:
         One line shown by ``benchsuite list datasets``.
     kind : {"builtin", "download", "synthetic", "file"}
         ``builtin``: bundled data, takes no parameters; ``download``: published raw files,
-        found in the data directory or downloaded, takes no parameters but may select an
-        official ``part``; ``synthetic``: generated, takes the generator's keyword
+        found in the data directory or downloaded, takes no parameters (but ``variant``
+        where its remote spec has variants) and may select an official ``part``;
+        ``synthetic``: generated, takes the generator's keyword
         arguments as ``params``; ``file``: a local file, needs ``path`` and ``target``.
     task : {"binary", "multiclass", "regression"} or None
         The task when it is known from the source alone; None when it depends on the
@@ -43,8 +55,10 @@ class DatasetSource:
         Import string ``"module:function"`` of the function that produces the data:
         an sklearn ``load_*`` function (builtin); a reader
         ``(name, files, part) -> (pixels, labels)`` of one official part's raw files
-        (download); a generator ``(**params) -> (X, y)`` such as sklearn's ``make_*``
-        (synthetic), whose 3-D ``X`` means one ``(steps, features)`` sequence per sample; or
+        (download images), or ``(name, path, table) -> DataFrame`` of one raw table file
+        (download tables, see :mod:`benchsuite.datasets._tables`); a generator
+        ``(**params) -> (X, y)`` such as sklearn's ``make_*`` (synthetic), whose 3-D
+        ``X`` means one ``(steps, features)`` sequence per sample; or
         a reader ``(path, *, columns=None, header_only=False) -> DataFrame`` (file).
     remote : RemoteSpec or None, default=None
         Files, checksums, mirrors and official parts of a download source.
@@ -66,6 +80,12 @@ class DatasetSource:
         """Import and return the loader function."""
         module_name, _, attr = self.loader.partition(":")
         return getattr(importlib.import_module(module_name), attr)
+
+
+def _uci(name: str, description: str, task: str, remote: RemoteSpec) -> DatasetSource:
+    return DatasetSource(
+        name, description, "download", task, "benchsuite.datasets._tables:read_table", remote
+    )
 
 
 def _builtin(name: str, description: str, task: str) -> DatasetSource:
@@ -109,6 +129,39 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "multiclass",
             "benchsuite.datasets._images:read_cifar10_part",
             CIFAR10,
+        ),
+        _uci(
+            "adult",
+            "UCI Adult census income: 32561 train + 16281 test rows, 14 features "
+            "(8 categorical, missing values), 2 classes",
+            "binary",
+            ADULT,
+        ),
+        _uci(
+            "bank_marketing",
+            "UCI Bank Marketing: 45211 rows x 16 features (variant: full) or 41188 x 20 "
+            "(variant: additional), categorical, 2 classes",
+            "binary",
+            BANK_MARKETING,
+        ),
+        _uci(
+            "banknote",
+            "UCI Banknote authentication: 1372 rows, 4 features, 2 classes",
+            "binary",
+            BANKNOTE,
+        ),
+        _uci("spambase", "UCI Spambase: 4601 rows, 57 features, 2 classes", "binary", SPAMBASE),
+        _uci(
+            "letter",
+            "UCI Letter recognition: 20000 rows, 16 features, 26 classes",
+            "multiclass",
+            LETTER,
+        ),
+        _uci(
+            "covertype",
+            "UCI Forest covertype: 581012 rows, 54 features, 7 classes",
+            "multiclass",
+            COVERTYPE,
         ),
         DatasetSource(
             "make_classification",

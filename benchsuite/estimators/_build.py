@@ -6,16 +6,26 @@ from collections.abc import Mapping
 from typing import Any
 
 from benchsuite._json import jsonable
+from benchsuite.errors import ConfigError
+from benchsuite.estimators._check import check_estimator_entry as _check_entry
 from benchsuite.estimators._check import estimator_class_path
 from benchsuite.estimators._introspect import import_class, param_spec
-from benchsuite.estimators._registry import EstimatorAlias, get_alias, is_import_string
+from benchsuite.estimators._registry import (
+    PREPROCESS_PARAM,
+    EstimatorAlias,
+    get_alias,
+    is_import_string,
+    preprocess_option,
+    split_preprocess,
+)
 
 
 def _final_kwargs(
     model: str, params: Mapping[str, Any], task: str, random_state: int | None
-) -> tuple[str, dict[str, Any], EstimatorAlias | None]:
-    """Return (import string, constructor kwargs, alias or None) for the final estimator."""
+) -> tuple[str, dict[str, Any], EstimatorAlias | None, str]:
+    """Return (import string, constructor kwargs, alias or None, preprocess option)."""
     path = estimator_class_path(model, task)
+    preprocess, params = split_preprocess(model, params)
     alias = None if is_import_string(model) else get_alias(model)
     kwargs = dict(alias.defaults) if alias is not None else {}
     kwargs.update(params)
@@ -27,7 +37,7 @@ def _final_kwargs(
     # The suite's derived seed makes runs reproducible; a seed the user set wins.
     if takes_random_state and random_state is not None and "random_state" not in kwargs:
         kwargs["random_state"] = random_state
-    return path, kwargs, alias
+    return path, kwargs, alias, preprocess
 
 
 def resolved_params(
@@ -35,10 +45,10 @@ def resolved_params(
 ) -> dict[str, Any]:
     """The parameters passed to the final estimator's constructor, for records.
 
-    Alias defaults, then the user's ``params``, then the derived ``random_state`` if the
-    estimator takes one and the user did not set it. Aliases of xgboost/lightgbm are
-    answered from registry data without importing them; an import string's module is
-    imported to read its signature.
+    Alias defaults (``enable_categorical=True`` for xgboost, ...), then the user's
+    ``params``, then the derived ``random_state`` if the estimator takes one and the user
+    did not set it. Aliases of xgboost/lightgbm are answered from registry data without
+    importing them; an import string's module is imported to read its signature.
 
     Parameters
     ----------
@@ -55,10 +65,34 @@ def resolved_params(
     -------
     dict
         JSON-friendly (tuples become lists, numpy scalars Python scalars, anything else
-        its ``repr``).
+        its ``repr``). A ``preprocess`` option the user gave is kept (it is not a
+        constructor parameter), so that ``build_estimator(model, record.params)``
+        rebuilds the same pipeline.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`build_estimator`.
     """
-    _, kwargs, _ = _final_kwargs(model, params, task, random_state)
+    _, kwargs, _, preprocess = _final_kwargs(model, params, task, random_state)
+    if PREPROCESS_PARAM in params:
+        kwargs[PREPROCESS_PARAM] = preprocess
     return jsonable(kwargs)
+
+
+def _preprocessing_steps(alias: EstimatorAlias | None, preprocess: str) -> list[Any]:
+    """The steps in front of the final estimator: none, or one fit-time preprocessor."""
+    kind = alias.preprocessing if alias is not None else "ordinal" if preprocess == "auto" else None
+    if kind in (None, "none"):
+        return []
+    # imported here: the factory imports scikit-learn only for estimators that need it
+    from benchsuite.estimators._preprocess import CategoricalDtypes, TabularPreprocessor
+
+    if kind == "native":
+        return [CategoricalDtypes()]
+    if kind == "scale_onehot":
+        return [TabularPreprocessor(numeric="scale", categorical="onehot")]
+    return [TabularPreprocessor(numeric="passthrough", categorical="ordinal")]
 
 
 def build_estimator(
@@ -72,7 +106,9 @@ def build_estimator(
         An alias (``"svc"``) or an import string (``"sklearn.svm:SVC"``).
     params : dict
         Constructor parameters. For an alias they go on top of its defaults; an import
-        string gets exactly these.
+        string gets exactly these. The reserved name ``preprocess`` (import strings only,
+        ``"none"`` or ``"auto"``) is a benchsuite option and never reaches the
+        constructor.
     task : {"binary", "multiclass", "regression"}
         Picks an alias's classifier or regressor.
     random_state : int or None
@@ -82,20 +118,80 @@ def build_estimator(
     Returns
     -------
     estimator
-        The final estimator, or ``make_pipeline(StandardScaler(), estimator)`` for aliases
-        with ``preprocessing="standard_scaler"``. Only the library it needs is imported.
+        ``make_pipeline(preprocessor, estimator)`` for aliases with preprocessing and
+        import strings with ``preprocess: auto``, else the bare estimator. The
+        preprocessor decides on the training fold: on arrays and all-numeric frames
+        without NaN it is exactly the former preprocessing (a ``StandardScaler`` for
+        "scale_onehot" aliases, the identity otherwise). Only the library the estimator
+        needs is imported.
 
     Raises
     ------
     ConfigError
-        For an unknown alias, an alias without a class for ``task``, or an import string
-        that does not resolve to an estimator class.
+        For an unknown alias, an alias without a class for ``task``, an import string
+        that does not resolve to an estimator class, or a bad ``preprocess``.
     """
-    path, kwargs, alias = _final_kwargs(model, params, task, random_state)
+    path, kwargs, alias, preprocess = _final_kwargs(model, params, task, random_state)
     estimator = import_class(path)(**kwargs)
-    if alias is not None and alias.preprocessing == "standard_scaler":
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
+    steps = _preprocessing_steps(alias, preprocess)
+    if not steps:
+        return estimator
+    from sklearn.pipeline import make_pipeline
 
-        return make_pipeline(StandardScaler(), estimator)
-    return estimator
+    return make_pipeline(*steps, estimator)
+
+
+def check_estimator_entry(entry: Any) -> None:
+    """Check one suite estimator entry before anything runs.
+
+    :func:`benchsuite.estimators._check.check_estimator_entry`, plus the reserved
+    ``preprocess`` option, which is checked here and hidden from the constructor-name
+    checks (it is not a constructor parameter).
+
+    Parameters
+    ----------
+    entry : mapping or object
+        Has ``model`` and optionally ``params`` and ``grid``, as keys or attributes.
+
+    Raises
+    ------
+    ConfigError
+        As the base check; and at ``("params", "preprocess")`` / ``("grid",
+        "preprocess")`` for ``preprocess`` on an alias, a value other than
+        ``none``/``auto``, or ``preprocess`` in both ``params`` and ``grid``.
+    """
+    model = _field(entry, "model")
+    params = _field(entry, "params")
+    grid = _field(entry, "grid")
+    has_params = isinstance(params, Mapping) and PREPROCESS_PARAM in params
+    has_grid = isinstance(grid, Mapping) and PREPROCESS_PARAM in grid
+    if not isinstance(model, str) or not (has_params or has_grid):
+        _check_entry(entry)
+        return
+    # model first: an unknown alias is reported as such, not as a misplaced preprocess
+    _check_entry({"model": model})
+    if has_params:
+        preprocess_option(model, params[PREPROCESS_PARAM], ("params", PREPROCESS_PARAM))
+    if has_grid:
+        values = grid[PREPROCESS_PARAM]
+        path = ("grid", PREPROCESS_PARAM)
+        if has_params:
+            raise ConfigError(
+                f"parameter {PREPROCESS_PARAM!r} is set in both params and grid; keep one", path
+            )
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(
+                f"grid values for {PREPROCESS_PARAM!r} must be a non-empty list, got {values!r}",
+                path,
+            )
+        for value in values:
+            preprocess_option(model, value, path)
+    strip = {k: v for k, v in (params or {}).items() if k != PREPROCESS_PARAM}
+    grid_rest = {k: v for k, v in (grid or {}).items() if k != PREPROCESS_PARAM}
+    _check_entry({"model": model, "params": strip, "grid": grid_rest})
+
+
+def _field(entry: Any, key: str) -> Any:
+    if isinstance(entry, Mapping):
+        return entry.get(key)
+    return getattr(entry, key, None)

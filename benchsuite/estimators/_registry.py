@@ -9,13 +9,29 @@ validating a torch entry does not import torch either.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from benchsuite._suggest import close_match, did_you_mean
 from benchsuite.errors import ConfigError
 
-PREPROCESSING = ("none", "standard_scaler")
+# What build_estimator puts in front of an alias's estimator; each one is the identity or
+# a StandardScaler on arrays and all-numeric frames without NaN, and decides at fit time
+# (on the training fold) what a frame with categorical columns or NaN needs:
+#   scale_onehot: StandardScaler; on such frames median-impute + scale numeric columns,
+#                 most-frequent-impute + one-hot (unknown ignored) categorical ones
+#   ordinal:      nothing; on such frames median-impute numeric columns, ordinal-encode
+#                 categorical ones (unknown and missing -> -1)
+#   native:       nothing; object/string/bool columns become ``category`` with the
+#                 training fold's categories (unseen -> missing); NaN left to the model
+#   none:         nothing at all
+PREPROCESSING = ("none", "scale_onehot", "ordinal", "native")
+
+# Reserved ``params`` name: a benchsuite option, never passed to a constructor. For an
+# import string, ``preprocess: auto`` puts the "ordinal" preprocessing in front of it.
+PREPROCESS_PARAM = "preprocess"
+PREPROCESS_OPTIONS = ("none", "auto")
 
 
 @dataclass(frozen=True)
@@ -31,8 +47,9 @@ class EstimatorAlias:
         if the alias has no classifier.
     regressor : str or None
         Import string used for regression tasks, or None if the alias has no regressor.
-    preprocessing : {"none", "standard_scaler"}, default="none"
-        Preprocessing put in front of the estimator in a ``Pipeline``.
+    preprocessing : {"none", "scale_onehot", "ordinal", "native"}, default="none"
+        Preprocessing put in front of the estimator in a ``Pipeline`` (see
+        ``PREPROCESSING``); "none" builds the bare estimator.
     defaults : dict, default={}
         Parameters benchsuite sets unless the user sets them.
     known_params : tuple of str or None, default=None
@@ -247,92 +264,121 @@ def _sk(path: str) -> str:
     return f"sklearn.{path}"
 
 
+# How each family treats a DataFrame with categorical columns or NaN (fitted on the
+# training fold only); appended to the one-line descriptions ``list estimators`` shows.
+_ONEHOT = (
+    " (tables with categories/NaN: numeric median-imputed + scaled, "
+    "categorical most-frequent-imputed + one-hot, unknown ignored)"
+)
+_ORDINAL = (
+    " (tables with categories/NaN: numeric median-imputed, "
+    "categorical ordinal-encoded, unknown/missing -> -1)"
+)
+_NATIVE = " (object columns -> category on the training fold, unseen -> missing; NaN native)"
+
+
 _ALIASES = (
     EstimatorAlias(
         "logreg",
         classifier=_sk("linear_model:LogisticRegression"),
         regressor=None,
-        preprocessing="standard_scaler",
+        preprocessing="scale_onehot",
         defaults={"max_iter": 1000},
-        description="LogisticRegression after StandardScaler; max_iter=1000",
+        description="LogisticRegression after StandardScaler" + _ONEHOT + "; max_iter=1000",
     ),
     EstimatorAlias(
         "svc",
         classifier=_sk("svm:SVC"),
         regressor=None,
-        preprocessing="standard_scaler",
-        description="SVC (RBF kernel) after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="SVC (RBF kernel) after StandardScaler" + _ONEHOT + "; sklearn defaults",
     ),
     EstimatorAlias(
         "svr",
         classifier=None,
         regressor=_sk("svm:SVR"),
-        preprocessing="standard_scaler",
-        description="SVR (RBF kernel) after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="SVR (RBF kernel) after StandardScaler" + _ONEHOT + "; sklearn defaults",
     ),
     EstimatorAlias(
         "linear_svc",
         classifier=_sk("svm:LinearSVC"),
         regressor=None,
-        preprocessing="standard_scaler",
-        description="LinearSVC after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="LinearSVC after StandardScaler" + _ONEHOT + "; sklearn defaults",
     ),
     EstimatorAlias(
         "linear_svr",
         classifier=None,
         regressor=_sk("svm:LinearSVR"),
-        preprocessing="standard_scaler",
-        description="LinearSVR after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="LinearSVR after StandardScaler" + _ONEHOT + "; sklearn defaults",
     ),
     EstimatorAlias(
         "ridge",
         classifier=_sk("linear_model:RidgeClassifier"),
         regressor=_sk("linear_model:Ridge"),
-        preprocessing="standard_scaler",
-        description="RidgeClassifier / Ridge after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="RidgeClassifier / Ridge after StandardScaler" + _ONEHOT + "; sklearn defaults",
     ),
     EstimatorAlias(
         "knn",
         classifier=_sk("neighbors:KNeighborsClassifier"),
         regressor=_sk("neighbors:KNeighborsRegressor"),
-        preprocessing="standard_scaler",
-        description="KNeighborsClassifier / KNeighborsRegressor after StandardScaler; "
-        "sklearn defaults",
+        preprocessing="scale_onehot",
+        description="KNeighborsClassifier / KNeighborsRegressor after StandardScaler"
+        + _ONEHOT
+        + "; sklearn defaults",
     ),
     EstimatorAlias(
         "rf",
         classifier=_sk("ensemble:RandomForestClassifier"),
         regressor=_sk("ensemble:RandomForestRegressor"),
-        description="RandomForestClassifier / RandomForestRegressor, no scaling; sklearn defaults",
+        preprocessing="ordinal",
+        description="RandomForestClassifier / RandomForestRegressor, no scaling"
+        + _ORDINAL
+        + "; sklearn defaults",
     ),
     EstimatorAlias(
         "extra_trees",
         classifier=_sk("ensemble:ExtraTreesClassifier"),
         regressor=_sk("ensemble:ExtraTreesRegressor"),
-        description="ExtraTreesClassifier / ExtraTreesRegressor, no scaling; sklearn defaults",
+        preprocessing="ordinal",
+        description="ExtraTreesClassifier / ExtraTreesRegressor, no scaling"
+        + _ORDINAL
+        + "; sklearn defaults",
     ),
     EstimatorAlias(
         "hist_gb",
         classifier=_sk("ensemble:HistGradientBoostingClassifier"),
         regressor=_sk("ensemble:HistGradientBoostingRegressor"),
+        preprocessing="native",
         description="HistGradientBoostingClassifier / HistGradientBoostingRegressor, "
-        "no scaling; sklearn defaults",
+        "no scaling; native categoricals (categorical_features='from_dtype')"
+        + _NATIVE
+        + "; sklearn defaults",
     ),
     EstimatorAlias(
         "gb",
         classifier=_sk("ensemble:GradientBoostingClassifier"),
         regressor=_sk("ensemble:GradientBoostingRegressor"),
-        description="GradientBoostingClassifier / GradientBoostingRegressor, no scaling; "
-        "sklearn defaults",
+        preprocessing="ordinal",
+        description="GradientBoostingClassifier / GradientBoostingRegressor, no scaling"
+        + _ORDINAL
+        + "; sklearn defaults",
     ),
     EstimatorAlias(
         "xgboost",
         classifier="xgboost:XGBClassifier",
         regressor="xgboost:XGBRegressor",
+        preprocessing="native",
+        # no effect on numeric input (a unit test checks predictions are identical), and
+        # lets XGBoost split on the pandas category columns of tabular data
+        defaults={"enable_categorical": True},
         known_params=_XGBOOST_PARAMS,
         accepts_kwargs=True,
-        description="XGBClassifier / XGBRegressor, no scaling; xgboost defaults "
-        "(n_jobs left to xgboost)",
+        description="XGBClassifier / XGBRegressor, no scaling; native categoricals "
+        "(enable_categorical=True)" + _NATIVE + "; xgboost defaults (n_jobs left to xgboost)",
     ),
     EstimatorAlias(
         "lightgbm",
@@ -341,21 +387,24 @@ _ALIASES = (
         defaults={"verbosity": -1},
         known_params=_LIGHTGBM_PARAMS,
         accepts_kwargs=True,
-        description="LGBMClassifier / LGBMRegressor, no scaling; verbosity=-1",
+        preprocessing="native",
+        description="LGBMClassifier / LGBMRegressor, no scaling; native categoricals "
+        "(pandas category columns)" + _NATIVE + "; verbosity=-1",
     ),
     EstimatorAlias(
         "dummy",
         classifier=_sk("dummy:DummyClassifier"),
         regressor=_sk("dummy:DummyRegressor"),
         description="DummyClassifier (strategy='prior') / DummyRegressor (strategy='mean'), "
-        "no scaling; a baseline",
+        "no preprocessing (ignores the features); a baseline",
     ),
     EstimatorAlias(
         "mlp_sklearn",
         classifier=_sk("neural_network:MLPClassifier"),
         regressor=_sk("neural_network:MLPRegressor"),
-        preprocessing="standard_scaler",
-        description="MLPClassifier / MLPRegressor after StandardScaler; sklearn defaults",
+        preprocessing="scale_onehot",
+        description="MLPClassifier / MLPRegressor after StandardScaler" + _ONEHOT + "; "
+        "sklearn defaults",
     ),
 )
 
@@ -486,3 +535,69 @@ def accepts_param(model: str, name: str) -> bool:
         paths = [p for p in (alias.classifier, alias.regressor) if p is not None]
         return any(name in param_spec(import_class(p)).names for p in paths)
     return name in param_spec(import_class(model)).names
+
+
+def preprocess_option(model: str, value: Any, path: tuple[str | int, ...]) -> str:
+    """Check a value of the reserved ``preprocess`` parameter.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string the entry names.
+    value : object
+        The value given for ``preprocess``.
+    path : tuple
+        Where the value sits in the entry, for the error (``("params", "preprocess")``).
+
+    Returns
+    -------
+    str
+        ``"none"`` or ``"auto"``.
+
+    Raises
+    ------
+    ConfigError
+        At ``path`` for an alias (aliases bring their own preprocessing) or a value other
+        than ``none`` / ``auto``.
+    """
+    if not is_import_string(model):
+        alias = get_alias(model)
+        raise ConfigError(
+            f"{PREPROCESS_PARAM!r} is for import-string estimators; alias {model!r} "
+            f"already preprocesses tabular data ({alias.preprocessing})",
+            path,
+        )
+    # YAML reads a bare `none` as a string but `null`/`~` as None: both mean no preprocessing
+    if value is None:
+        return "none"
+    if value not in PREPROCESS_OPTIONS:
+        options = " or ".join(PREPROCESS_OPTIONS)
+        raise ConfigError(f"{PREPROCESS_PARAM} must be {options}, got {value!r}", path)
+    return str(value)
+
+
+def split_preprocess(model: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Take the reserved ``preprocess`` option out of an entry's ``params``.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string.
+    params : mapping
+        The entry's parameters, possibly with ``preprocess``.
+
+    Returns
+    -------
+    (str, dict)
+        The option (``"none"`` when absent) and the constructor parameters without it.
+
+    Raises
+    ------
+    ConfigError
+        At ``("params", "preprocess")``, see :func:`preprocess_option`.
+    """
+    rest = dict(params)
+    if PREPROCESS_PARAM not in rest:
+        return "none", rest
+    value = rest.pop(PREPROCESS_PARAM)
+    return preprocess_option(model, value, ("params", PREPROCESS_PARAM)), rest

@@ -214,7 +214,10 @@ def test_data_status_rows(tiny, build, online):
     build.put(folder, tiny.files.files, MNIST_FILES[2:])
     (folder / MNIST_FILES[3]).write_bytes(b"bad")
     rows = data_status()
-    assert {r["source"] for r in rows} == {"mnist", "fashion_mnist", "cifar10"}
+    assert {r["source"] for r in rows} == {
+        *("mnist", "fashion_mnist", "cifar10", "adult", "bank_marketing", "banknote"),
+        *("spambase", "letter", "covertype"),
+    }
     assert all(set(r) == {"source", "part", "file", "status", "path", "size"} for r in rows)
     mnist = {r["file"]: r for r in rows if r["source"] == "mnist"}
     assert [r["status"] for r in mnist.values()] == ["missing", "missing", "ok", "bad checksum"]

@@ -11,21 +11,21 @@ from benchsuite.estimators import ESTIMATOR_ALIASES, EstimatorAlias, list_aliase
 
 EXPECTED = {
     # name: (classifier class, regressor class, preprocessing)
-    "logreg": ("LogisticRegression", None, "standard_scaler"),
-    "svc": ("SVC", None, "standard_scaler"),
-    "svr": (None, "SVR", "standard_scaler"),
-    "linear_svc": ("LinearSVC", None, "standard_scaler"),
-    "linear_svr": (None, "LinearSVR", "standard_scaler"),
-    "ridge": ("RidgeClassifier", "Ridge", "standard_scaler"),
-    "knn": ("KNeighborsClassifier", "KNeighborsRegressor", "standard_scaler"),
-    "rf": ("RandomForestClassifier", "RandomForestRegressor", "none"),
-    "extra_trees": ("ExtraTreesClassifier", "ExtraTreesRegressor", "none"),
-    "hist_gb": ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor", "none"),
-    "gb": ("GradientBoostingClassifier", "GradientBoostingRegressor", "none"),
-    "xgboost": ("XGBClassifier", "XGBRegressor", "none"),
-    "lightgbm": ("LGBMClassifier", "LGBMRegressor", "none"),
+    "logreg": ("LogisticRegression", None, "scale_onehot"),
+    "svc": ("SVC", None, "scale_onehot"),
+    "svr": (None, "SVR", "scale_onehot"),
+    "linear_svc": ("LinearSVC", None, "scale_onehot"),
+    "linear_svr": (None, "LinearSVR", "scale_onehot"),
+    "ridge": ("RidgeClassifier", "Ridge", "scale_onehot"),
+    "knn": ("KNeighborsClassifier", "KNeighborsRegressor", "scale_onehot"),
+    "rf": ("RandomForestClassifier", "RandomForestRegressor", "ordinal"),
+    "extra_trees": ("ExtraTreesClassifier", "ExtraTreesRegressor", "ordinal"),
+    "hist_gb": ("HistGradientBoostingClassifier", "HistGradientBoostingRegressor", "native"),
+    "gb": ("GradientBoostingClassifier", "GradientBoostingRegressor", "ordinal"),
+    "xgboost": ("XGBClassifier", "XGBRegressor", "native"),
+    "lightgbm": ("LGBMClassifier", "LGBMRegressor", "native"),
     "dummy": ("DummyClassifier", "DummyRegressor", "none"),
-    "mlp_sklearn": ("MLPClassifier", "MLPRegressor", "standard_scaler"),
+    "mlp_sklearn": ("MLPClassifier", "MLPRegressor", "scale_onehot"),
 }
 
 
@@ -50,6 +50,7 @@ def test_alias_classes_and_preprocessing(name):
 def test_defaults():
     assert ESTIMATOR_ALIASES["logreg"].defaults == {"max_iter": 1000}
     assert ESTIMATOR_ALIASES["lightgbm"].defaults == {"verbosity": -1}
+    assert ESTIMATOR_ALIASES["xgboost"].defaults == {"enable_categorical": True}
     assert "n_jobs" not in ESTIMATOR_ALIASES["xgboost"].defaults
 
 
