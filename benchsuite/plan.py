@@ -17,7 +17,12 @@ from typing import Any
 from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
 
 CLASSIFICATION_TASKS = ("binary", "multiclass")
-DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("r2",)}
+# what a suite without `metrics:` measures, per task
+DEFAULT_METRICS = {
+    "binary": ("roc_auc", "accuracy", "log_loss"),
+    "multiclass": ("accuracy", "f1_macro", "log_loss"),
+    "regression": ("rmse", "r2", "mae"),
+}
 
 
 @dataclass(frozen=True)
@@ -217,12 +222,11 @@ def metrics_for_task(requested: list[str] | tuple[str, ...] | None, task: str) -
     """The requested metrics that apply to ``task``, or the task's defaults if none do."""
     from benchsuite.metrics import METRICS
 
-    family = "regression" if task == "regression" else "classification"
     if requested:
         chosen = tuple(m for m in requested if task in METRICS[m].tasks)
         if chosen:
             return chosen
-    return DEFAULT_METRICS[family]
+    return DEFAULT_METRICS[task]
 
 
 def matches(key: str, filters: tuple[str, ...]) -> bool:

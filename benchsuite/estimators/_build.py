@@ -92,6 +92,8 @@ def _preprocessing_steps(alias: EstimatorAlias | None, preprocess: str) -> list[
         return [CategoricalDtypes()]
     if kind == "scale_onehot":
         return [TabularPreprocessor(numeric="scale", categorical="onehot")]
+    if kind == "tables":
+        return [TabularPreprocessor(numeric="scale", categorical="onehot", frames_only=True)]
     return [TabularPreprocessor(numeric="passthrough", categorical="ordinal")]
 
 

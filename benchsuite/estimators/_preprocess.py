@@ -153,6 +153,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Whether numeric columns are standardized.
     categorical : {"onehot", "ordinal"}, default="ordinal"
         How categorical columns become numbers.
+    frames_only : bool, default=False
+        Leave arrays alone and always treat DataFrames as tables (impute, encode, scale
+        every numeric column). For networks that read arrays as images or sequences,
+        where a DataFrame can only be a table.
 
     Attributes
     ----------
@@ -162,9 +166,12 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Whether the training fold needed imputation or encoding.
     """
 
-    def __init__(self, numeric: str = "passthrough", categorical: str = "ordinal") -> None:
+    def __init__(
+        self, numeric: str = "passthrough", categorical: str = "ordinal", frames_only: bool = False
+    ) -> None:
         self.numeric = numeric
         self.categorical = categorical
+        self.frames_only = frames_only
 
     def _column_transformer(self, X: pd.DataFrame) -> ColumnTransformer:
         categorical = categorical_columns(X)
@@ -213,6 +220,10 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"categorical must be one of {CATEGORICAL_MODES}, got {self.categorical!r}"
             )
+        if self.frames_only:
+            self.tabular_ = hasattr(X, "columns")
+            self.transformer_ = self._column_transformer(X).fit(X) if self.tabular_ else None
+            return self
         self.tabular_ = needs_tabular_handling(X)
         if self.tabular_:
             self.transformer_: Any = self._column_transformer(X).fit(X)

@@ -26,7 +26,7 @@ from benchsuite.errors import ConfigError
 #   native:       nothing; object/string/bool columns become ``category`` with the
 #                 training fold's categories (unseen -> missing); NaN left to the model
 #   none:         nothing at all
-PREPROCESSING = ("none", "scale_onehot", "ordinal", "native")
+PREPROCESSING = ("none", "scale_onehot", "ordinal", "native", "tables")
 
 # Reserved ``params`` name: a benchsuite option, never passed to a constructor. For an
 # import string, ``preprocess: auto`` puts the "ordinal" preprocessing in front of it.
@@ -201,15 +201,25 @@ _TORCH_COMMON_PARAMS = (
 
 
 def _torch(
-    name: str, family: str, network_params: tuple[str, ...], description: str
+    name: str,
+    family: str,
+    network_params: tuple[str, ...],
+    description: str,
+    preprocessing: str = "none",
 ) -> EstimatorAlias:
     module = "benchsuite.estimators.torch"
+    prep = (
+        "arrays as given, tables imputed/scaled/one-hot"
+        if preprocessing == "tables"
+        else "no scaling"
+    )
     return EstimatorAlias(
         f"torch.{name}",
         classifier=f"{module}:Torch{family}Classifier",
         regressor=f"{module}:Torch{family}Regressor",
+        preprocessing=preprocessing,
         known_params=network_params + _TORCH_COMMON_PARAMS,
-        description=f"Torch{family}Classifier / Torch{family}Regressor, no scaling; " + description,
+        description=f"Torch{family}Classifier / Torch{family}Regressor, {prep}; " + description,
     )
 
 
@@ -219,6 +229,8 @@ _TORCH_ALIASES = (
         "MLP",
         ("hidden_layer_sizes",),
         "dense 128-128 ReLU, Adam lr 1e-3, 5 epochs, batch 64",
+        # the one deep model for tables: a DataFrame is encoded like the scaled aliases'
+        preprocessing="tables",
     ),
     _torch(
         "cnn",

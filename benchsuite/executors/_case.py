@@ -120,6 +120,27 @@ def takes_eval_set(estimator: Any) -> bool:
         return False
 
 
+def eval_set_params(estimator: Any, X_test: Any, y_test: Any) -> dict[str, Any] | None:
+    """``fit`` keyword arguments that hand the test fold to a deep model to watch.
+
+    A Pipeline routes ``<step>__eval_set`` to its model, but untransformed: that is right
+    only when the steps before it leave the data as it is (arrays in front of a model
+    whose preprocessing touches tables only). None when the model cannot watch.
+    """
+    model = final_step(estimator)
+    if not takes_eval_set(model):
+        return None
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return {"eval_set": (X_test, y_test)}
+    identity = all(
+        step == "passthrough" or getattr(step, "frames_only", False) for _, step in steps[:-1]
+    )
+    if identity and not hasattr(X_test, "columns"):
+        return {f"{steps[-1][0]}__eval_set": (X_test, y_test)}
+    return None
+
+
 def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[str, Any]:
     """Record fields a deep model exposes after fit (``device_``, ``history_``, ...)."""
     model = final_step(estimator)
@@ -266,8 +287,13 @@ def run_case(
         warnings.simplefilter("always")
         try:
             fit_params = None
-            if case.target and takes_eval_set(estimator):
-                fit_params = {"eval_set": (X_test, y_test)}
+            if case.target:
+                fit_params = eval_set_params(estimator, X_test, y_test)
+                if fit_params is None and takes_eval_set(final_step(estimator)):
+                    rec.warnings.append(
+                        "time to target not measured: the test fold cannot reach the model"
+                        " through its preprocessing (tables)"
+                    )
             m = measure_fold(
                 estimator,
                 X_train,

@@ -42,8 +42,10 @@ def test_metrics_follow_the_task():
     plan = build_plan(parse_suite(SUITE))
     by_ds = {c.dataset.name: c.metrics for c in plan.cases}
     assert by_ds == {"iris": ("accuracy",), "diabetes": ("r2",)}
-    assert metrics_for_task(["rmse"], "binary") == ("accuracy",)  # default when none apply
-    assert metrics_for_task(None, "regression") == ("r2",)
+    # the task's defaults when none of the requested metrics apply, or none are given
+    assert metrics_for_task(["rmse"], "binary") == ("roc_auc", "accuracy", "log_loss")
+    assert metrics_for_task(None, "regression") == ("rmse", "r2", "mae")
+    assert metrics_for_task(None, "multiclass") == ("accuracy", "f1_macro", "log_loss")
 
 
 def test_seeds_are_deterministic_and_distinct():

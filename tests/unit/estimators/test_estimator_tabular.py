@@ -277,7 +277,11 @@ def test_import_string_with_preprocess_auto(table):
     check_estimator_entry({"model": "sklearn.svm:SVC", "grid": {"preprocess": ["none", "auto"]}})
     estimator = build_estimator(IMPORT, params, task="binary", random_state=0)
     assert isinstance(estimator, Pipeline)
-    assert estimator[0].get_params() == {"numeric": "passthrough", "categorical": "ordinal"}
+    assert estimator[0].get_params() == {
+        "numeric": "passthrough",
+        "categorical": "ordinal",
+        "frames_only": False,
+    }
     assert "preprocess" not in estimator[-1].get_params()
     _fit(estimator, X_train, y_train)
     assert np.mean(estimator.predict(X_test) == y_test) > 0.6

@@ -60,7 +60,8 @@ def test_torch_alias_entries(name):
     alias = ESTIMATOR_ALIASES[name]
     assert alias.classifier == f"{MODULE}:Torch{stem}Classifier"
     assert alias.regressor == f"{MODULE}:Torch{stem}Regressor"
-    assert alias.preprocessing == "none"  # images come scaled to [0, 1]
+    # images come scaled to [0, 1]; only the MLP also reads tables (encoded for it)
+    assert alias.preprocessing == ("tables" if name == "torch.mlp" else "none")
     assert not alias.accepts_kwargs
     assert set(alias.known_params) == own | COMMON
     assert len(alias.known_params) == len(set(alias.known_params))
