@@ -142,6 +142,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from benchsuite.executors import SequentialExecutor, run_plan
 
     store_path: list[str] = []
+    if not args.quiet:
+        _warn_if_busy()
     progress = None if args.quiet else _progress(len(plan.cases))
     try:
         if progress is not None:
@@ -185,6 +187,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0):
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _warn_if_busy() -> None:
+    """Say so when other processes already load the CPU: timings would not mean much."""
+    from benchsuite.results import load_average
+
+    load = load_average()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if load and cores and load[0] > 0.75 * cores:
+        print(
+            f"warning: load average {load[0]:.1f} on {cores} cores: other processes compete for"
+            " the CPU and multi-threaded fits can slow down many times; timings will be"
+            " unreliable (run alone, or try --threads 1)",
+            file=sys.stderr,
+        )
 
 
 def _progress(total: int):

@@ -373,6 +373,14 @@ def thread_info() -> list[dict[str, Any]]:
     ]
 
 
+def load_average() -> list[float] | None:
+    """1, 5 and 15 minute load averages (None where the OS has none)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def capture_environment(*, cwd: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Describe the machine and software a run measures on.
 
@@ -382,7 +390,8 @@ def capture_environment(*, cwd: str | os.PathLike[str] | None = None) -> dict[st
         ``python``, ``platform``, ``packages`` (versions, without importing them), ``cpu``
         (model, logical cores, cores usable by this process), ``ram_gb``, ``env_threads``
         (OMP/MKL/OPENBLAS thread variables), ``gpus`` (if torch is loaded and sees CUDA),
-        ``git`` (sha and dirty flag of ``cwd``'s repository, if any), ``hostname``.
+        ``git`` (sha and dirty flag of ``cwd``'s repository, if any), ``hostname``,
+        ``load_average`` (other processes competing for the CPU distort timings).
     """
     cwd = Path(cwd) if cwd is not None else Path.cwd()
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
@@ -405,6 +414,7 @@ def capture_environment(*, cwd: str | os.PathLike[str] | None = None) -> dict[st
             if k in os.environ
         },
         "gpus": gpu_info(),
+        "load_average": load_average(),
         "git": _git_sha(cwd),
     }
 

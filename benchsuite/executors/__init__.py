@@ -15,7 +15,14 @@ from typing import Any
 
 from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
-from benchsuite.results import Record, RunStore, capture_environment, gpu_info, thread_info
+from benchsuite.results import (
+    Record,
+    RunStore,
+    capture_environment,
+    gpu_info,
+    load_average,
+    thread_info,
+)
 
 __all__ = ["EXECUTORS", "RunResult", "SequentialExecutor", "run_plan"]
 
@@ -125,5 +132,5 @@ def run_plan(
         if "torch" in sys.modules:
             store.info["environment"]["gpus"] = gpu_info()
             store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
-        store.close(status, threadpools=thread_info())
+        store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
     return RunResult(store.path, store.run_id, records, status, dict(store.counts))

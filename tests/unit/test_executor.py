@@ -264,3 +264,19 @@ def test_time_to_accuracy_target(tmp_path):
     mlp = result.records[0]
     assert mlp.time_to_target_s is None and mlp.target_epoch is None
     assert "target accuracy 1.0 not reached in 4 epochs" in mlp.warnings
+
+
+def test_run_warns_when_other_processes_load_the_cpu(tmp_path, write_suite, monkeypatch, capsys):
+    import benchsuite.results
+    from benchsuite.cli import main
+
+    suite = write_suite(
+        "name: w\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\nestimators: [knn]\n"
+    )
+    monkeypatch.setattr(benchsuite.results, "load_average", lambda: [64.0, 64.0, 64.0])
+    assert main(["run", str(suite), "-o", str(tmp_path)]) == 0
+    assert "warning: load average 64.0" in capsys.readouterr().err
+    assert main(["run", str(suite), "-o", str(tmp_path), "-q"]) == 0  # quiet: no warning
+    assert "warning" not in capsys.readouterr().err
+    run = json.loads(next((tmp_path / "w").glob("*/run.json")).read_text())
+    assert run["environment"]["load_average"] == [64.0, 64.0, 64.0]
