@@ -546,7 +546,7 @@ class _Checker:
     # -- names, sources, params ----------------------------------------------------------
 
     def check_semantics(self, model: _SuiteModel, base_dir: Path) -> None:
-        from benchsuite.datasets import check_dataset_entry
+        from benchsuite.datasets import check_dataset_entry, dataset_task
         from benchsuite.estimators import check_estimator_entry
         from benchsuite.metrics import METRICS
 
@@ -572,6 +572,10 @@ class _Checker:
         for i, ds in enumerate(model.datasets):
             try:
                 check_dataset_entry(ds, base_dir=base_dir)
+                if ds.source in ("csv", "parquet"):
+                    # reads the target column once (cached for planning): a target that
+                    # cannot be learnt is a suite error, located, before anything runs
+                    dataset_task(ds, base_dir=base_dir)
             except ConfigError as exc:
                 raise self.error(("datasets", i, *exc.path), exc.message) from None
             except DataError as exc:  # the file exists but its header cannot be read

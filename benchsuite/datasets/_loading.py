@@ -156,8 +156,16 @@ def _file_columns(source: DatasetSource, path: Path, stamp: tuple[int, int]) -> 
 
 @functools.lru_cache(maxsize=256)
 def _file_task(source: DatasetSource, path: Path, stamp: tuple[int, int], target: str) -> str:
-    column = source.resolve_loader()(path, columns=[target])
-    return infer_task(column[target])
+    values = source.resolve_loader()(path, columns=[target])[target]
+    task = infer_task(values)
+    labels = values.dropna().unique()
+    if task != "regression" and len(labels) < 2:
+        what = f"a single class ({labels[0]!r})" if len(labels) else "no values"
+        raise ConfigError(
+            f"target {target!r} in {path} has {what}; classification needs two or more",
+            ("target",),
+        )
+    return task
 
 
 def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:

@@ -731,3 +731,23 @@ def test_quickstart_validates():
     assert suite.name == "quickstart"
     assert len(suite.datasets) == 4
     assert len(suite.estimators) == 7
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ("1,2,x\n3,4,x\n5,6,x\n", "has a single class ('x')"),
+        ("1,2,\n3,4,\n", "has no values"),
+    ],
+)
+def test_csv_target_that_cannot_be_learnt_is_a_located_error(tmp_path, rows, expected):
+    (tmp_path / "d.csv").write_text("a,b,label\n" + rows)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "name: x\ndatasets:\n  - {name: d, path: d.csv, target: label}\nestimators: [knn]\n"
+    )
+    with pytest.raises(SuiteError) as err:
+        load_suite(suite)
+    msg = str(err.value)
+    assert msg.startswith(f"{suite}:3: datasets[0].target: ") and expected in msg
+    assert "\n" not in msg
