@@ -458,6 +458,27 @@ def _split_counts(n: int, sizes: list[int]) -> list[int]:
     return counts
 
 
+def _subsample_parts(labels: list[Any], n: int, *, classification: bool, seed: int) -> list[Any]:
+    """Row indices to keep within each official part: ``n`` in all, shared in proportion.
+
+    Subsampling within each part keeps train rows train rows and test rows test rows.
+    """
+    counts = _split_counts(n, [len(part) for part in labels])
+    return [
+        subsample_indices(part, k, classification=classification, seed=seed)
+        for part, k in zip(labels, counts, strict=True)
+    ]
+
+
+def _official_split(sizes: list[int]) -> tuple[Any, Any] | None:
+    """(train rows, test rows) of data holding both official parts, train first."""
+    import numpy as np
+
+    if len(sizes) != 2:
+        return None
+    return np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1])
+
+
 def _load_download(
     source: DatasetSource, part: str | None, task: str | None, subsample: int | None, seed: int
 ) -> Dataset:
@@ -475,12 +496,16 @@ def _load_download(
     sizes = [len(labels) for _, labels in loaded]
     task = task or source.task or "multiclass"
     if subsample is not None and subsample < sum(sizes):
-        # within each part, so that train rows stay train rows and test rows test rows
-        chosen = []
-        for (pixels, labels), k in zip(loaded, _split_counts(subsample, sizes), strict=True):
-            rows = subsample_indices(labels, k, classification=task != "regression", seed=seed)
-            chosen.append((pixels[rows], labels[rows]))
-        loaded = chosen
+        kept = _subsample_parts(
+            [labels for _, labels in loaded],
+            subsample,
+            classification=task != "regression",
+            seed=seed,
+        )
+        loaded = [
+            (pixels[rows], labels[rows])
+            for (pixels, labels), rows in zip(loaded, kept, strict=True)
+        ]
         sizes = [len(labels) for _, labels in loaded]
     width = math.prod(source.remote.sample_shape)
     X = np.empty((sum(sizes), width), dtype=np.float32)
@@ -496,9 +521,6 @@ def _load_download(
     what = f"dataset {source.name!r}"
     y, classes = _encode_target(labels, task, what)
     hash_array(digest, y)
-    official_split = None
-    if len(parts) == 2:
-        official_split = (np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1]))
     return Dataset(
         name=source.name,
         source=source.name,
@@ -509,7 +531,7 @@ def _load_download(
         classes=classes,
         fingerprint=digest.hexdigest()[:16],
         sample_shape=source.remote.sample_shape,
-        official_split=official_split,
+        official_split=_official_split(sizes),
     )
 
 
@@ -546,16 +568,15 @@ def _load_table(
         y, classes = _encode_target(values.to_numpy(), task, what)
     X = frame.drop(columns=[target])
     if subsample is not None and subsample < len(y):
-        # within each part, so that train rows stay train rows and test rows test rows
-        chosen, start = [], 0
-        for size, k in zip(sizes, _split_counts(subsample, sizes), strict=True):
-            rows = subsample_indices(
-                y[start : start + size], k, classification=classes is not None, seed=seed
-            )
-            chosen.append(rows + start)
-            start += size
-        rows = np.concatenate(chosen)
-        sizes = [len(c) for c in chosen]
+        offsets = np.cumsum([0, *sizes[:-1]])
+        kept = _subsample_parts(
+            [y[o : o + size] for o, size in zip(offsets, sizes, strict=True)],
+            subsample,
+            classification=classes is not None,
+            seed=seed,
+        )
+        rows = np.concatenate([r + o for r, o in zip(kept, offsets, strict=True)])
+        sizes = [len(r) for r in kept]
         X = X.iloc[rows].reset_index(drop=True)
         y = y[rows]
         if classes is not None:
@@ -563,9 +584,6 @@ def _load_table(
             present, y = np.unique(y, return_inverse=True)
             y = y.ravel().astype(np.int64)
             classes = [classes[code] for code in present]
-    official_split = None
-    if len(parts) == 2:
-        official_split = (np.arange(sizes[0]), np.arange(sizes[0], sizes[0] + sizes[1]))
     return Dataset(
         name=source.name,
         source=source.name,
@@ -575,7 +593,7 @@ def _load_table(
         feature_names=[str(column) for column in X.columns],
         classes=classes,
         fingerprint=fingerprint(X, y),
-        official_split=official_split,
+        official_split=_official_split(sizes),
     )
 
 
