@@ -27,21 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import thread_env  # benchmarks/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = "benchmarks/overhead.yaml"
 PLAIN = "benchmarks/_plain_cv.py"
 RUN_GOAL = 1.05  # benchsuite wall time / plain script wall time
 HELP_GOAL_S = 0.3
 HELP_REPEATS = 10
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _env(threads: int | None) -> dict[str, str]:
-    env = dict(os.environ)
-    if threads is not None:
-        for var in THREAD_VARS:
-            env[var] = str(threads)
-    return env
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -134,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rounds = 2 if args.quick else max(1, args.rounds)
-    env = _env(args.threads or None)
+    env = thread_env(args.threads or None)
     threads = f"{args.threads}" if args.threads else "unset (library defaults)"
 
     print(f"benchsuite overhead · python {sys.version.split()[0]} · {os.cpu_count()} CPUs")

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import yaml
+from _common import thread_env  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITE = "benchmarks/tabular_overhead.yaml"
@@ -34,15 +35,6 @@ FULL_ROWS = 581_012
 DEFAULT_ROWS = 50_000  # a full-size round takes far more than 4 min on 2 shared cores
 TIME_GOAL = 1.05
 RSS_GOAL = 1.2
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def _env(threads: int | None) -> dict[str, str]:
-    env = dict(os.environ)
-    if threads is not None:
-        for var in THREAD_VARS:
-            env[var] = str(threads)
-    return env
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -123,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     rounds = max(1, args.rounds)
-    env = _env(args.threads or None)
+    env = thread_env(args.threads or None)
     threads = f"{args.threads}" if args.threads else "unset (library defaults)"
 
     print(f"benchsuite tabular overhead · python {sys.version.split()[0]} · {os.cpu_count()} CPUs")
