@@ -8,6 +8,7 @@ pairs are skipped and why, in a fraction of a second.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import itertools
 import json
@@ -185,6 +186,7 @@ def device_skip_reason(model: str, device: str | None) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
 def cuda_available() -> bool:
     """True if torch sees a CUDA GPU; imports torch only when a driver is installed."""
     import shutil
@@ -198,6 +200,7 @@ def cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
+@functools.lru_cache(maxsize=1)
 def mps_available() -> bool:
     import sys
 
