@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="pin BLAS/OpenMP/torch threads to N (default: libraries' own choice)",
     )
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--compare",
+        metavar="BASELINE",
+        help="after the run, compare it with BASELINE (a run, or a folder of runs such as"
+        " results/baseline) and exit with the comparison's code",
+    )
+    _add_compare_options(run, with_format=False)
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a suite without running it")
@@ -79,6 +86,32 @@ def build_parser() -> argparse.ArgumentParser:
         "--part", choices=["train", "test", "all"], default="all", help="official part to fetch"
     )
     data.set_defaults(func=cmd_data)
+
+    cmp = sub.add_parser(
+        "compare",
+        help="compare two runs: verdict per case, exit 1 on a gating regression",
+        description="Compare CURRENT with BASE case by case. Exit codes: 0 no gating"
+        " regression, 1 gating regression, 2 usage or input error.",
+    )
+    cmp.add_argument(
+        "base",
+        metavar="BASE",
+        help="baseline: run folder, records.jsonl, or a folder of runs (the latest is used)",
+    )
+    cmp.add_argument("current", metavar="CURRENT", help="the run to judge (same forms)")
+    _add_compare_options(cmp, with_format=True)
+    cmp.set_defaults(func=cmd_compare)
+
+    res = sub.add_parser("results", help="list stored runs or export one")
+    res_sub = res.add_subparsers(dest="results_command", metavar="ACTION", parser_class=_Parser)
+    res_sub.required = True
+    rlist = res_sub.add_parser("list", help="runs below a folder: date, suite, git SHA, counts")
+    rlist.add_argument("dir", nargs="?", default="results", help="(default: %(default)s)")
+    rexp = res_sub.add_parser("export", help="write a run's records as Parquet or CSV")
+    rexp.add_argument("run", metavar="RUN", help="run folder or records.jsonl")
+    rexp.add_argument("--parquet", metavar="FILE", help="Parquet file (needs benchsuite[parquet])")
+    rexp.add_argument("--csv", metavar="FILE", help="CSV file")
+    res.set_defaults(func=cmd_results)
 
     env = sub.add_parser("env", help="show the environment a run would record")
     env.add_argument("--json", action="store_true", help="print JSON")
@@ -141,6 +174,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from benchsuite.executors import SequentialExecutor, run_plan
 
+    baseline = None
+    if args.compare is not None:  # a bad baseline or option fails before the run, not after
+        from benchsuite._runs import load_run
+        from benchsuite.compare import _parse_fail_on
+
+        compare_options = _compare_options(args)
+        _parse_fail_on(compare_options["fail_on"])
+        baseline = load_run(args.compare, suite=suite.name, on_warning=_warn)
+
     store_path: list[str] = []
     if not args.quiet:
         _warn_if_busy()
@@ -184,9 +226,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     _print_results(out, plan, result.records)
     counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n)
     out.print(f"\n{counts} · results in [bold]{result.path}[/bold]", soft_wrap=True)
-    if args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0):
+    failed = args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0)
+    if baseline is not None:
+        code = _compare_after_run(out, baseline, result, compare_options)
+        return EXIT_FAILED if failed else code
+    if failed:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _compare_after_run(out, baseline, result, options: dict) -> int:
+    """Compare a finished run with its baseline; the comparison is also written into the
+    run folder (``compare.md``, ``compare.json``) so that it travels with the artifact."""
+    import json
+
+    from benchsuite.compare import compare_records
+    from benchsuite.report._compare import comparison_json, print_comparison
+    from benchsuite.report.markdown import comparison_markdown
+    from benchsuite.results import read_records
+
+    current_info = json.loads((result.path / "run.json").read_text(encoding="utf-8"))
+    comparison = compare_records(
+        baseline.records,
+        read_records(result.path, on_warning=_warn),
+        base_info=baseline.info,
+        current_info=current_info,
+        base_label=str(baseline.path),
+        current_label=str(result.path),
+        **options,
+    )
+    if baseline.note:
+        comparison.notes.insert(0, baseline.note)
+    out.print()
+    print_comparison(out, comparison, show_ok=False)
+    (result.path / "compare.md").write_text(comparison_markdown(comparison), encoding="utf-8")
+    (result.path / "compare.json").write_text(comparison_json(comparison) + "\n", encoding="utf-8")
+    return comparison.exit_code
 
 
 def _warn_if_busy() -> None:
@@ -270,6 +345,183 @@ def _plan_line(plan) -> str:
     n_keys = len(plan.keys)
     skipped = len({c.key for c in plan.cases if c.skipped})
     return f"{n_keys} cases ({skipped} skipped), {len(plan.runnable)} fit/predict measurements"
+
+
+# --------------------------------------------------------------------------------------
+# compare, results
+# --------------------------------------------------------------------------------------
+
+
+def _add_compare_options(parser: argparse.ArgumentParser, *, with_format: bool) -> None:
+    parser.add_argument(
+        "--fail-on",
+        default="metric,failure",
+        metavar="LIST",
+        help="comma-separated categories that make the exit code 1: metric, failure, time,"
+        " memory, missing, not-comparable, all or none (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--time-factor",
+        type=float,
+        default=1.10,
+        metavar="F",
+        help="ratio of median times beyond which a significant change counts (default: 1.10)",
+    )
+    parser.add_argument(
+        "--metric-tolerance",
+        action="append",
+        default=[],
+        metavar="T|NAME=T",
+        help="allowed metric change: absolute for scores, relative for errors (default:"
+        " 0.005); NAME=T sets one metric's; repeatable",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        metavar="A",
+        help="significance level of the paired metric test and of Mann-Whitney U (default: 0.05)",
+    )
+    parser.add_argument(
+        "--memory-factor",
+        type=float,
+        default=1.25,
+        metavar="F",
+        help="ratio of median peak RSS beyond which memory counts as more (default: 1.25)",
+    )
+    if with_format:
+        parser.add_argument(
+            "--format",
+            choices=["table", "markdown", "json"],
+            default="table",
+            help="output format (default: %(default)s)",
+        )
+        parser.add_argument(
+            "-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout"
+        )
+        parser.add_argument(
+            "--hide-ok", action="store_true", help="table: leave out the unchanged cases"
+        )
+
+
+def _compare_options(args: argparse.Namespace) -> dict:
+    from benchsuite.errors import BenchsuiteError
+
+    default, per_metric = 0.005, {}
+    for item in args.metric_tolerance:
+        name, sep, value = item.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise BenchsuiteError(
+                f"--metric-tolerance: expected a number or NAME=NUMBER, got {item!r}"
+            ) from None
+        if sep:
+            per_metric[name] = number
+        else:
+            default = number
+    return {
+        "fail_on": args.fail_on,
+        "time_factor": args.time_factor,
+        "metric_tolerance": default,
+        "metric_tolerances": per_metric,
+        "alpha": args.alpha,
+        "memory_factor": args.memory_factor,
+    }
+
+
+def _warn(message: str) -> None:
+    print(f"warning: {message}", file=sys.stderr)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from benchsuite.compare import compare_runs
+
+    comparison = compare_runs(args.base, args.current, on_warning=_warn, **_compare_options(args))
+    _emit_comparison(comparison, args.format, args.output, hide_ok=args.hide_ok)
+    return comparison.exit_code
+
+
+def _emit_comparison(comparison, fmt: str, output: str | None, *, hide_ok: bool = False) -> None:
+    from benchsuite.errors import BenchsuiteError
+    from benchsuite.report._compare import comparison_json, print_comparison
+
+    if fmt == "table":
+        if output is None:
+            print_comparison(_console(), comparison, show_ok=not hide_ok)
+            return
+        from rich.console import Console
+
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                print_comparison(Console(file=fh, width=160), comparison, show_ok=not hide_ok)
+        except OSError as exc:
+            raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+        return
+    if fmt == "markdown":
+        from benchsuite.report.markdown import comparison_markdown
+
+        text = comparison_markdown(comparison)
+    else:
+        text = comparison_json(comparison) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    from benchsuite._runs import export_records, find_runs, load_run
+
+    out = _console()
+    if args.results_command == "list":
+        from rich.table import Table
+
+        runs = find_runs(args.dir)
+        if not runs:
+            out.print(f"no runs under {args.dir}", markup=False)
+            return EXIT_OK
+        table = Table(title=f"runs under {args.dir}", title_justify="left")
+        for col in (
+            "started",
+            "suite",
+            "run id",
+            "git",
+            "status",
+            "ok",
+            "error",
+            "timeout",
+            "skipped",
+            "path",
+        ):
+            table.add_column(col, overflow="fold")
+        for run in runs:
+            counts = run.info.get("counts") or {}
+            table.add_row(
+                (run.started_at or "-")[:19].replace("T", " "),
+                run.suite or "-",
+                run.run_id,
+                run.git_sha or "-",
+                str(run.info.get("status") or "-"),
+                *(str(counts.get(k, "-")) for k in ("ok", "error", "timeout", "skipped")),
+                str(run.path),
+            )
+        out.print(table)
+        return EXIT_OK
+    if args.parquet is None and args.csv is None:
+        from benchsuite.errors import BenchsuiteError
+
+        raise BenchsuiteError("results export: give --parquet FILE and/or --csv FILE")
+    run = load_run(args.run, on_warning=_warn)
+    if run.note:
+        _warn(run.note)
+    for path in export_records(run.records, parquet=args.parquet, csv=args.csv):
+        out.print(f"{len(run.records)} records -> {path}", markup=False, soft_wrap=True)
+    return EXIT_OK
 
 
 # --------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import secrets
 import shutil
 import subprocess
 import sys
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -220,10 +222,28 @@ class RunStore:
             self._fh = None
 
 
-def read_records(path: str | os.PathLike[str]) -> list[Record]:
+def read_records(
+    path: str | os.PathLike[str], *, on_warning: Callable[[str], None] | None = None
+) -> list[Record]:
     """Read the records of a run folder or a ``records.jsonl`` file.
 
-    A truncated last line (a run killed mid-write) is ignored; any other bad line is an error.
+    Parameters
+    ----------
+    path : path-like
+        A run folder (holding ``records.jsonl``) or a records file.
+    on_warning : callable, optional
+        Called with a one-line message when a truncated last line (a run killed mid-write)
+        is skipped; by default that message is issued as a :class:`RecordsWarning`.
+
+    Returns
+    -------
+    list of Record
+        In file order; empty for an empty file.
+
+    Raises
+    ------
+    BenchsuiteError
+        The file is missing or unreadable, or a line other than the last is not a record.
     """
     path = Path(path)
     if path.is_dir():
@@ -232,17 +252,35 @@ def read_records(path: str | os.PathLike[str]) -> list[Record]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise BenchsuiteError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise BenchsuiteError(f"{path}: not a records file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise BenchsuiteError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    while lines and not lines[-1].strip():
+        lines.pop()
     records = []
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            records.append(Record.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, TypeError) as exc:
-            if i == len(lines) - 1:
+            data = json.loads(line)
+            if not isinstance(data, dict):
+                raise TypeError(f"a JSON {type(data).__name__}, not an object")
+            records.append(Record.from_dict(data))
+        except (json.JSONDecodeError, TypeError, ValueError) as exc:
+            if i == len(lines) - 1 and isinstance(exc, json.JSONDecodeError):
+                message = f"{path}:{i + 1}: skipped a truncated last line (a run killed mid-write?)"
+                if on_warning is not None:
+                    on_warning(message)
+                else:
+                    warnings.warn(message, RecordsWarning, stacklevel=2)
                 break
             raise BenchsuiteError(f"{path}:{i + 1}: not a valid record ({exc})") from None
     return records
+
+
+class RecordsWarning(UserWarning):
+    """Something in a records file was skipped (a truncated last line)."""
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,849 @@
+"""Baseline vs current run: one verdict per case, with the statistics that explain it.
+
+:func:`compare_records` is pure (records in, :class:`Comparison` out; nothing printed);
+:func:`compare_runs` loads two runs from disk first. Rendering lives in ``benchsuite.report``.
+
+Method
+------
+Cases are matched by ``case_key``. A case whose ``config_hash`` (dataset entry, model,
+params, evaluation, seed, metric set) or dataset content (``dataset_fingerprint``) differs
+is ``not-comparable``: its numbers measure something else.
+
+*Metrics* are compared fold by fold. For each fold present (``ok``) in both runs, the
+difference ``d_j = current_j - base_j`` is taken (averaged over repeats of that fold). Their
+mean is the change; it must be beyond the tolerance **and** significant:
+
+* Nadeau & Bengio's corrected resampled t-test (Machine Learning 52, 2003): the folds of a
+  cross-validation share training data, so their differences are correlated and the plain
+  paired t-test is far too confident. The corrected variance is
+  ``(1/J + n_test/n_train) * s^2`` for ``J`` folds with sample variance ``s^2``, and
+  ``t = mean(d) / sqrt(that)`` has ``J - 1`` degrees of freedom (two-sided p-value).
+* With identical differences on every fold (``s = 0``) the p-value is 0 if they are not
+  zero (every fold moved by exactly the same amount) and 1 otherwise.
+* With fewer than two paired folds (a holdout split) no test is possible: the tolerance
+  alone decides, and the verdict says so.
+
+The tolerance is absolute for scores where greater is better (accuracy, F1, ROC AUC, R2:
+``0.005`` = half a point) and relative to the baseline for errors (RMSE, MAE, log loss:
+``0.005`` = 0.5%).
+
+*Times* (fit and predict separately) follow asv: the ratio of the medians of the raw samples
+(folds x repeats) must be beyond ``time_factor`` **and** the Mann-Whitney U test on those
+samples must be significant (``scipy.stats.mannwhitneyu``, two-sided). With fewer than two
+samples on a side there is no test and the ratio alone decides (as asv does). With 5 vs 5
+samples the smallest possible two-sided p-value is 0.008; with 3 vs 3 it is 0.1, so short
+suites cannot show a significant timing change at ``alpha=0.05``.
+
+*Memory*: the median ``peak_rss_mb`` must grow by more than ``memory_factor`` and by more than
+``memory_min_mb`` (tiny processes have noisy RSS).
+
+*Failures*: a case whose measurements were all ``ok`` in the baseline and not all ``ok`` now
+is ``failure-introduced``; the reverse is ``failure-fixed``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import statistics
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from benchsuite.errors import BenchsuiteError
+from benchsuite.results import Record
+
+__all__ = [
+    "FAIL_ON",
+    "VERDICTS",
+    "Comparison",
+    "EnvironmentDifference",
+    "MemoryChange",
+    "MetricChange",
+    "TimeChange",
+    "Verdict",
+    "compare_records",
+    "compare_runs",
+    "nadeau_bengio_ttest",
+]
+
+#: Every verdict, worst first (the order of the table).
+VERDICTS = (
+    "failure-introduced",
+    "worse-metric",
+    "slower",
+    "more-memory",
+    "not-comparable",
+    "missing",
+    "new",
+    "failure-fixed",
+    "improved",
+    "faster",
+    "ok",
+)
+
+#: ``--fail-on`` categories and the verdicts each one makes gate.
+FAIL_ON: dict[str, tuple[str, ...]] = {
+    "metric": ("worse-metric",),
+    "failure": ("failure-introduced",),
+    "time": ("slower",),
+    "memory": ("more-memory",),
+    "missing": ("missing",),
+    "not-comparable": ("not-comparable",),
+}
+DEFAULT_FAIL_ON = ("metric", "failure")
+
+_RANK = {v: i for i, v in enumerate(VERDICTS)}
+
+
+# --------------------------------------------------------------------------------------
+# Value objects
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricChange:
+    """One metric of one case, base vs current, over the folds ok in both runs.
+
+    Attributes
+    ----------
+    name : str
+    greater_is_better : bool
+    base_mean, current_mean : float
+        Means over the paired folds.
+    delta : float
+        ``current_mean - base_mean`` (in the metric's units; its sign is not adjusted).
+    n_pairs : int
+        Folds paired (each averaged over its repeats).
+    p_value : float or None
+        Two-sided p-value of the Nadeau-Bengio corrected t-test; None when ``n_pairs < 2``.
+    test : str
+        ``"nadeau-bengio"`` or ``"none (1 split: tolerance only)"``.
+    tolerance : float
+        The absolute tolerance applied, in the metric's units.
+    change : {"worse", "better", "same"}
+    """
+
+    name: str
+    greater_is_better: bool
+    base_mean: float
+    current_mean: float
+    delta: float
+    n_pairs: int
+    p_value: float | None
+    test: str
+    tolerance: float
+    change: str = "same"
+
+    @property
+    def badness(self) -> float:
+        """How far the change goes the wrong way, in tolerances (negative: better)."""
+        worse = -self.delta if self.greater_is_better else self.delta
+        return worse / self.tolerance if self.tolerance > 0 else worse * 1e9
+
+
+@dataclass
+class TimeChange:
+    """Fit or predict time of one case: medians of the raw samples and Mann-Whitney U.
+
+    Attributes
+    ----------
+    what : {"fit", "predict"}
+    base_median, current_median : float
+        Seconds.
+    ratio : float
+        ``current_median / base_median`` (inf if the base median is 0).
+    p_value : float or None
+        Two-sided Mann-Whitney U p-value; None with fewer than two samples on a side.
+    n_base, n_current : int
+    change : {"slower", "faster", "same"}
+    """
+
+    what: str
+    base_median: float
+    current_median: float
+    ratio: float
+    p_value: float | None
+    n_base: int
+    n_current: int
+    change: str = "same"
+
+
+@dataclass
+class MemoryChange:
+    """Median peak RSS (MiB) of one case in both runs.
+
+    Attributes
+    ----------
+    base_mb, current_mb : float
+    ratio : float
+    change : {"more", "less", "same"}
+    """
+
+    base_mb: float
+    current_mb: float
+    ratio: float
+    change: str = "same"
+
+
+@dataclass
+class Verdict:
+    """The verdict of one case.
+
+    Attributes
+    ----------
+    case_key : str
+    verdict : str
+        The worst of ``flags`` (one of :data:`VERDICTS`).
+    flags : list of str
+        Every verdict that applies (a case can be both ``worse-metric`` and ``slower``).
+    gating : bool
+        Whether one of ``flags`` is in the ``fail_on`` set.
+    reasons : list of str
+        One line per finding, e.g. ``"accuracy -0.0200 (p=0.001)"``.
+    dataset, estimator : str
+    base_ok, base_total, current_ok, current_total : int
+        Measurements ``ok`` / all, per run (0 when the case is absent).
+    metrics : list of MetricChange
+    times : list of TimeChange
+    memory : MemoryChange or None
+    error : str or None
+        The first error of the current run (or of the base, for ``failure-fixed``).
+    """
+
+    case_key: str
+    verdict: str = "ok"
+    flags: list[str] = field(default_factory=list)
+    gating: bool = False
+    reasons: list[str] = field(default_factory=list)
+    dataset: str = ""
+    estimator: str = ""
+    base_ok: int = 0
+    base_total: int = 0
+    current_ok: int = 0
+    current_total: int = 0
+    metrics: list[MetricChange] = field(default_factory=list)
+    times: list[TimeChange] = field(default_factory=list)
+    memory: MemoryChange | None = None
+    error: str | None = None
+
+    def flag(self, verdict: str, reason: str | None = None) -> None:
+        if verdict not in self.flags:
+            self.flags.append(verdict)
+        if reason:
+            self.reasons.append(reason)
+
+    @property
+    def badness(self) -> float:
+        """Magnitude used to order cases of the same verdict (larger is worse)."""
+        if self.verdict in ("worse-metric", "improved"):
+            return max((m.badness for m in self.metrics), default=0.0)
+        if self.verdict in ("slower", "faster"):
+            return max((t.ratio for t in self.times), default=0.0)
+        if self.verdict == "more-memory" and self.memory is not None:
+            return self.memory.ratio
+        return 0.0
+
+    def metric(self, name: str) -> MetricChange | None:
+        return next((m for m in self.metrics if m.name == name), None)
+
+    def time(self, what: str) -> TimeChange | None:
+        return next((t for t in self.times if t.what == what), None)
+
+
+@dataclass
+class EnvironmentDifference:
+    """One environment property that differs between the runs (``cpu``, ``numpy``, ...)."""
+
+    what: str
+    base: str
+    current: str
+
+
+@dataclass
+class RunSummary:
+    """Which run a side of the comparison is (for headers and JSON)."""
+
+    path: str
+    run_id: str
+    suite: str | None
+    started_at: str | None
+    git_sha: str | None
+    n_records: int
+    note: str | None = None
+
+
+@dataclass
+class Comparison:
+    """The result of comparing two runs.
+
+    Attributes
+    ----------
+    verdicts : list of Verdict
+        Worst first: gating ones, then by :data:`VERDICTS` order, then by magnitude.
+    base, current : RunSummary
+    environment : list of EnvironmentDifference
+    notes : list of str
+        Things the reader should know (a run picked among several, a changed suite file).
+    options : dict
+        ``fail_on``, ``time_factor``, ``metric_tolerance``, ``alpha``, ... as used.
+    """
+
+    verdicts: list[Verdict]
+    base: RunSummary
+    current: RunSummary
+    environment: list[EnvironmentDifference] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gating(self) -> list[Verdict]:
+        return [v for v in self.verdicts if v.gating]
+
+    @property
+    def exit_code(self) -> int:
+        """1 if any verdict gates, else 0."""
+        return 1 if self.gating else 0
+
+    def counts(self) -> dict[str, int]:
+        """Cases per verdict, in :data:`VERDICTS` order, zero counts left out."""
+        out = dict.fromkeys(VERDICTS, 0)
+        for v in self.verdicts:
+            out[v.verdict] += 1
+        return {k: n for k, n in out.items() if n}
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able dict (what ``--format json`` prints)."""
+        return {
+            "schema_version": 1,
+            "exit_code": self.exit_code,
+            "counts": self.counts(),
+            "gating": [v.case_key for v in self.gating],
+            "options": self.options,
+            "base": asdict(self.base),
+            "current": asdict(self.current),
+            "environment": [asdict(e) for e in self.environment],
+            "notes": list(self.notes),
+            "verdicts": [_clean(asdict(v)) for v in self.verdicts],
+        }
+
+
+def _clean(value: Any) -> Any:
+    """inf/nan -> None so the JSON is strict."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------------------
+# Statistics
+# --------------------------------------------------------------------------------------
+
+
+def nadeau_bengio_ttest(
+    differences: Sequence[float], test_train_ratio: float
+) -> tuple[float, float | None]:
+    """Nadeau-Bengio corrected resampled t-test on per-fold differences.
+
+    Parameters
+    ----------
+    differences : sequence of float
+        ``current - base`` per fold (``J`` values).
+    test_train_ratio : float
+        ``n_test / n_train`` of the folds (``1/(k-1)`` for k-fold CV); 0 gives the plain
+        paired t-test.
+
+    Returns
+    -------
+    t : float
+        The statistic (``±inf`` when all differences are equal and non-zero, 0 when all are 0).
+    p_value : float or None
+        Two-sided, ``J - 1`` degrees of freedom; None with fewer than two differences.
+    """
+    n = len(differences)
+    if n < 2:
+        return (0.0, None)
+    mean = statistics.fmean(differences)
+    var = statistics.variance(differences)
+    # floating-point noise in equal differences must not count as spread
+    if var <= (1e-12 * max(abs(mean), 1e-12)) ** 2:
+        if mean == 0 or abs(mean) < 1e-12:
+            return (0.0, 1.0)
+        return (math.copysign(math.inf, mean), 0.0)
+    t = mean / math.sqrt((1.0 / n + test_train_ratio) * var)
+    from scipy.stats import t as student_t
+
+    return (t, float(2.0 * student_t.sf(abs(t), n - 1)))
+
+
+def _mann_whitney(base: Sequence[float], current: Sequence[float]) -> float | None:
+    if len(base) < 2 or len(current) < 2:
+        return None
+    if len(set(base)) == 1 and set(base) == set(current):
+        return 1.0  # identical constant samples: scipy warns and gives nan
+    from scipy.stats import mannwhitneyu
+
+    p = float(mannwhitneyu(base, current, alternative="two-sided").pvalue)
+    return 1.0 if math.isnan(p) else p
+
+
+# --------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------
+
+
+def _greater_is_better(metric: str) -> bool:
+    from benchsuite.metrics import METRICS
+
+    m = METRICS.get(metric)
+    if m is not None:
+        return m.greater_is_better
+    return not any(w in metric for w in ("loss", "error", "rmse", "mae", "mse"))
+
+
+def _parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
+    items = fail_on.split(",") if isinstance(fail_on, str) else list(fail_on)
+    out: list[str] = []
+    for raw in items:
+        item = raw.strip()
+        if not item or item == "none":
+            continue
+        if item == "all":
+            out.extend(FAIL_ON)
+            continue
+        if item not in FAIL_ON:
+            known = ", ".join([*FAIL_ON, "all", "none"])
+            raise BenchsuiteError(f"--fail-on: unknown category {item!r} (choose from {known})")
+        out.append(item)
+    return tuple(dict.fromkeys(out))
+
+
+def _median(xs: Sequence[float]) -> float:
+    return statistics.median(xs)
+
+
+def _group(records: Iterable[Record]) -> dict[str, list[Record]]:
+    groups: dict[str, list[Record]] = {}
+    for rec in records:
+        groups.setdefault(rec.case_key, []).append(rec)
+    return groups
+
+
+def _compare_metrics(
+    base: list[Record],
+    cur: list[Record],
+    *,
+    tolerance: float,
+    tolerances: dict[str, float],
+    alpha: float,
+) -> list[MetricChange]:
+    def by_fold(recs: list[Record]) -> dict[int, dict[str, list[float]]]:
+        out: dict[int, dict[str, list[float]]] = {}
+        for r in recs:
+            for name, value in r.metrics.items():
+                if value is None or (isinstance(value, float) and math.isnan(value)):
+                    continue
+                out.setdefault(r.fold, {}).setdefault(name, []).append(float(value))
+        return out
+
+    b, c = by_fold(base), by_fold(cur)
+    folds = sorted(set(b) & set(c))
+    names = list(dict.fromkeys(n for f in folds for n in b[f] if n in c[f]))
+    ratios = [r.n_test / r.n_train for r in base if r.n_train and r.n_test]
+    ratio = statistics.fmean(ratios) if ratios else 0.0
+    out = []
+    for name in names:
+        pairs = [
+            (statistics.fmean(b[f][name]), statistics.fmean(c[f][name]))
+            for f in folds
+            if name in b[f] and name in c[f]
+        ]
+        base_mean = statistics.fmean(p[0] for p in pairs)
+        cur_mean = statistics.fmean(p[1] for p in pairs)
+        diffs = [p[1] - p[0] for p in pairs]
+        delta = statistics.fmean(diffs)
+        gib = _greater_is_better(name)
+        tol = tolerances.get(name, tolerance)
+        abs_tol = tol if gib else tol * abs(base_mean)
+        _, p = nadeau_bengio_ttest(diffs, ratio)
+        test = "nadeau-bengio" if p is not None else "none (1 split: tolerance only)"
+        mc = MetricChange(name, gib, base_mean, cur_mean, delta, len(pairs), p, test, abs_tol)
+        beyond = abs(delta) > abs_tol + 1e-12
+        significant = p is None or p < alpha
+        if beyond and significant:
+            worse = delta < 0 if gib else delta > 0
+            mc.change = "worse" if worse else "better"
+        out.append(mc)
+    return out
+
+
+def _compare_times(
+    base: list[Record], cur: list[Record], *, factor: float, alpha: float
+) -> list[TimeChange]:
+    out = []
+    for what, attr in (("fit", "fit_time_s"), ("predict", "predict_time_s")):
+        xs = [getattr(r, attr) for r in base if getattr(r, attr) is not None]
+        ys = [getattr(r, attr) for r in cur if getattr(r, attr) is not None]
+        if not xs or not ys:
+            continue
+        bm, cm = _median(xs), _median(ys)
+        ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
+        p = _mann_whitney(xs, ys)
+        tc = TimeChange(what, bm, cm, ratio, p, len(xs), len(ys))
+        significant = p is None or p < alpha
+        if significant and ratio > factor:
+            tc.change = "slower"
+        elif significant and ratio < 1.0 / factor:
+            tc.change = "faster"
+        out.append(tc)
+    return out
+
+
+def _compare_memory(
+    base: list[Record], cur: list[Record], *, factor: float, min_mb: float
+) -> MemoryChange | None:
+    xs = [r.peak_rss_mb for r in base if r.peak_rss_mb is not None]
+    ys = [r.peak_rss_mb for r in cur if r.peak_rss_mb is not None]
+    if not xs or not ys:
+        return None
+    bm, cm = _median(xs), _median(ys)
+    ratio = cm / bm if bm > 0 else 1.0
+    mc = MemoryChange(bm, cm, ratio)
+    if ratio > factor and cm - bm > min_mb:
+        mc.change = "more"
+    elif ratio < 1.0 / factor and bm - cm > min_mb:
+        mc.change = "less"
+    return mc
+
+
+def _fmt_p(p: float | None) -> str:
+    if p is None:
+        return "no test"
+    return f"p={p:.2g}" if p >= 0.001 else "p<0.001"
+
+
+def _compare_case(key: str, base: list[Record], cur: list[Record], opts: dict[str, Any]) -> Verdict:
+    some = (cur or base)[0]
+    v = Verdict(key, dataset=some.dataset, estimator=some.estimator)
+    b_ok = [r for r in base if r.status == "ok"]
+    c_ok = [r for r in cur if r.status == "ok"]
+    v.base_ok, v.base_total, v.current_ok, v.current_total = (
+        len(b_ok),
+        len(base),
+        len(c_ok),
+        len(cur),
+    )
+    if not base:
+        v.flag("new", f"new case ({len(c_ok)}/{len(cur)} ok)")
+        v.error = next((r.error for r in cur if r.status != "ok"), None)
+        return v
+    if not cur:
+        v.flag("missing", "not in the current run")
+        return v
+    b_hash = {r.config_hash for r in base}
+    c_hash = {r.config_hash for r in cur}
+    if b_hash != c_hash:
+        v.flag("not-comparable", "definition changed (config_hash differs)")
+        return v
+    b_fp = {r.dataset_fingerprint for r in b_ok if r.dataset_fingerprint}
+    c_fp = {r.dataset_fingerprint for r in c_ok if r.dataset_fingerprint}
+    if b_fp and c_fp and b_fp != c_fp:
+        v.flag("not-comparable", "dataset content changed (dataset_fingerprint differs)")
+        return v
+
+    b_bad = [r for r in base if r.status not in ("ok", "skipped")]
+    c_bad = [r for r in cur if r.status not in ("ok", "skipped")]
+    b_skip = all(r.status == "skipped" for r in base)
+    c_skip = all(r.status == "skipped" for r in cur)
+    if b_skip and c_skip:
+        v.reasons.append("skipped in both runs")
+        return v
+    if c_skip and not b_skip:
+        v.flag("not-comparable", f"skipped now: {cur[0].error}")
+        return v
+    if b_skip and not c_skip:
+        v.flag("new", f"skipped in the baseline: {base[0].error}")
+        v.error = c_bad[0].error if c_bad else None
+        if not c_bad:
+            return v
+    if c_bad and not b_bad:
+        v.error = c_bad[0].error
+        v.flag(
+            "failure-introduced",
+            f"{len(c_bad)}/{len(cur)} measurements {c_bad[0].status}: {c_bad[0].error}",
+        )
+    elif b_bad and not c_bad:
+        v.error = b_bad[0].error
+        v.flag("failure-fixed", f"{len(b_bad)}/{len(base)} failed in the baseline, none now")
+    elif b_bad and c_bad:
+        v.error = c_bad[0].error
+        v.reasons.append(
+            f"fails in both runs ({len(b_bad)}/{len(base)} -> {len(c_bad)}/{len(cur)}):"
+            f" {c_bad[0].error}"
+        )
+    if b_skip or not b_ok or not c_ok:
+        return v
+
+    v.metrics = _compare_metrics(
+        b_ok,
+        c_ok,
+        tolerance=opts["metric_tolerance"],
+        tolerances=opts["metric_tolerances"],
+        alpha=opts["alpha"],
+    )
+    for m in v.metrics:
+        if m.change != "same":
+            v.flag(
+                "worse-metric" if m.change == "worse" else "improved",
+                f"{m.name} {m.base_mean:.4g} -> {m.current_mean:.4g}"
+                f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {_fmt_p(m.p_value)})",
+            )
+    v.times = _compare_times(b_ok, c_ok, factor=opts["time_factor"], alpha=opts["alpha"])
+    for t in v.times:
+        if t.change != "same":
+            v.flag(
+                t.change,
+                f"{t.what} time x{t.ratio:.2f} ({_fmt_s(t.base_median)} -> "
+                f"{_fmt_s(t.current_median)}, {_fmt_p(t.p_value)})",
+            )
+    v.memory = _compare_memory(
+        b_ok, c_ok, factor=opts["memory_factor"], min_mb=opts["memory_min_mb"]
+    )
+    if v.memory is not None and v.memory.change == "more":
+        v.flag(
+            "more-memory",
+            f"peak RSS x{v.memory.ratio:.2f} ({v.memory.base_mb:.0f} -> "
+            f"{v.memory.current_mb:.0f} MiB)",
+        )
+    return v
+
+
+def _fmt_s(seconds: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale or unit == "µs":
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds:.3g} s"  # pragma: no cover
+
+
+def _env_view(info: dict[str, Any]) -> dict[str, str]:
+    """The environment properties that explain timings, flattened to strings."""
+    env = info.get("environment") or {}
+    out: dict[str, str] = {}
+    cpu = env.get("cpu") or {}
+    if cpu:
+        out["cpu"] = str(cpu.get("model"))
+        out["cpu cores"] = f"{cpu.get('logical_cores')} (usable {cpu.get('usable_cores')})"
+    if env.get("ram_gb") is not None:
+        out["ram_gb"] = str(env.get("ram_gb"))
+    if "gpus" in env:
+        out["gpus"] = ", ".join(str(g.get("name")) for g in env.get("gpus") or []) or "none"
+    for key in ("python", "platform"):
+        if env.get(key):
+            out[key] = str(env[key])
+    for name, version in (env.get("packages") or {}).items():
+        out[name] = str(version)
+    if env.get("env_threads") is not None or "threads" in info:
+        out["thread variables"] = (
+            ", ".join(f"{k}={v}" for k, v in sorted((env.get("env_threads") or {}).items()))
+            or "unset"
+        )
+    if "threads" in info:
+        out["--threads"] = str(info.get("threads"))
+    if env.get("torch_threads") is not None:
+        out["torch threads"] = str(env["torch_threads"])
+    pools = info.get("threadpools")
+    if pools:
+        out["BLAS/OpenMP pools"] = ", ".join(
+            sorted({f"{p.get('internal_api')}:{p.get('num_threads')}" for p in pools})
+        )
+    if info.get("executor"):
+        out["executor"] = str(info["executor"])
+    return out
+
+
+def environment_differences(
+    base_info: dict[str, Any], current_info: dict[str, Any]
+) -> list[EnvironmentDifference]:
+    """Properties of ``run.json`` that differ: CPU, GPUs, package versions, thread counts.
+
+    Only properties known on both sides are compared.
+    """
+    b, c = _env_view(base_info), _env_view(current_info)
+    return [EnvironmentDifference(k, b[k], c[k]) for k in b if k in c and b[k] != c[k]]
+
+
+def _summary(info: dict[str, Any], path: str, records: list[Record]) -> RunSummary:
+    git = (info.get("environment") or {}).get("git") or {}
+    sha = git.get("sha")
+    return RunSummary(
+        path=path,
+        run_id=str(info.get("run_id") or (records[0].run_id if records else "")),
+        suite=info.get("suite") or (records[0].suite if records else None),
+        started_at=info.get("started_at"),
+        git_sha=(sha[:10] + ("+dirty" if git.get("dirty") else "")) if sha else None,
+        n_records=len(records),
+    )
+
+
+def _check_options(
+    *, time_factor: float, memory_factor: float, metric_tolerance: float, alpha: float
+) -> None:
+    if not (time_factor >= 1.0 and math.isfinite(time_factor)):
+        raise BenchsuiteError(f"--time-factor must be a number >= 1, got {time_factor}")
+    if not (memory_factor >= 1.0 and math.isfinite(memory_factor)):
+        raise BenchsuiteError(f"--memory-factor must be a number >= 1, got {memory_factor}")
+    if not (metric_tolerance >= 0 and math.isfinite(metric_tolerance)):
+        raise BenchsuiteError(f"--metric-tolerance must be >= 0, got {metric_tolerance}")
+    if not 0 < alpha < 1:
+        raise BenchsuiteError(f"--alpha must be between 0 and 1, got {alpha}")
+
+
+def compare_records(
+    base: Sequence[Record],
+    current: Sequence[Record],
+    *,
+    base_info: dict[str, Any] | None = None,
+    current_info: dict[str, Any] | None = None,
+    fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
+    time_factor: float = 1.10,
+    metric_tolerance: float = 0.005,
+    metric_tolerances: dict[str, float] | None = None,
+    alpha: float = 0.05,
+    memory_factor: float = 1.25,
+    memory_min_mb: float = 10.0,
+    base_label: str = "base",
+    current_label: str = "current",
+) -> Comparison:
+    """Compare two runs' records case by case (pure: nothing read, nothing printed).
+
+    Parameters
+    ----------
+    base, current : sequence of Record
+    base_info, current_info : dict, optional
+        The runs' ``run.json`` (for environment differences and headers).
+    fail_on : str or iterable of str, default=("metric", "failure")
+        Categories of :data:`FAIL_ON` whose verdicts gate (``"all"``, ``"none"`` allowed).
+    time_factor : float, default=1.10
+        Ratio of medians beyond which a significant timing change counts.
+    metric_tolerance : float, default=0.005
+        Absolute for greater-is-better scores, relative to the baseline for errors.
+    metric_tolerances : dict of str to float, optional
+        Per-metric tolerances overriding ``metric_tolerance``.
+    alpha : float, default=0.05
+        Significance level of both tests.
+    memory_factor : float, default=1.25
+    memory_min_mb : float, default=10.0
+        A memory growth must also exceed this many MiB.
+    base_label, current_label : str
+        Shown as the runs' paths.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    BenchsuiteError
+        An empty side, no case in common, or an invalid option.
+    """
+    fail = _parse_fail_on(fail_on)
+    _check_options(
+        time_factor=time_factor,
+        memory_factor=memory_factor,
+        metric_tolerance=metric_tolerance,
+        alpha=alpha,
+    )
+    if not base:
+        raise BenchsuiteError(f"{base_label}: no records")
+    if not current:
+        raise BenchsuiteError(f"{current_label}: no records")
+    b_groups, c_groups = _group(base), _group(current)
+    common = set(b_groups) & set(c_groups)
+    if not common:
+        b_suite = base[0].suite
+        c_suite = current[0].suite
+        raise BenchsuiteError(
+            f"{base_label} (suite '{b_suite}', {len(b_groups)} cases) and {current_label}"
+            f" (suite '{c_suite}', {len(c_groups)} cases) have no case in common;"
+            " compare two runs of the same suite"
+        )
+    opts = {
+        "fail_on": list(fail),
+        "time_factor": time_factor,
+        "metric_tolerance": metric_tolerance,
+        "metric_tolerances": dict(metric_tolerances or {}),
+        "alpha": alpha,
+        "memory_factor": memory_factor,
+        "memory_min_mb": memory_min_mb,
+    }
+    gate = {v for cat in fail for v in FAIL_ON[cat]}
+    verdicts = []
+    for key in list(b_groups) + [k for k in c_groups if k not in b_groups]:
+        v = _compare_case(key, b_groups.get(key, []), c_groups.get(key, []), opts)
+        if not v.flags:
+            v.flags.append("ok")
+        v.verdict = min(v.flags, key=_RANK.__getitem__)
+        v.gating = any(f in gate for f in v.flags)
+        verdicts.append(v)
+    verdicts.sort(key=lambda v: (not v.gating, _RANK[v.verdict], -v.badness, v.case_key))
+
+    base_info = base_info or {}
+    current_info = current_info or {}
+    notes = []
+    b_sha, c_sha = base_info.get("suite_sha256"), current_info.get("suite_sha256")
+    if b_sha and c_sha and b_sha != c_sha:
+        notes.append("the suite file differs between the runs (suite_sha256)")
+    return Comparison(
+        verdicts=verdicts,
+        base=_summary(base_info, base_label, list(base)),
+        current=_summary(current_info, current_label, list(current)),
+        environment=environment_differences(base_info, current_info),
+        notes=notes,
+        options=opts,
+    )
+
+
+def compare_runs(
+    base: str | os.PathLike[str],
+    current: str | os.PathLike[str],
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    **options: Any,
+) -> Comparison:
+    """Load two runs from disk and compare them (see :func:`compare_records`).
+
+    Parameters
+    ----------
+    base, current : path-like
+        A run folder, its ``records.jsonl``, or a folder of runs (the latest run of the
+        current run's suite is used, and a note says so).
+    on_warning : callable, optional
+        Receives one-line warnings (a truncated last line skipped).
+    **options
+        Passed to :func:`compare_records` (``fail_on``, ``time_factor``, ...).
+
+    Returns
+    -------
+    Comparison
+    """
+    from benchsuite._runs import load_run
+
+    _parse_fail_on(options.get("fail_on", DEFAULT_FAIL_ON))  # bad options before reading
+    cur = load_run(current, on_warning=on_warning)
+    bas = load_run(base, suite=cur.suite, on_warning=on_warning)
+    comparison = compare_records(
+        bas.records,
+        cur.records,
+        base_info=bas.info,
+        current_info=cur.info,
+        base_label=str(bas.path),
+        current_label=str(cur.path),
+        **options,
+    )
+    comparison.base.note, comparison.current.note = bas.note, cur.note
+    comparison.notes[:0] = [n for n in (bas.note, cur.note) if n]
+    return comparison

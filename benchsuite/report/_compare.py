@@ -1,0 +1,157 @@
+"""Rendering a :class:`~benchsuite.compare.Comparison`: cells shared by the terminal and
+Markdown views, and the rich terminal view itself."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from benchsuite.compare import Comparison, MetricChange, Verdict
+from benchsuite.report.terminal import format_seconds
+
+COLUMNS = ("verdict", "case", "metric", "p", "fit time", "p (time)", "predict", "peak RSS", "note")
+
+_STYLE = {
+    "failure-introduced": "bold red",
+    "worse-metric": "bold red",
+    "slower": "yellow",
+    "more-memory": "yellow",
+    "not-comparable": "magenta",
+    "missing": "magenta",
+    "new": "cyan",
+    "failure-fixed": "green",
+    "improved": "green",
+    "faster": "green",
+    "ok": "dim",
+}
+
+
+def format_p(p: float | None) -> str:
+    if p is None:
+        return "-"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _worst_metric(v: Verdict) -> MetricChange | None:
+    if not v.metrics:
+        return None
+    return max(v.metrics, key=lambda m: abs(m.badness))
+
+
+def cells(v: Verdict) -> dict[str, str]:
+    """The text of each column (:data:`COLUMNS`) for one verdict."""
+    out = dict.fromkeys(COLUMNS, "")
+    out["verdict"] = v.verdict + (" (gating)" if v.gating else "")
+    out["case"] = v.case_key
+    m = _worst_metric(v)
+    if m is not None:
+        out["metric"] = (
+            f"{m.name} {m.base_mean:.4f} → {m.current_mean:.4f} ({m.delta:+.4f})"
+            if m.delta != 0
+            else f"{m.name} {m.current_mean:.4f} (=)"
+        )
+        out["p"] = format_p(m.p_value)
+    fit = v.time("fit")
+    if fit is not None:
+        out["fit time"] = (
+            f"{format_seconds(fit.base_median)} → {format_seconds(fit.current_median)}"
+            f" ×{fit.ratio:.2f}"
+        )
+        out["p (time)"] = format_p(fit.p_value)
+    pred = v.time("predict")
+    if pred is not None:
+        out["predict"] = f"×{pred.ratio:.2f}" + (
+            f" ({format_p(pred.p_value)})" if pred.change != "same" else ""
+        )
+    if v.memory is not None:
+        out["peak RSS"] = f"×{v.memory.ratio:.2f}"
+    metric_names = {x.name for x in v.metrics}
+    notes = [
+        r
+        for r in v.reasons
+        if r.split(" ", 1)[0] not in metric_names and not r.startswith(("fit time", "predict time"))
+    ]
+    if len(v.metrics) > 1:
+        others = [x for x in v.metrics if x is not m and x.change != "same"]
+        notes += [f"{x.name} {x.delta:+.4f} (p {format_p(x.p_value)})" for x in others]
+    out["note"] = "; ".join(dict.fromkeys(notes))
+    return out
+
+
+def header_lines(c: Comparison) -> list[str]:
+    """Which runs, what was picked, and what differs in their environments."""
+
+    def side(name: str, s: Any) -> str:
+        bits = [f"run {s.run_id}"]
+        if s.suite:
+            bits.append(f"suite {s.suite}")
+        if s.started_at:
+            bits.append(f"started {s.started_at}")
+        if s.git_sha:
+            bits.append(f"git {s.git_sha}")
+        bits.append(f"{s.n_records} records")
+        return f"{name}: {s.path} ({', '.join(bits)})"
+
+    lines = [side("base", c.base), side("current", c.current)]
+    lines += [f"note: {n}" for n in c.notes]
+    if c.environment:
+        lines.append("environment differs (timings may move for this reason):")
+        lines += [f"  {e.what}: {e.base} -> {e.current}" for e in c.environment]
+    return lines
+
+
+def summary_line(c: Comparison) -> str:
+    counts = ", ".join(f"{n} {k}" for k, n in c.counts().items())
+    fail_on = ", ".join(c.options.get("fail_on") or []) or "none"
+    n = len(c.gating)
+    verdict = f"{n} gating regression{'s' if n != 1 else ''}" if n else "no gating regression"
+    return f"{counts} · {verdict} (fail on: {fail_on})"
+
+
+def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> None:
+    """Header, environment differences, the table (worst first) and the summary line."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not console.is_terminal and console.width < 160:
+        console.width = 160  # a file or a CI log: no reason to wrap at 80 columns
+    for line in header_lines(c):
+        console.print(
+            line,
+            markup=False,
+            soft_wrap=True,
+            style="dim" if line.startswith(("base", "current")) else "yellow",
+        )
+    table = Table(
+        title=f"comparison (metric tolerance {c.options['metric_tolerance']}, time factor "
+        f"{c.options['time_factor']}, alpha {c.options['alpha']})",
+        title_justify="left",
+    )
+    for col in COLUMNS:
+        table.add_column(
+            col,
+            justify="right" if col in ("p", "p (time)", "predict", "peak RSS") else "left",
+            overflow="fold",
+            no_wrap=col in ("verdict",),
+        )
+    hidden = 0
+    for v in c.verdicts:
+        if v.verdict == "ok" and not show_ok:
+            hidden += 1
+            continue
+        row = cells(v)
+        style = _STYLE.get(v.verdict, "")
+        table.add_row(
+            Text(row["verdict"], style=style),
+            *[row[k] for k in COLUMNS[1:]],
+            style="dim" if v.verdict == "ok" else None,
+        )
+    console.print(table)
+    if hidden:
+        console.print(f"({hidden} ok cases not shown)", style="dim")
+    style = "bold red" if c.gating else "bold green"
+    console.print(summary_line(c), style=style, markup=False, soft_wrap=True)
+
+
+def comparison_json(c: Comparison) -> str:
+    return json.dumps(c.to_dict(), indent=2, allow_nan=False)
