@@ -158,9 +158,18 @@ def split_skip_reason(ds: DatasetEntry, ev: Evaluation) -> str | None:
     """Why ``ds`` cannot be evaluated on its official split, or None."""
     from benchsuite.datasets import DATASET_SOURCES
 
+    if ev.method == "openml":
+        if ds.source != "openml" or "task_id" not in ds.params:
+            return (
+                f"dataset '{ds.name}' is not an OpenML task; split: openml needs "
+                "openml:task:<id> (or use cv or holdout)"
+            )
+        return None
     if ev.method != "official":
         return None
     source = DATASET_SOURCES.get(ds.source)
+    if ds.source == "openml" and _n_folds(ds, ev) == 1 and "task_id" in ds.params:
+        return None  # a holdout task: its one split is the official one
     if source is None or not source.parts:
         return f"dataset '{ds.name}' has no official train/test split; use cv or holdout"
     if ds.part not in (None, "all"):
@@ -169,6 +178,15 @@ def split_skip_reason(ds: DatasetEntry, ev: Evaluation) -> str | None:
             " split needs part: all (or use cv or holdout within the part)"
         )
     return None
+
+
+def _n_folds(ds: DatasetEntry, ev: Evaluation) -> int:
+    """Splits per repeat: from the evaluation, or from the OpenML task's procedure."""
+    if ds.source == "openml" and "task_id" in ds.params and ev.method in ("openml", "official"):
+        from benchsuite.datasets._openml import fold_count
+
+        return fold_count(ds.params, ds.name) or 1
+    return ev.n_folds
 
 
 def device_skip_reason(model: str, device: str | None) -> str | None:
@@ -303,7 +321,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                 task=task,
                 evaluation=ev,
                 metrics=metrics,
-                n_folds=ev.n_folds,
+                n_folds=_n_folds(ds, ev) if reason is None else ev.n_folds,
                 seed=suite.seed,
                 key=key,
                 config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
@@ -314,7 +332,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                 # one record stands for the whole skipped case
                 cases.append(Case(**common, fold=0, repeat=0, random_state=0, skip_reason=reason))
                 continue
-            for fold in range(ev.n_folds):
+            for fold in range(common["n_folds"]):
                 for repeat in range(defaults.repeats):
                     rs = derive_seed(suite.seed, ds.name, est.name, fold, repeat)
                     cases.append(Case(**common, fold=fold, repeat=repeat, random_state=rs))

@@ -62,8 +62,10 @@ class Evaluation(_Model):
     holdout: float | None = Field(
         default=None, gt=0.0, lt=1.0, description="test fraction of one stratified split"
     )
-    split: Literal["official"] | None = Field(
-        default=None, description="the dataset's published train/test split"
+    split: Literal["official", "openml"] | None = Field(
+        default=None,
+        description="the dataset's published train/test split (official), or the folds "
+        "of an OpenML task (openml)",
     )
 
     @model_validator(mode="after")
@@ -75,18 +77,21 @@ class Evaluation(_Model):
 
     @property
     def n_folds(self) -> int:
+        """Folds of ``cv``; 1 for a holdout or official split. An OpenML task's count
+        comes from the task (see :func:`benchsuite.plan.build_plan`)."""
         return int(self.cv or 5) if self.method == "cv" else 1
 
     @property
     def method(self) -> str:
-        """``"cv"``, ``"holdout"`` or ``"official"`` (an empty mapping means 5-fold CV)."""
+        """``"cv"``, ``"holdout"``, ``"official"`` or ``"openml"`` (an empty mapping means
+        5-fold CV)."""
         if self.split is not None:
-            return "official"
+            return self.split
         return "holdout" if self.holdout is not None else "cv"
 
     def describe(self) -> str:
-        if self.method == "official":
-            return "split=official"
+        if self.split is not None:
+            return f"split={self.split}"
         return f"holdout={self.holdout}" if self.holdout is not None else f"cv={self.n_folds}"
 
 
@@ -460,8 +465,11 @@ class _Checker:
         out = []
         for i, entry in enumerate(entries):
             path = (section, i)
-            if isinstance(entry, str):
-                entry = {"name": entry, "source" if section == "datasets" else "model": entry}
+            if isinstance(entry, str) and section == "datasets":
+                entry = {"source": entry}
+                self._default_dataset(entry)
+            elif isinstance(entry, str):
+                entry = {"name": entry, "model": entry}
             elif not isinstance(entry, dict):
                 raise self.error(path, f"must be a name or a mapping, got {_type_name(entry)}")
             else:
@@ -476,6 +484,21 @@ class _Checker:
     @staticmethod
     def _default_dataset(entry: dict) -> None:
         path = entry.get("path")
+        from benchsuite.datasets._openml import parse_shorthand, shorthand_name
+
+        # `- openml:31`, `source: openml:task:59`: the openml source with its id
+        for key in ("source", "name"):
+            value = entry.get(key)
+            short = parse_shorthand(value) if isinstance(value, str) else None
+            if short is None or (key == "name" and "source" in entry):
+                continue
+            if isinstance(entry.get("params"), dict) and entry["params"]:
+                break  # both forms at once: let params be checked as they are
+            entry["source"] = "openml"
+            entry["params"] = short
+            if key == "name" or "name" not in entry:
+                entry["name"] = shorthand_name(short)
+            break
         if "source" not in entry:
             if isinstance(path, str):
                 suffix = Path(path).suffix.lower()
@@ -572,14 +595,23 @@ class _Checker:
         for i, ds in enumerate(model.datasets):
             try:
                 check_dataset_entry(ds, base_dir=base_dir)
-                if ds.source in ("csv", "parquet"):
-                    # reads the target column once (cached for planning): a target that
-                    # cannot be learnt is a suite error, located, before anything runs
+                if ds.source in ("csv", "parquet", "openml"):
+                    # reads the target column (OpenML: the metadata) once, cached for
+                    # planning: a target that cannot be learnt, or an OpenML id that does
+                    # not exist, is a suite error, located, before anything runs
                     dataset_task(ds, base_dir=base_dir)
+                ev = ds.evaluation or model.defaults.evaluation
+                if ev.method == "openml" and ds.subsample is not None:
+                    raise ConfigError(
+                        "subsample cannot be used with split: openml (the task's folds "
+                        "index every row of the dataset)",
+                        ("subsample",),
+                    )
             except ConfigError as exc:
                 raise self.error(("datasets", i, *exc.path), exc.message) from None
-            except DataError as exc:  # the file exists but its header cannot be read
-                raise self.error(("datasets", i, "path"), str(exc)) from None
+            except DataError as exc:  # a header that cannot be read, an unknown OpenML id
+                where = "path" if ds.source in ("csv", "parquet") else "source"
+                raise self.error(("datasets", i, where), str(exc)) from None
         for i, est in enumerate(model.estimators):
             try:
                 check_estimator_entry(est)

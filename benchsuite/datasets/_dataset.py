@@ -55,6 +55,9 @@ class Dataset:
     official_split : tuple of numpy.ndarray or None, default=None
         ``(train_idx, test_idx)``: row indices of the dataset's published train and test
         parts when both were loaded (train rows come first); None otherwise.
+    folds : tuple of (train_idx, test_idx) or None, default=None
+        The official folds of an OpenML task (``evaluation: {split: openml}``), one per
+        (repeat, fold), in ``repeat * n_folds + fold`` order; None for other sources.
     """
 
     name: str
@@ -67,6 +70,7 @@ class Dataset:
     fingerprint: str
     sample_shape: tuple[int, ...] | None = None
     official_split: tuple[np.ndarray, np.ndarray] | None = None
+    folds: tuple[tuple[np.ndarray, np.ndarray], ...] | None = None
 
     @property
     def n_samples(self) -> int:

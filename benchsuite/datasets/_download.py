@@ -515,7 +515,8 @@ def fetch_dataset(
     Parameters
     ----------
     name : str
-        A download source: ``"mnist"``, ``"fashion_mnist"``, ``"cifar10"``.
+        A download source (``"mnist"``, ``"adult"``, ...), or an OpenML dataset or task
+        (``"openml:31"``, ``"openml:task:59"``: its metadata, data and folds are cached).
     parts : tuple of str, default=None
         Official parts to fetch (``("test",)``); all parts when None.
     progress : callable, default=None
@@ -533,13 +534,20 @@ def fetch_dataset(
         Unknown name or part, downloads off (``BENCHSUITE_OFFLINE=1``) with a file
         missing, every mirror failed, or a checksum mismatch.
     """
+    from benchsuite.datasets._openml import fetch_files, parse_shorthand, shorthand_name
+
+    openml = parse_shorthand(name)
+    if openml is not None:
+        if parts:
+            raise DataError(f"{name}: OpenML datasets have no parts to choose")
+        return fetch_files(openml, shorthand_name(openml))
     downloadable = [s.name for s in _download_sources()]
     source = DATASET_SOURCES.get(name)
     if source is None or source.remote is None:
         what = "unknown dataset" if source is None else "nothing to fetch for dataset"
         raise DataError(
             f"{what} {name!r}{did_you_mean(name, downloadable)}; "
-            f"datasets to fetch: {', '.join(downloadable)}"
+            f"datasets to fetch: {', '.join(downloadable)}, openml:<id>, openml:task:<id>"
         )
     chosen = tuple(parts) if parts else source.parts
     for part in chosen:

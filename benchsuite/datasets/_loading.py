@@ -96,6 +96,11 @@ def _check_variant(source: DatasetSource, params: dict[str, Any]) -> None:
 
 
 def _check_params(source: DatasetSource, params: dict[str, Any]) -> None:
+    if source.kind == "openml":
+        from benchsuite.datasets._openml import check_params
+
+        check_params(params)
+        return
     if source.kind == "download" and source.remote is not None and source.remote.variants:
         _check_variant(source, params)
         return
@@ -203,7 +208,7 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
         )
     _check_part(source, getattr(entry, "part", None))
     params = _params(entry)
-    if params:
+    if params or source.kind == "openml":
         _check_params(source, params)
     if source.kind == "file":
         path, target = _resolve_file(entry, source, base_dir)
@@ -216,12 +221,12 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
                 f"{path} has no feature columns besides the target {target!r}", ("target",)
             )
     else:
-        for key in ("path", "target"):
+        # an OpenML dataset may name the column to predict; a task fixes it
+        keys = ("path",) if source.kind == "openml" else ("path", "target")
+        for key in keys:
             if getattr(entry, key, None) is not None:
-                raise ConfigError(
-                    f"{key!r} is only for file sources (csv, parquet), not {source.name!r}",
-                    (key,),
-                )
+                only = "file sources (csv, parquet)" + (" and openml" if key == "target" else "")
+                raise ConfigError(f"{key!r} is only for {only}, not {source.name!r}", (key,))
     if task == "binary" and _static_task(source, params) == "multiclass":
         raise ConfigError(
             f"task 'binary' does not fit {source.name!r}, which has more than two classes",
@@ -254,6 +259,12 @@ def dataset_task(entry: Any, *, base_dir: Path) -> str:
     static = _static_task(source, _params(entry))
     if static is not None:
         return static
+    if source.kind == "openml":
+        from benchsuite.datasets._openml import openml_task_kind
+
+        check_dataset_entry(entry, base_dir=base_dir)
+        target = getattr(entry, "target", None)
+        return openml_task_kind(_params(entry), target, str(entry.name))
     path, target = _resolve_file(entry, source, base_dir)
     return _file_task(source, path, _file_stamp(path), target)
 
@@ -335,6 +346,11 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
 
         # the same entry reads other files when the folders change (tests, CLI options)
         stamp = (str(data_dir()), str(cache_dir()))
+    elif source.kind == "openml":
+        from benchsuite.datasets._openml import openml_home, openml_url
+
+        stamp = (openml_url(), str(openml_home()))
+        target = getattr(entry, "target", None)
     # the seed only changes generated data without random_state and subsamples
     uses_seed = subsample is not None or (
         source.kind == "synthetic" and "random_state" not in params
@@ -359,6 +375,9 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
                 dataset = _load_table(source, params, part, task, subsample, seed)
             elif source.kind == "download":
                 dataset = _load_download(source, part, task, subsample, seed)
+            elif source.kind == "openml":
+                name = str(entry.name)
+                dataset = _load_openml(source, params, target, name, task, subsample, seed)
             else:
                 dataset = _load(source, params, path, target, task, subsample, seed)
             _CACHE[key] = dataset
@@ -369,8 +388,11 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
 
 def clear_cache() -> None:
     """Forget every loaded dataset and cached file header (frees their memory)."""
+    from benchsuite.datasets._openml import clear_metadata
+
     with _CACHE_LOCK:
         _CACHE.clear()
+    clear_metadata()
     _file_columns.cache_clear()
     _file_task.cache_clear()
 
@@ -555,17 +577,7 @@ def _load_table(
     sizes = [len(frame) for frame in frames]
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     task = task or source.task or infer_task(frame[target])
-    what = f"dataset {source.name!r}"
-    values = frame[target]
-    if isinstance(values.dtype, pd.CategoricalDtype) and task != "regression":
-        # the codes of the sorted categories are the classes' codes: no string sort
-        values = values.cat.remove_unused_categories()
-        y = values.cat.codes.to_numpy().astype(np.int64)
-        classes: list[Any] | None = [str(c) for c in values.cat.categories]
-        if task == "binary" and len(classes) > 2:
-            raise DataError(f"task is 'binary' but the target of {what} has {len(classes)} classes")
-    else:
-        y, classes = _encode_target(values.to_numpy(), task, what)
+    y, classes = _frame_target(frame[target], task, f"dataset {source.name!r}")
     X = frame.drop(columns=[target])
     if subsample is not None and subsample < len(y):
         offsets = np.cumsum([0, *sizes[:-1]])
@@ -594,6 +606,73 @@ def _load_table(
         classes=classes,
         fingerprint=fingerprint(X, y),
         official_split=_official_split(sizes),
+    )
+
+
+def _frame_target(values: Any, task: str, what: str) -> tuple[Any, list[Any] | None]:
+    """Codes and classes of a pandas target column (``category`` keeps its own order)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values.dtype, pd.CategoricalDtype) and task != "regression":
+        # the codes of the sorted categories are the classes' codes: no string sort
+        values = values.cat.remove_unused_categories()
+        y = values.cat.codes.to_numpy().astype(np.int64)
+        classes: list[Any] = [str(c) for c in values.cat.categories]
+        if task == "binary" and len(classes) > 2:
+            raise DataError(f"task is 'binary' but the target of {what} has {len(classes)} classes")
+        return y, classes
+    return _encode_target(values.to_numpy(), task, what)
+
+
+def _load_openml(
+    source: DatasetSource,
+    params: dict[str, Any],
+    target: str | None,
+    name: str,
+    task: str | None,
+    subsample: int | None,
+    seed: int,
+) -> Dataset:
+    import numpy as np
+
+    from benchsuite.datasets._openml import load_openml, openml_task_kind
+
+    X, values, folds = load_openml(params, target, name)
+    task = task or openml_task_kind(params, target, name)
+    keep = values.notna().to_numpy()
+    if not keep.all():
+        # rows without a target cannot be scored; a task's folds are renumbered to match
+        new_index = np.cumsum(keep) - 1
+        X = X[keep].reset_index(drop=True)
+        values = values[keep].reset_index(drop=True)
+        if folds is not None:
+            folds = [(new_index[tr[keep[tr]]], new_index[te[keep[te]]]) for tr, te in folds]
+    y, classes = _frame_target(values, task, f"dataset {name!r}")
+    if subsample is not None and subsample < len(y):
+        if folds is not None:
+            raise DataError(
+                f"dataset {name!r}: subsample cannot be used with an OpenML task, whose folds "
+                "index every row; use openml:<data id> to subsample the dataset"
+            )
+        rows = subsample_indices(y, subsample, classification=classes is not None, seed=seed)
+        X = X.iloc[rows].reset_index(drop=True)
+        y = y[rows]
+        if classes is not None:
+            present, y = np.unique(y, return_inverse=True)
+            y = y.ravel().astype(np.int64)
+            classes = [classes[code] for code in present]
+    return Dataset(
+        name=source.name,
+        source=source.name,
+        task=task,
+        X=X,
+        y=y,
+        feature_names=[str(column) for column in X.columns],
+        classes=classes,
+        fingerprint=fingerprint(X, y),
+        official_split=folds[0] if folds is not None and len(folds) == 1 else None,
+        folds=tuple(folds) if folds is not None else None,
     )
 
 

@@ -29,7 +29,7 @@ from benchsuite.errors import ConfigError
 
 TASKS = ("binary", "multiclass", "regression")
 
-SourceKind = Literal["builtin", "download", "synthetic", "file"]
+SourceKind = Literal["builtin", "download", "synthetic", "file", "openml"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,14 @@ class DatasetSource:
         Registry key, e.g. ``"iris"`` or ``"csv"``.
     description : str
         One line shown by ``benchsuite list datasets``.
-    kind : {"builtin", "download", "synthetic", "file"}
+    kind : {"builtin", "download", "synthetic", "file", "openml"}
         ``builtin``: bundled data, takes no parameters; ``download``: published raw files,
         found in the data directory or downloaded, takes no parameters (but ``variant``
         where its remote spec has variants) and may select an official ``part``;
         ``synthetic``: generated, takes the generator's keyword
-        arguments as ``params``; ``file``: a local file, needs ``path`` and ``target``.
+        arguments as ``params``; ``file``: a local file, needs ``path`` and ``target``;
+        ``openml``: an OpenML dataset or task, ``params: {data_id: N}`` or
+        ``{task_id: N}`` (see :mod:`benchsuite.datasets._openml`).
     task : {"binary", "multiclass", "regression"} or None
         The task when it is known from the source alone; None when it depends on the
         parameters or on the data.
@@ -185,6 +187,14 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "synthetic",
             None,
             "benchsuite.datasets._sequences:make_sequences",
+        ),
+        DatasetSource(
+            "openml",
+            "OpenML dataset (openml:<data id>, or params data_id) or task with its "
+            "official folds (openml:task:<task id>, or params task_id; split: openml)",
+            "openml",
+            None,
+            "benchsuite.datasets._openml:load_openml",
         ),
         DatasetSource(
             "csv",

@@ -49,12 +49,21 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
 
     ``cv: k``: ``StratifiedKFold(k, shuffle=True, random_state=seed)`` for classification,
     ``KFold`` for regression. ``holdout: f``: one ``train_test_split`` (stratified for
-    classification) with ``test_size=f``.
+    classification) with ``test_size=f``. ``split: official``: the dataset's published
+    split; ``split: openml``: the folds of its OpenML task.
     """
     import numpy as np
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
     classification = dataset.task != "regression"
+    if evaluation.method == "openml":
+        folds = getattr(dataset, "folds", None)
+        if folds is None:
+            raise ValueError(
+                f"dataset '{dataset.name}' has no OpenML task folds (split: openml needs "
+                "openml:task:<id>)"
+            )
+        return list(folds)
     if evaluation.method == "official":
         split = getattr(dataset, "official_split", None)
         if split is None:

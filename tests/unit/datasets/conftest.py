@@ -168,21 +168,27 @@ def put(folder: Path, files: dict[str, bytes], names: list[str] | None = None) -
 
 
 class Server:
-    """Serves ``routes`` (URL path -> bytes) on 127.0.0.1; 404 for anything else."""
+    """Serves ``routes`` on 127.0.0.1; 404 for anything else.
+
+    A route maps a URL path to the body, or to ``(status, headers, body)``.
+    """
 
     def __init__(self) -> None:
-        self.routes: dict[str, bytes] = {}
+        self.routes: dict[str, bytes | tuple[int, dict[str, str], bytes]] = {}
         self.requests: list[str] = []
         server = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(self.path)
-                body = server.routes.get(self.path)
-                if body is None:
+                route = server.routes.get(self.path)
+                if route is None:
                     self.send_error(404)
                     return
-                self.send_response(200)
+                status, headers, body = route if isinstance(route, tuple) else (200, {}, route)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)

@@ -62,6 +62,7 @@ def test_registry_holds_the_documented_sources():
         "make_classification": "synthetic",
         "make_regression": "synthetic",
         "synthetic_sequences": "synthetic",
+        "openml": "openml",
         "csv": "file",
         "parquet": "file",
     }
