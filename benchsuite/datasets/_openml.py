@@ -525,34 +525,38 @@ def read_arff(path: Path, where: str) -> tuple[Any, dict[str, str]]:
     values that look like numbers, such as a 0/1 target.)
     """
     import io
+    import warnings
 
     import pandas as pd
 
     with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
         text = fh.read()
-    attributes: list[tuple[str, str, list[str] | None]] = []
-    start = None
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        head = line.lstrip()[:10].lower()
-        offset += len(line)
-        if head.startswith("@attribute"):
-            attributes.append(_parse_attribute(line, where))
-        elif head.startswith("@data"):
-            start = offset
-            break
-    if start is None or not attributes:
+    marker = re.search(r"^[ \t]*@data\b[^\n]*\n?", text, re.IGNORECASE | re.MULTILINE)
+    attributes = [
+        _parse_attribute(line, where)
+        for line in text[: marker.start() if marker else 0].splitlines()
+        if line.lstrip()[:10].lower().startswith("@attribute")
+    ]
+    if marker is None or not attributes:
         raise DataError(f"{where}: not an ARFF file (no @attribute or @data section)")
-    body = text[start:]
+    body = text[marker.end() :]
     del text
     if body.lstrip().startswith("{"):
         raise DataError(f"{where}: sparse ARFF data is not supported")
     if "\n%" in body or body.startswith("%"):
         body = "".join(line for line in body.splitlines(True) if not line.startswith("%"))
     names = [a[0] for a in attributes]
-    dtypes = {a[0]: ("float64" if a[1] == "numeric" else "str") for a in attributes}
-    try:
-        frame = pd.read_csv(
+    kinds = {a[0]: a[1] for a in attributes}
+    declared = {a[0]: list(dict.fromkeys(a[2] or [])) for a in attributes if a[1] == "nominal"}
+
+    def parse(nominal_dtype: Any) -> Any:
+        dtypes = {
+            name: "float64"
+            if kind == "numeric"
+            else (nominal_dtype(name) if kind == "nominal" else "str")
+            for name, kind in kinds.items()
+        }
+        return pd.read_csv(
             io.StringIO(body),
             header=None,
             names=names,
@@ -565,16 +569,25 @@ def read_arff(path: Path, where: str) -> tuple[Any, dict[str, str]]:
             skip_blank_lines=True,
             low_memory=False,
         )
+
+    try:
+        frame = None
+        if "'" not in body:
+            # fast path: pandas matches values to the declared categories while parsing;
+            # a value outside them (a malformed file) falls back to the path below
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                with contextlib.suppress(Warning, ValueError):
+                    frame = parse(lambda name: pd.CategoricalDtype(declared[name]))
+        if frame is None:
+            frame = parse(lambda name: "str")
+            for name, values in declared.items():
+                column = frame[name].str.strip()
+                if column.str.startswith("'").any():
+                    column = column.str.removeprefix("'").str.removesuffix("'")
+                frame[name] = pd.Categorical(column, categories=values)
     except (ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"{where}: unreadable ARFF data: {one_line(exc)}") from None
-    kinds = {}
-    for name, kind, values in attributes:
-        kinds[name] = kind
-        if kind == "nominal":
-            column = frame[name].str.strip()
-            if column.str.startswith("'").any():
-                column = column.str.removeprefix("'").str.removesuffix("'")
-            frame[name] = pd.Categorical(column, categories=list(dict.fromkeys(values or [])))
     return frame, kinds
 
 
