@@ -344,6 +344,21 @@ def _clean(value: Any) -> Any:
 # --------------------------------------------------------------------------------------
 
 
+def _nb_statistic(differences: Sequence[float], ratio: float) -> tuple[float, float | None]:
+    """``(t, p)``; ``p`` is None without a test, nan when scipy must compute it."""
+    n = len(differences)
+    if n < 2:
+        return (0.0, None)
+    mean = statistics.fmean(differences)
+    var = statistics.variance(differences)
+    # floating-point noise in equal differences must not count as spread
+    if var <= (1e-12 * max(abs(mean), 1e-12)) ** 2:
+        if abs(mean) < 1e-12:
+            return (0.0, 1.0)
+        return (math.copysign(math.inf, mean), 0.0)
+    return (mean / math.sqrt((1.0 / n + ratio) * var), math.nan)
+
+
 def nadeau_bengio_ttest(
     differences: Sequence[float], test_train_ratio: float
 ) -> tuple[float, float | None]:
@@ -364,31 +379,65 @@ def nadeau_bengio_ttest(
     p_value : float or None
         Two-sided, ``J - 1`` degrees of freedom; None with fewer than two differences.
     """
-    n = len(differences)
-    if n < 2:
-        return (0.0, None)
-    mean = statistics.fmean(differences)
-    var = statistics.variance(differences)
-    # floating-point noise in equal differences must not count as spread
-    if var <= (1e-12 * max(abs(mean), 1e-12)) ** 2:
-        if mean == 0 or abs(mean) < 1e-12:
-            return (0.0, 1.0)
-        return (math.copysign(math.inf, mean), 0.0)
-    t = mean / math.sqrt((1.0 / n + test_train_ratio) * var)
-    from scipy.stats import t as student_t
+    t, p = _nb_statistic(differences, test_train_ratio)
+    if p is not None and math.isnan(p):
+        from scipy.stats import t as student_t
 
-    return (t, float(2.0 * student_t.sf(abs(t), n - 1)))
+        p = float(2.0 * student_t.sf(abs(t), len(differences) - 1))
+    return (t, p)
 
 
-def _mann_whitney(base: Sequence[float], current: Sequence[float]) -> float | None:
-    if len(base) < 2 or len(current) < 2:
-        return None
-    if len(set(base)) == 1 and set(base) == set(current):
-        return 1.0  # identical constant samples: scipy warns and gives nan
-    from scipy.stats import mannwhitneyu
+class _Tests:
+    """Significance tests queued while cases are compared, then computed in batches.
 
-    p = float(mannwhitneyu(base, current, alternative="two-sided").pvalue)
-    return 1.0 if math.isnan(p) else p
+    scipy's tests cost about 0.3 ms a call in overhead; one vectorised call per sample
+    shape keeps comparing thousands of cases well under a second. The Mann-Whitney method
+    is chosen per test exactly as ``method="auto"`` would (exact for a sample of at most 8
+    without ties, else the normal approximation), so the p-values are the ones a direct
+    ``mannwhitneyu(x, y)`` call gives.
+    """
+
+    def __init__(self) -> None:
+        self.student: list[tuple[Any, float, int]] = []
+        self.mwu: dict[tuple[int, int, str], list[tuple[Any, list[float], list[float]]]] = {}
+
+    def t_test(self, target: Any, differences: Sequence[float], ratio: float) -> None:
+        t, p = _nb_statistic(differences, ratio)
+        target.p_value = p
+        if p is not None and math.isnan(p):
+            self.student.append((target, t, len(differences) - 1))
+
+    def mann_whitney(self, target: Any, xs: list[float], ys: list[float]) -> None:
+        if len(xs) < 2 or len(ys) < 2:
+            target.p_value = None
+            return
+        values = set(xs) | set(ys)
+        if len(values) == 1:
+            target.p_value = 1.0  # identical constant samples (scipy would give nan)
+            return
+        ties = len(values) < len(xs) + len(ys)
+        method = "asymptotic" if (len(xs) > 8 and len(ys) > 8) or ties else "exact"
+        self.mwu.setdefault((len(xs), len(ys), method), []).append((target, xs, ys))
+
+    def run(self) -> None:
+        if self.student:
+            import numpy as np
+            from scipy.stats import t as student_t
+
+            ts = np.abs([t for _, t, _ in self.student])
+            dfs = np.array([df for _, _, df in self.student])
+            for (target, _, _), p in zip(self.student, 2.0 * student_t.sf(ts, dfs), strict=True):
+                target.p_value = float(p)
+        if self.mwu:
+            import numpy as np
+            from scipy.stats import mannwhitneyu
+
+            for (_, _, method), items in self.mwu.items():
+                x = np.array([i[1] for i in items], dtype=float)
+                y = np.array([i[2] for i in items], dtype=float)
+                res = mannwhitneyu(x, y, alternative="two-sided", method=method, axis=1)
+                for (target, _, _), p in zip(items, np.atleast_1d(res.pvalue), strict=True):
+                    target.p_value = 1.0 if math.isnan(p) else float(p)
 
 
 # --------------------------------------------------------------------------------------
@@ -439,7 +488,7 @@ def _compare_metrics(
     *,
     tolerance: float,
     tolerances: dict[str, float],
-    alpha: float,
+    tests: _Tests,
 ) -> list[MetricChange]:
     def by_fold(recs: list[Record]) -> dict[int, dict[str, list[float]]]:
         out: dict[int, dict[str, list[float]]] = {}
@@ -469,21 +518,14 @@ def _compare_metrics(
         gib = _greater_is_better(name)
         tol = tolerances.get(name, tolerance)
         abs_tol = tol if gib else tol * abs(base_mean)
-        _, p = nadeau_bengio_ttest(diffs, ratio)
-        test = "nadeau-bengio" if p is not None else "none (1 split: tolerance only)"
-        mc = MetricChange(name, gib, base_mean, cur_mean, delta, len(pairs), p, test, abs_tol)
-        beyond = abs(delta) > abs_tol + 1e-12
-        significant = p is None or p < alpha
-        if beyond and significant:
-            worse = delta < 0 if gib else delta > 0
-            mc.change = "worse" if worse else "better"
+        test = "nadeau-bengio" if len(pairs) > 1 else "none (1 split: tolerance only)"
+        mc = MetricChange(name, gib, base_mean, cur_mean, delta, len(pairs), None, test, abs_tol)
+        tests.t_test(mc, diffs, ratio)
         out.append(mc)
     return out
 
 
-def _compare_times(
-    base: list[Record], cur: list[Record], *, factor: float, alpha: float
-) -> list[TimeChange]:
+def _compare_times(base: list[Record], cur: list[Record], *, tests: _Tests) -> list[TimeChange]:
     out = []
     for what, attr in (("fit", "fit_time_s"), ("predict", "predict_time_s")):
         xs = [getattr(r, attr) for r in base if getattr(r, attr) is not None]
@@ -492,13 +534,8 @@ def _compare_times(
             continue
         bm, cm = _median(xs), _median(ys)
         ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
-        p = _mann_whitney(xs, ys)
-        tc = TimeChange(what, bm, cm, ratio, p, len(xs), len(ys))
-        significant = p is None or p < alpha
-        if significant and ratio > factor:
-            tc.change = "slower"
-        elif significant and ratio < 1.0 / factor:
-            tc.change = "faster"
+        tc = TimeChange(what, bm, cm, ratio, None, len(xs), len(ys))
+        tests.mann_whitney(tc, xs, ys)
         out.append(tc)
     return out
 
@@ -526,7 +563,9 @@ def _fmt_p(p: float | None) -> str:
     return f"p={p:.2g}" if p >= 0.001 else "p<0.001"
 
 
-def _compare_case(key: str, base: list[Record], cur: list[Record], opts: dict[str, Any]) -> Verdict:
+def _compare_case(
+    key: str, base: list[Record], cur: list[Record], opts: dict[str, Any], tests: _Tests
+) -> Verdict:
     some = (cur or base)[0]
     v = Verdict(key, dataset=some.dataset, estimator=some.estimator)
     b_ok = [r for r in base if r.status == "ok"]
@@ -593,33 +632,50 @@ def _compare_case(key: str, base: list[Record], cur: list[Record], opts: dict[st
         c_ok,
         tolerance=opts["metric_tolerance"],
         tolerances=opts["metric_tolerances"],
-        alpha=opts["alpha"],
+        tests=tests,
     )
+    v.times = _compare_times(b_ok, c_ok, tests=tests)
+    v.memory = _compare_memory(
+        b_ok, c_ok, factor=opts["memory_factor"], min_mb=opts["memory_min_mb"]
+    )
+    return v
+
+
+def _decide(v: Verdict, opts: dict[str, Any]) -> None:
+    """Once the p-values are known: the metric, time and memory findings of a case.
+
+    A change counts only when it is beyond its threshold *and* significant (or when no
+    test was possible: one split, one timing sample).
+    """
+    alpha, factor = opts["alpha"], opts["time_factor"]
     for m in v.metrics:
-        if m.change != "same":
+        significant = m.p_value is None or m.p_value < alpha
+        if abs(m.delta) > m.tolerance + 1e-12 and significant:
+            worse = m.delta < 0 if m.greater_is_better else m.delta > 0
+            m.change = "worse" if worse else "better"
             v.flag(
-                "worse-metric" if m.change == "worse" else "improved",
+                "worse-metric" if worse else "improved",
                 f"{m.name} {m.base_mean:.4g} -> {m.current_mean:.4g}"
                 f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {_fmt_p(m.p_value)})",
             )
-    v.times = _compare_times(b_ok, c_ok, factor=opts["time_factor"], alpha=opts["alpha"])
     for t in v.times:
+        significant = t.p_value is None or t.p_value < alpha
+        if significant and t.ratio > factor:
+            t.change = "slower"
+        elif significant and t.ratio < 1.0 / factor:
+            t.change = "faster"
         if t.change != "same":
             v.flag(
                 t.change,
                 f"{t.what} time x{t.ratio:.2f} ({_fmt_s(t.base_median)} -> "
                 f"{_fmt_s(t.current_median)}, {_fmt_p(t.p_value)})",
             )
-    v.memory = _compare_memory(
-        b_ok, c_ok, factor=opts["memory_factor"], min_mb=opts["memory_min_mb"]
-    )
     if v.memory is not None and v.memory.change == "more":
         v.flag(
             "more-memory",
             f"peak RSS x{v.memory.ratio:.2f} ({v.memory.base_mb:.0f} -> "
             f"{v.memory.current_mb:.0f} MiB)",
         )
-    return v
 
 
 def _fmt_s(seconds: float) -> str:
@@ -781,14 +837,18 @@ def compare_records(
         "memory_min_mb": memory_min_mb,
     }
     gate = {v for cat in fail for v in FAIL_ON[cat]}
-    verdicts = []
-    for key in list(b_groups) + [k for k in c_groups if k not in b_groups]:
-        v = _compare_case(key, b_groups.get(key, []), c_groups.get(key, []), opts)
+    tests = _Tests()
+    verdicts = [
+        _compare_case(key, b_groups.get(key, []), c_groups.get(key, []), opts, tests)
+        for key in list(b_groups) + [k for k in c_groups if k not in b_groups]
+    ]
+    tests.run()
+    for v in verdicts:
+        _decide(v, opts)
         if not v.flags:
             v.flags.append("ok")
         v.verdict = min(v.flags, key=_RANK.__getitem__)
         v.gating = any(f in gate for f in v.flags)
-        verdicts.append(v)
     verdicts.sort(key=lambda v: (not v.gating, _RANK[v.verdict], -v.badness, v.case_key))
 
     base_info = base_info or {}

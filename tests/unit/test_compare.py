@@ -471,3 +471,24 @@ def test_export_parquet(tmp_path):
     (written,) = export_records(case(), parquet=tmp_path / "r.parquet")
     frame = pd.read_parquet(written)
     assert list(frame["metrics.accuracy"]) == BASE_ACC
+
+
+def test_batched_tests_give_the_p_values_of_direct_scipy_calls():
+    rng = np.random.default_rng(3)
+    base, cur, expected = [], [], {}
+    for i, (n, ties) in enumerate([(5, False), (5, True), (10, False), (3, False)] * 3):
+        tb = np.round(rng.random(n), 2 if ties else 9) + 0.01
+        tc = np.round(rng.random(n) * 1.3, 2 if ties else 9) + 0.01
+        sb = list(0.9 + 0.02 * rng.standard_normal(n))
+        sc = list(0.9 + 0.02 * rng.standard_normal(n))
+        key = f"d{i}/e"
+        base += case(key, scores=sb, times=list(tb))
+        cur += case(key, scores=sc, times=list(tc))
+        expected[key] = (
+            stats.mannwhitneyu(tb, tc).pvalue,
+            nadeau_bengio_ttest(np.subtract(sc, sb), 30 / 120)[1],
+        )
+    for v in compare_records(base, cur).verdicts:
+        mwu, nb = expected[v.case_key]
+        assert v.time("fit").p_value == pytest.approx(mwu, rel=1e-9)
+        assert v.metric("accuracy").p_value == pytest.approx(nb, rel=1e-9)
