@@ -37,6 +37,8 @@ def _reading(path: Path) -> Iterator[None]:
     except FileNotFoundError:
         raise DataError(f"dataset file not found: {path}") from None
     except (OSError, ValueError) as exc:
+        if path.is_file() and path.stat().st_size == 0:
+            raise DataError(f"dataset file {path} is empty (no header, no rows)") from None
         # pandas parser errors, bad encodings and pyarrow's ArrowInvalid are ValueErrors
         raise DataError(f"cannot read dataset file {path}: {one_line(exc)}") from exc
 

@@ -1,0 +1,82 @@
+"""Bad tabular data through the real CLI: suite-level problems are one located line and
+exit 2 from ``validate``; data problems found at load time become that dataset's ``error``
+records while the rest of the suite runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("BENCHSUITE_DATA_DIR") or ROOT.parent / "shared" / "data")
+
+
+def benchsuite(*args: str | Path, env: dict[str, str] | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "benchsuite", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize(
+    ("csv", "entry", "message"),
+    [
+        ("a,b,c\n1,2,0\n3,4,1\n", "target: label", "target: no column 'label' in"),
+        ("a,b,label\n1,2,x\n3,4,x\n", "target: label", "has a single class ('x')"),
+        ("", "target: label", "empty"),
+        ("a,b,label\n1,2,0\n", "target: a, source: parquet", "path:"),
+    ],
+    ids=["missing-target-column", "one-class", "empty-file", "not-parquet"],
+)
+def test_validate_rejects_bad_csv(tmp_path, csv, entry, message):
+    (tmp_path / "t.csv").write_text(csv)
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        f"name: s\ndatasets:\n  - {{name: t, path: t.csv, {entry}}}\nestimators: [logreg]\n"
+    )
+    proc = benchsuite("validate", suite)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith(f"error: {suite}:3: datasets[0].")
+    assert message in lines[0], lines[0]
+
+
+def test_data_problem_at_load_time_fails_only_that_dataset(tmp_path):
+    if not (SHARED / "uci" / "spambase").is_dir():
+        pytest.skip("the canonical data folder (../shared/data) is not here")
+    data = tmp_path / "data"
+    shutil.copytree(SHARED / "uci" / "spambase", data / "uci" / "spambase")
+    bad = data / "uci" / "banknote" / "data_banknote_authentication.txt"
+    bad.parent.mkdir(parents=True)
+    rows = (SHARED / "uci" / "banknote" / bad.name).read_text().splitlines()
+    rows[10] = "3.1,oops,-2.8,-0.4,0"  # a non-numeric value in a numeric column
+    bad.write_text("\n".join(rows) + "\n")
+    suite = tmp_path / "s.yaml"
+    suite.write_text(
+        "name: s\ndefaults: {evaluation: {cv: 2}, metrics: [accuracy]}\n"
+        "datasets: [banknote, spambase]\nestimators: [logreg]\n"
+    )
+    env = {"BENCHSUITE_DATA_DIR": str(data), "BENCHSUITE_CACHE_DIR": str(tmp_path / "cache")}
+    assert benchsuite("validate", suite, env=env).returncode == 0  # files are read at run time
+    proc = benchsuite("run", suite, "-o", tmp_path / "out", "-q", env=env)
+    assert "Traceback" not in proc.stderr
+    (records,) = (tmp_path / "out").rglob("records.jsonl")
+    by = {}
+    for line in records.read_text().splitlines():
+        rec = json.loads(line)
+        by.setdefault(rec["dataset"], []).append(rec)
+    assert [r["status"] for r in by["spambase"]] == ["ok", "ok"]
+    assert {r["status"] for r in by["banknote"]} == {"error"}
+    assert "banknote" in by["banknote"][0]["error"]
+    assert "\n" not in by["banknote"][0]["error"]
