@@ -169,3 +169,19 @@ def test_results_list_and_export(runs, tmp_path):
         assert proc.returncode == 0 and (tmp_path / "r.pq").is_file()
     one_line_error(bench("results", "export", str(tmp)), "--parquet FILE and/or --csv FILE")
     one_line_error(bench("results", "list", str(tmp_path / "nope")), "no such file")
+
+
+def test_run_compare_exits_1_on_a_regression(runs, tmp_path):
+    tmp, _ = runs
+    # a baseline 3 points better on one case: the fresh run is a regression against it
+    better = _drop(tmp / "baseline" / "tiny" / "b1", tmp_path / "better" / "tiny" / "b1",
+                   "iris/logreg", -0.03)  # fmt: skip
+    proc = bench(
+        "run", str(tmp / "tiny.yaml"), "-o", str(tmp_path / "out"), "--run-id", "r", "-q",
+        "--compare", str(tmp_path / "better"),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "worse-metric" in proc.stdout and "1 gating regression" in proc.stdout
+    assert better.is_dir()
+    md = (tmp_path / "out" / "tiny" / "r" / "compare.md").read_text()
+    assert md.startswith("### ❌") and "`iris/logreg`" in md
