@@ -67,6 +67,14 @@ METRICS: dict[str, Metric] = {
         ),
         Metric("f1_macro", CLASSIFICATION, "pred", True, "f1_macro", "unweighted mean F1"),
         Metric(
+            "f1",
+            frozenset({"binary"}),
+            "pred",
+            True,
+            "f1",
+            "F1 of the positive class (binary: the second label in sorted order, code 1)",
+        ),
+        Metric(
             "roc_auc",
             CLASSIFICATION,
             "score",
@@ -103,6 +111,7 @@ def _score_fns() -> dict[str, Callable[..., float]]:
         "accuracy": skm.accuracy_score,
         "balanced_accuracy": skm.balanced_accuracy_score,
         "f1_macro": lambda y, p: skm.f1_score(y, p, average="macro"),
+        "f1": skm.f1_score,
         "r2": skm.r2_score,
         "rmse": rmse,
         "mae": skm.mean_absolute_error,

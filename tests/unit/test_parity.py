@@ -51,7 +51,9 @@ def test_cv_fold_scores_equal_cross_validate_with_explicit_random_state(tmp_path
         """
 name: parity
 seed: 7
-defaults: {evaluation: {cv: 5}, metrics: [accuracy, balanced_accuracy, f1_macro, roc_auc, log_loss]}
+defaults:
+  evaluation: {cv: 5}
+  metrics: [accuracy, balanced_accuracy, f1_macro, f1, roc_auc, log_loss]
 datasets: [breast_cancer, wine]
 estimators:
   - {name: logreg, model: logreg}
@@ -81,6 +83,10 @@ estimators:
         # and the record says why
         missing = {"log_loss"} | ({"roc_auc"} if task == "multiclass" else set())
         metrics = [m for m in CLF_METRICS if not (est == "svc" and m in missing)]
+        if task == "binary":
+            metrics.append("f1")  # positive-class F1 applies to binary tasks only
+        else:
+            assert all("f1" not in r.metrics for r in recs)
         if est == "svc":
             for m in missing:
                 assert all(f"{m} not computed" in " ".join(r.warnings) for r in recs)
