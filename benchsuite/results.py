@@ -80,6 +80,12 @@ class Record:
     warnings : list of str
     started_at : str
         ISO 8601 UTC time the measurement started.
+    threads : int or None
+        BLAS/OpenMP/torch threads the case was pinned to (``--threads``, or the share of
+        the cores of each parallel worker); None: the libraries' own choice.
+    worker : str or None
+        Where it ran, for isolating executors: ``"process <pid>"`` or a Dask worker's
+        address; None in-process.
     """
 
     run_id: str
@@ -116,6 +122,9 @@ class Record:
     target_epoch: int | None = None
     warnings: list[str] = field(default_factory=list)
     started_at: str = ""
+    # optional fields added without a schema bump: older records read with the defaults
+    threads: int | None = None
+    worker: str | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +199,50 @@ class RunStore:
             "ended_at": None,
             **info,
         }
+        self._write_run_json()
+        return self
+
+    @classmethod
+    def existing(cls, path: str | os.PathLike[str]) -> RunStore:
+        """The store of an existing run folder, to append to it (``--resume``).
+
+        Raises
+        ------
+        BenchsuiteError
+            The folder has no readable ``run.json``.
+        """
+        path = Path(path)
+        try:
+            info = json.loads((path / "run.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise BenchsuiteError(f"{path}: not a run folder (no run.json)") from None
+        except (OSError, ValueError) as exc:
+            raise BenchsuiteError(f"{path}/run.json: cannot read ({exc})") from None
+        if not isinstance(info, dict):
+            raise BenchsuiteError(f"{path}/run.json: not a run description")
+        store = cls(path.parent, str(info.get("suite") or ""), str(info.get("run_id") or path.name))
+        store.path = path
+        store.records_path = path / "records.jsonl"
+        store.run_path = path / "run.json"
+        store.info = info
+        return store
+
+    def reopen(self, counts: dict[str, int], **resume_info: Any) -> RunStore:
+        """Append to an existing run: ``run.json`` says ``running`` again and lists this
+        resumption (time and ``resume_info``) under ``resumes``.
+
+        Parameters
+        ----------
+        counts : dict of str to int
+            Records per status already in ``records.jsonl``.
+        """
+        try:
+            self._fh = open(self.records_path, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise BenchsuiteError(f"cannot append to {self.records_path}: {exc.strerror}") from None
+        self.counts = {**dict.fromkeys(STATUSES, 0), **counts}
+        self.info.update(status="running", ended_at=None)
+        self.info.setdefault("resumes", []).append({"started_at": utc_now(), **resume_info})
         self._write_run_json()
         return self
 
@@ -277,6 +330,49 @@ def read_records(
                 break
             raise BenchsuiteError(f"{path}:{i + 1}: not a valid record ({exc})") from None
     return records
+
+
+def repair_records(path: str | os.PathLike[str]) -> str | None:
+    """Make a records file valid JSONL again after a run died mid-write.
+
+    A run killed (``SIGKILL``, power loss, full disk) while writing a record leaves at most
+    one incomplete last line. If that line is a whole record missing only its newline, the
+    newline is added; otherwise the line is cut off. Earlier lines are never touched.
+
+    Parameters
+    ----------
+    path : path-like
+        A ``records.jsonl`` file (a missing file is left missing).
+
+    Returns
+    -------
+    str or None
+        A one-line description of what was repaired, or None if nothing was needed.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    if not data or data.endswith(b"\n"):
+        return None
+    cut = data.rfind(b"\n") + 1
+    tail = data[cut:]
+    try:
+        complete = isinstance(json.loads(tail.decode("utf-8")), dict)
+    except (UnicodeDecodeError, ValueError):
+        complete = False
+    with open(path, "r+b") as fh:
+        if complete:
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\n")
+            return None
+        fh.truncate(cut)
+    line = data.count(b"\n") + 1
+    return (
+        f"{path}:{line}: removed a truncated last line ({len(tail)} bytes) left by an"
+        " interrupted run"
+    )
 
 
 class RecordsWarning(UserWarning):

@@ -1,13 +1,19 @@
 """Executors: run a :class:`~benchsuite.plan.Plan` and store its records.
 
-``sequential`` (default) runs in this process. Isolating executors (process pool with hard
-timeouts, Dask) plug in here with the same ``run(plan, run_id=..., emit=...)`` method.
+``sequential`` (default) runs in this process; ``process`` runs cases in persistent,
+isolated worker processes with hard timeouts and memory limits; ``dask`` runs them on a
+Dask cluster. Each has the same ``run(plan, run_id=..., emit=...)`` method and calls
+:func:`~benchsuite.executors._case.run_case` for every case, so their records agree.
+:func:`run_plan` opens the run folder (or reopens one to resume it) and stores each record
+the moment it arrives.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +30,32 @@ from benchsuite.results import (
     thread_info,
 )
 
-__all__ = ["EXECUTORS", "RunResult", "SequentialExecutor", "run_plan"]
+__all__ = ["EXECUTORS", "RunResult", "SequentialExecutor", "get_executor", "run_plan"]
 
 # name -> "module:Class"; resolved lazily so optional executors cost nothing until used
 EXECUTORS: dict[str, str] = {
     "sequential": "benchsuite.executors.sequential:SequentialExecutor",
+    "process": "benchsuite.executors.process:ProcessExecutor",
+    "dask": "benchsuite.executors.dask:DaskExecutor",
 }
+
+
+def get_executor(name: str, **options: Any) -> Any:
+    """An executor by its registry name, built with ``options`` (imported only now).
+
+    Raises
+    ------
+    BenchsuiteError
+        Unknown name.
+    """
+    from benchsuite.errors import BenchsuiteError
+
+    if name not in EXECUTORS:
+        raise BenchsuiteError(
+            f"unknown executor {name!r} (choose from {', '.join(sorted(EXECUTORS))})"
+        )
+    module, _, cls = EXECUTORS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)(**options)
 
 
 @dataclass
@@ -44,7 +70,11 @@ class RunResult:
     records : list of Record
     status : {"completed", "interrupted", "failed"}
     counts : dict of str to int
-        Records per status.
+        Records per status (of the whole run folder, when resumed).
+    resumed : int
+        Records kept from before a resume (0 for a new run); ``records`` starts with them.
+    superseded : int
+        ``error``/``timeout`` records a resume moved to ``superseded.jsonl`` to re-measure.
     """
 
     path: Path
@@ -52,6 +82,8 @@ class RunResult:
     records: list[Record]
     status: str
     counts: dict[str, int]
+    resumed: int = 0
+    superseded: int = 0
 
 
 def run_plan(
@@ -63,6 +95,9 @@ def run_plan(
     on_start: Callable[[RunStore], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
     command_line: list[str] | None = None,
+    resume: str | os.PathLike[str] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    on_plan: Callable[[Plan, list[Record]], None] | None = None,
 ) -> RunResult:
     """Run a plan, appending each record to ``<output>/<suite>/<run-id>/records.jsonl``.
 
@@ -78,6 +113,16 @@ def run_plan(
         Called with each record after it is stored (progress display).
     command_line : list of str, optional
         Stored in ``run.json`` (defaults to ``sys.argv``).
+    resume : path-like, optional
+        A run folder to continue instead of starting a new one (``output`` and ``run_id``
+        are then ignored): only measurements without a final record run (see
+        :mod:`benchsuite.executors._resume`), their records are appended to its
+        ``records.jsonl``.
+    on_warning : callable, optional
+        Told about repairs of the records file when resuming.
+    on_plan : callable, optional
+        Called with the plan that will actually run and the records kept from before
+        (empty for a new run), before the first case (progress display).
 
     Returns
     -------
@@ -90,29 +135,55 @@ def run_plan(
     """
     suite = plan.suite
     executor = executor or SequentialExecutor()
-    store = RunStore(output, suite.name, run_id)
-    store.open(
-        {
-            "suite_file": str(suite.path) if suite.path else None,
-            "suite_sha256": suite.file_hash,
-            "suite_description": suite.description,
-            "seed": suite.seed,
-            "command_line": command_line if command_line is not None else list(sys.argv),
-            "cwd": os.getcwd(),
-            "executor": getattr(executor, "name", type(executor).__name__),
-            "threads": getattr(executor, "threads", None),
-            # the sequential executor cannot interrupt a running fit
-            "timeout_s": suite.defaults.timeout,
-            "timeout_enforced": getattr(executor, "enforces_timeout", False),
-            "filters": list(plan.filters),
-            "n_cases": len(plan.keys),
-            "n_measurements": len(plan.cases),
-            "environment": capture_environment(cwd=suite.path.parent if suite.path else None),
-        }
-    )
+    command_line = command_line if command_line is not None else list(sys.argv)
+    timeout = getattr(executor, "timeout", None)
+    timeout = timeout if timeout is not None else suite.defaults.timeout
+    records: list[Record] = []
+    superseded = 0
+    if resume is not None:
+        from benchsuite.executors._resume import prepare_resume
+
+        state = prepare_resume(resume, plan, on_warning=on_warning)
+        store, plan, superseded = state.store, state.plan, state.superseded
+        records.extend(state.kept)
+        store.reopen(
+            dict(Counter(r.status for r in state.kept)),
+            command_line=command_line,
+            executor=getattr(executor, "name", type(executor).__name__),
+            threads=getattr(executor, "threads", None),
+            timeout_s=timeout,
+            kept=len(state.kept),
+            superseded=superseded,
+            n_measurements=len(plan.cases),
+        )
+    else:
+        store = RunStore(output, suite.name, run_id)
+        store.open(
+            {
+                "suite_file": str(suite.path) if suite.path else None,
+                "suite_sha256": suite.file_hash,
+                "suite_description": suite.description,
+                "seed": suite.seed,
+                "command_line": command_line,
+                "cwd": os.getcwd(),
+                "executor": getattr(executor, "name", type(executor).__name__),
+                "workers": getattr(executor, "n_workers", 1),
+                "threads": getattr(executor, "threads", None),
+                # the sequential executor cannot interrupt a running fit
+                "timeout_s": timeout,
+                "timeout_enforced": getattr(executor, "enforces_timeout", False),
+                "memory_limit": getattr(executor, "memory_label", None) or None,
+                "filters": list(plan.filters),
+                "n_cases": len(plan.keys),
+                "n_measurements": len(plan.cases),
+                "environment": capture_environment(cwd=suite.path.parent if suite.path else None),
+            }
+        )
+    kept = len(records)
     if on_start is not None:
         on_start(store)
-    records: list[Record] = []
+    if on_plan is not None:
+        on_plan(plan, list(records))
 
     def emit(record: Record) -> None:
         store.append(record)
@@ -122,7 +193,8 @@ def run_plan(
 
     status = "failed"
     try:
-        executor.run(plan, run_id=store.run_id, emit=emit)
+        if plan.cases:
+            executor.run(plan, run_id=store.run_id, emit=emit)
         status = "completed"
     except KeyboardInterrupt:
         status = "interrupted"
@@ -133,4 +205,12 @@ def run_plan(
             store.info["environment"]["gpus"] = gpu_info()
             store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
         store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
-    return RunResult(store.path, store.run_id, records, status, dict(store.counts))
+    return RunResult(
+        store.path,
+        store.run_id,
+        records,
+        status,
+        dict(store.counts),
+        resumed=kept,
+        superseded=superseded,
+    )

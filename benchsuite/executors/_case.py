@@ -86,6 +86,48 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
     return list(splitter.split(np.zeros((dataset.n_samples, 1)), dataset.y))
 
 
+class DataSlot:
+    """The one dataset (with its splits) an executor or worker keeps in memory.
+
+    Consecutive cases of the same dataset reuse it: a dataset is loaded and split once
+    per run in-process, once per worker process in isolating executors. Asking for
+    another dataset releases the previous one first (and the loader's cached copy), so
+    only one is held at a time. A dataset that failed to load is remembered with the
+    reason and never tried again.
+    """
+
+    def __init__(self) -> None:
+        self.name: str | None = None
+        self.dataset: Any = None
+        self.splits: list[tuple[Any, Any]] = []
+        self.failed: dict[str, str] = {}
+
+    def get(self, case: Case, *, base_dir: Any, seed: int) -> tuple[Any, list, str | None]:
+        """``(dataset, splits, None)`` for ``case``, or ``(None, [], reason)``."""
+        from benchsuite.datasets import clear_cache, load_dataset
+        from benchsuite.errors import BenchsuiteError
+
+        name = case.dataset.name
+        if name in self.failed:
+            return None, [], self.failed[name]
+        if self.name != name:
+            self.name, self.dataset, self.splits = None, None, []
+            clear_cache()
+            step = "loading dataset"
+            try:
+                dataset = load_dataset(case.dataset, base_dir=base_dir, seed=seed)
+                step = "splitting dataset"
+                splits = make_splits(dataset, case.evaluation, seed)
+            except BenchsuiteError as exc:
+                self.failed[name] = f"{step}: {exc}"
+                return None, [], self.failed[name]
+            except Exception as exc:
+                self.failed[name] = f"{step}: {one_line(exc)}"
+                return None, [], self.failed[name]
+            self.name, self.dataset, self.splits = name, dataset, splits
+        return self.dataset, self.splits, None
+
+
 def take(X: Any, idx: Any) -> Any:
     """Rows ``idx`` of an array or DataFrame (as sklearn's ``_safe_indexing``)."""
     return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
@@ -273,6 +315,7 @@ def run_case(
     if case.skipped:
         return skipped_record(case, run_id=run_id, suite=suite)
     rec = base_record(case, run_id=run_id, suite=suite)
+    rec.threads = threads
     rec.dataset_fingerprint = dataset.fingerprint
     train, test = splits[case.fold]
     rec.n_train, rec.n_test = len(train), len(test)

@@ -1,0 +1,449 @@
+"""The process executor: every case in a persistent, isolated worker process.
+
+``-j N`` worker processes are started once (``spawn``: a fresh interpreter each, no state
+inherited from the runner) and reused case after case; each keeps the dataset it last
+loaded, so a dataset is loaded and split once per worker, not once per fold. The runner
+hands out one (case, fold, repeat) at a time, preferring a worker that already holds the
+case's dataset, and watches every worker:
+
+- a case that runs past its timeout gets its worker killed (``SIGKILL``) and replaced; the
+  case becomes a ``timeout`` record and the run goes on;
+- a worker that dies (a segfault in native code, a signal, the OS out-of-memory killer)
+  turns its case into an ``error`` record naming the signal, and is replaced;
+- with a memory limit, each worker caps its own address space (``RLIMIT_AS``) before it
+  imports anything, so an allocation past it raises ``MemoryError`` inside the case
+  (an ``error`` record that names the limit) instead of taking the machine down.
+
+Workers set the BLAS/OpenMP thread variables to their share of the cores before numpy
+loads, and each gets its own GPU through ``CUDA_VISIBLE_DEVICES`` when there are several.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import multiprocessing
+import os
+import re
+import signal
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Any
+
+from benchsuite.errors import BenchsuiteError, one_line
+from benchsuite.executors._limits import (
+    apply_memory_limit,
+    format_bytes,
+    gpu_assignment,
+    parse_memory_limit,
+    threads_per_worker,
+    visible_gpus,
+    worker_environment,
+)
+from benchsuite.plan import Case, Plan
+from benchsuite.results import Record
+
+OnRecord = Callable[[Record], None]
+
+# loading a dataset happens once per worker, outside the case's clock; it gets at least
+# this long even when the case timeout is shorter (a hung download still ends)
+MIN_LOAD_TIMEOUT_S = 600.0
+_MEMORY_ERROR = re.compile(r"\b_?\w*MemoryError\b")
+
+
+@dataclass
+class WorkerConfig:
+    """What a worker applies to itself before importing numerical libraries.
+
+    Attributes
+    ----------
+    env : dict of str to str
+        Thread variables and ``CUDA_VISIBLE_DEVICES``.
+    threads : int
+        BLAS/OpenMP/torch threads pinned around each case (threadpoolctl, torch).
+    memory_limit : int or None
+        ``RLIMIT_AS`` in bytes.
+    memory_label : str
+        The limit as the user wrote it, for error messages.
+    sample_memory : bool
+        Sample peak RSS during each fit + predict.
+    """
+
+    env: dict[str, str]
+    threads: int
+    memory_limit: int | None = None
+    memory_label: str = ""
+    sample_memory: bool = True
+
+
+def memory_error_message(error: str | None, label: str) -> str | None:
+    """Name the memory limit in a ``MemoryError`` message (numpy raises a private subclass,
+    ``_ArrayMemoryError``, whose name says nothing to a user)."""
+    if not error or not label or not _MEMORY_ERROR.search(error):
+        return error
+    return _MEMORY_ERROR.sub("MemoryError", error, count=1) + f" (memory limit {label})"
+
+
+def death_cause(
+    exitcode: int | None, memory_label: str = "", *, when: str = "during the case"
+) -> str:
+    """One line on why a worker process ended: ``"worker killed by signal SIGSEGV"``."""
+    if exitcode is None:
+        return "worker process vanished"
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        message = f"worker killed by signal {name}"
+        if name == "SIGKILL":
+            limit = f" or past the memory limit {memory_label}" if memory_label else ""
+            message += f" (the OS out-of-memory killer{limit}?)"
+        elif name == "SIGSEGV":
+            message += " (a crash in native code)"
+        return message
+    return f"worker exited with code {exitcode} {when}"
+
+
+def _worker_main(conn: Any, config: WorkerConfig) -> None:
+    """A worker's loop: receive a case, send ``start`` once its data is ready, then the record.
+
+    Messages to the runner: ``("ready", pid)``, ``("fatal", message)`` (could not start),
+    ``("start", seq)``, ``("done", seq, record)``. ``None`` from the runner, or the runner's
+    end of the pipe closing, ends the loop.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle
+    os.environ.update(config.env)
+    try:
+        if config.memory_limit is not None:
+            apply_memory_limit(config.memory_limit)
+        import numpy  # noqa: F401  (thread pools size themselves now, from env)
+
+        from benchsuite.executors._case import DataSlot, error_record, run_case
+    except BaseException as exc:
+        message = one_line(exc, limit=160)
+        if config.memory_limit is not None:
+            message = (
+                f"its libraries do not load within the memory limit {config.memory_label};"
+                f" raise --memory-limit ({message})"
+            )
+        conn.send(("fatal", message))
+        return
+    pid = os.getpid()
+    worker = f"process {pid}"
+    conn.send(("ready", pid))
+    slot = DataSlot()
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return  # the runner is gone
+        if message is None:
+            return
+        seq, case, run_id, suite, base_dir, seed = message
+        try:
+            dataset, splits, failure = slot.get(case, base_dir=base_dir, seed=seed)
+            conn.send(("start", seq))
+            if failure is not None:
+                record = error_record(case, failure, run_id=run_id, suite=suite)
+            else:
+                record = run_case(
+                    case,
+                    dataset,
+                    splits,
+                    run_id=run_id,
+                    suite=suite,
+                    sample_memory=config.sample_memory,
+                    threads=config.threads,
+                )
+        except BaseException as exc:  # MemoryError outside the measured block, ...
+            record = error_record(case, one_line(exc), run_id=run_id, suite=suite)
+        record.error = memory_error_message(record.error, config.memory_label)
+        record.threads, record.worker = config.threads, worker
+        try:
+            conn.send(("done", seq, record))
+        except (OSError, EOFError):
+            return
+
+
+@dataclass
+class _Worker:
+    """The runner's handle on one worker process."""
+
+    process: Any
+    conn: Any
+    gpu: str | None
+    started: float
+    pid: int | None = None
+    ready: bool = False
+    dataset: str | None = None  # the dataset it holds (or is loading)
+    task: tuple[int, Case] | None = None
+    deadline: float | None = None
+    pending_messages: list = field(default_factory=list)
+
+    @property
+    def busy(self) -> bool:
+        return self.task is not None
+
+
+class ProcessExecutor:
+    """Run cases in ``n_workers`` persistent worker processes, with hard timeouts.
+
+    Parameters
+    ----------
+    n_workers : int, default=1
+        Worker processes (``-j``).
+    timeout : float, optional
+        Seconds a case (fit, predict and scoring of one fold and repeat) may take before
+        its worker is killed; default: the suite's ``defaults.timeout``, else none.
+    memory_limit : int or str, optional
+        Address-space limit of each worker (``RLIMIT_AS``), in bytes or as ``"4GB"``.
+    threads : int, optional
+        BLAS/OpenMP/torch threads per worker; default ``max(1, cores // n_workers)``.
+    sample_memory : bool, default=True
+        Sample peak RSS during each fit + predict.
+    gpus : list of str, optional
+        GPU ids to hand out, one per worker (default: ``CUDA_VISIBLE_DEVICES`` or the
+        GPUs ``nvidia-smi`` lists). With fewer than two nothing is changed.
+    start_method : str, default="spawn"
+        multiprocessing start method: ``spawn`` gives each worker a clean interpreter.
+    startup_timeout : float, default=180
+        Seconds a new worker may take to import its libraries.
+
+    Notes
+    -----
+    ``RLIMIT_AS`` caps virtual memory, which is more than what is resident: the
+    interpreter with numpy and scikit-learn maps about 0.3-0.5 GB, torch more, and CUDA
+    reserves tens of GB of address space, so do not combine a memory limit with GPU
+    models. macOS does not enforce ``RLIMIT_AS`` and Windows has no setrlimit: the CLI
+    refuses ``--memory-limit`` there.
+    """
+
+    name = "process"
+    enforces_timeout = True
+
+    def __init__(
+        self,
+        *,
+        n_workers: int = 1,
+        timeout: float | None = None,
+        memory_limit: int | str | None = None,
+        threads: int | None = None,
+        sample_memory: bool = True,
+        gpus: list[str] | None = None,
+        start_method: str = "spawn",
+        startup_timeout: float = 180.0,
+    ):
+        if n_workers < 1:
+            raise BenchsuiteError(f"-j must be at least 1, got {n_workers}")
+        self.n_workers = n_workers
+        self.timeout = timeout
+        if memory_limit is None:
+            self.memory_limit, self.memory_label = None, ""
+        else:
+            self.memory_limit = parse_memory_limit(memory_limit)
+            self.memory_label = (
+                memory_limit if isinstance(memory_limit, str) else format_bytes(memory_limit)
+            )
+        self.threads = threads if threads is not None else threads_per_worker(n_workers)
+        self.sample_memory = sample_memory
+        self.gpus = gpus
+        self.start_method = start_method
+        self.startup_timeout = startup_timeout
+        self.restarts = 0  # workers replaced after a timeout or a crash (for benchmarks)
+
+    # ---------------------------------------------------------------------------------
+    def _start(self, ctx: Any, gpu: str | None) -> _Worker:
+        config = WorkerConfig(
+            env=worker_environment(self.threads, gpu),
+            threads=self.threads,
+            memory_limit=self.memory_limit,
+            memory_label=self.memory_label,
+            sample_memory=self.sample_memory,
+        )
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        # not a daemon: a daemonic process may not start processes of its own (joblib)
+        process = ctx.Process(
+            target=_worker_main, args=(child_end, config), name="benchsuite-worker"
+        )
+        process.start()
+        child_end.close()
+        return _Worker(process=process, conn=parent_end, gpu=gpu, started=time.monotonic())
+
+    @staticmethod
+    def _stop(workers: list[_Worker], *, graceful: bool) -> None:
+        for w in workers:
+            if graceful and not w.busy:
+                with contextlib.suppress(OSError):
+                    w.conn.send(None)
+            else:
+                w.process.kill()
+        for w in workers:
+            w.process.join(timeout=5 if graceful else 1)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join()
+            w.conn.close()
+            w.process.close()
+
+    def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
+        """Run every case of ``plan`` in the workers, passing each record to ``emit``.
+
+        Records arrive in the order cases finish. Skipped cases are recorded by the runner
+        itself. Raises :class:`BenchsuiteError` when workers cannot start at all (a memory
+        limit too small to import numpy); ``KeyboardInterrupt`` and errors raised by
+        ``emit`` (a full disk) stop every worker and propagate.
+        """
+        from benchsuite.executors._case import skipped_record
+
+        suite = plan.suite
+        pending: deque[Case] = deque()
+        for case in plan.cases:
+            if case.skipped:
+                emit(skipped_record(case, run_id=run_id, suite=suite.name))
+            else:
+                pending.append(case)
+        if not pending:
+            return
+        timeout = self.timeout if self.timeout is not None else suite.defaults.timeout
+        run = _Run(self, plan, run_id, emit, timeout)
+        graceful = False
+        try:
+            n = min(self.n_workers, len(pending))
+            gpus = gpu_assignment(n, self.gpus if self.gpus is not None else visible_gpus())
+            run.workers.extend(self._start(run.ctx, gpu) for gpu in gpus)
+            while pending or any(w.busy for w in run.workers):
+                run.dispatch(pending)
+                run.wait()
+            graceful = True
+        finally:
+            self._stop(run.workers, graceful=graceful)
+
+
+class _Run:
+    """The runner's side of one :meth:`ProcessExecutor.run`: hand out cases, collect
+    records, enforce deadlines, replace dead workers."""
+
+    def __init__(
+        self,
+        executor: ProcessExecutor,
+        plan: Plan,
+        run_id: str,
+        emit: OnRecord,
+        timeout: float | None,
+    ) -> None:
+        self.executor = executor
+        self.suite = plan.suite
+        self.run_id = run_id
+        self.emit = emit
+        self.timeout = timeout
+        self.ctx = multiprocessing.get_context(executor.start_method)
+        self.workers: list[_Worker] = []
+        self.seq = itertools.count()
+
+    def dispatch(self, pending: deque[Case]) -> None:
+        """Give a case to every idle worker that is ready; fail if one never starts."""
+        now = time.monotonic()
+        for w in self.workers:
+            if w.ready and not w.busy and pending:
+                case = _next_case(pending, w.dataset)
+                w.task = (next(self.seq), case)
+                # until the worker holds the data: loading is not the case's time
+                load_s = max(self.timeout, MIN_LOAD_TIMEOUT_S) if self.timeout else None
+                w.deadline = now + load_s if load_s is not None else None
+                w.dataset = case.dataset.name
+                suite = self.suite
+                w.conn.send((w.task[0], case, self.run_id, suite.name, suite.base_dir, suite.seed))
+            elif not w.ready and now - w.started > self.executor.startup_timeout:
+                raise BenchsuiteError(
+                    f"a worker process did not start within {self.executor.startup_timeout:g} s"
+                )
+
+    def wait(self) -> None:
+        """Wait for messages, deaths or the next deadline, and handle them."""
+        now = time.monotonic()
+        deadlines = [w.deadline for w in self.workers if w.deadline is not None]
+        wait_s = 2.0 if not deadlines else max(0.0, min(min(deadlines) - now, 2.0))
+        handles = [w.conn for w in self.workers] + [w.process.sentinel for w in self.workers]
+        ready = set(wait(handles, wait_s))
+        for i, w in enumerate(list(self.workers)):
+            died = w.process.sentinel in ready
+            if w.conn in ready or died:
+                died = self._receive(w) or died
+            if died or not w.process.is_alive():
+                self._died(i, w)
+            elif w.busy and w.deadline is not None and time.monotonic() >= w.deadline:
+                self._timed_out(i, w)
+
+    def _receive(self, w: _Worker) -> bool:
+        """Handle every message waiting from ``w``; True if its pipe broke."""
+        try:
+            while w.conn.poll():
+                kind, *rest = w.conn.recv()
+                if kind == "ready":
+                    w.ready, w.pid = True, rest[0]
+                elif kind == "fatal":
+                    raise BenchsuiteError(f"a worker process could not start: {rest[0]}")
+                elif w.task is None or rest[0] != w.task[0]:
+                    continue  # about a case already given up on
+                elif kind == "start" and self.timeout is not None:
+                    w.deadline = time.monotonic() + self.timeout
+                elif kind == "done":
+                    self._finish(w, rest[1])
+        except (EOFError, OSError):
+            return True
+        return False
+
+    def _finish(self, w: _Worker, record: Record) -> None:
+        w.task, w.deadline = None, None
+        self.emit(record)
+
+    def _record(self, w: _Worker, status: str, message: str) -> Record:
+        from benchsuite.executors._case import base_record
+
+        assert w.task is not None
+        rec = base_record(w.task[1], run_id=self.run_id, suite=self.suite.name)
+        rec.status, rec.error = status, message
+        rec.threads, rec.worker = self.executor.threads, f"process {w.pid}"
+        return rec
+
+    def _died(self, i: int, w: _Worker) -> None:
+        w.process.join(timeout=5)
+        label = self.executor.memory_label
+        if not w.ready:
+            cause = death_cause(
+                w.process.exitcode, label, when="while starting (its error is printed above)"
+            )
+            raise BenchsuiteError(f"a worker process could not start: {cause}")
+        if w.busy:
+            self._finish(w, self._record(w, "error", death_cause(w.process.exitcode, label)))
+        self._replace(i)
+
+    def _timed_out(self, i: int, w: _Worker) -> None:
+        w.process.kill()
+        message = f"no result within the {self.timeout:g} s timeout; worker killed"
+        self._finish(w, self._record(w, "timeout", message))
+        self._replace(i)
+
+    def _replace(self, i: int) -> None:
+        old = self.workers[i]
+        if old.process.is_alive():
+            old.process.kill()
+        old.process.join()
+        old.conn.close()
+        old.process.close()
+        self.executor.restarts += 1
+        self.workers[i] = self.executor._start(self.ctx, old.gpu)
+
+
+def _next_case(pending: deque[Case], dataset: str | None) -> Case:
+    """The first pending case of ``dataset`` (the worker holds it), else the first one."""
+    if dataset is not None:
+        for i, case in enumerate(pending):
+            if case.dataset.name == dataset:
+                del pending[i]
+                return case
+    return pending.popleft()
