@@ -590,7 +590,8 @@ def test_unreadable_dataset_file_is_located(tmp_path, write_suite):
     path = write_suite("name: x\ndatasets:\n  - {path: empty.csv, target: y}\nestimators: [svc]\n")
     with pytest.raises(SuiteError) as info:
         load_suite(path)
-    assert str(info.value).startswith(f"{path}:3: datasets[0].path: cannot read dataset file")
+    assert str(info.value).startswith(f"{path}:3: datasets[0].path: dataset file ")
+    assert str(info.value).endswith("empty.csv is empty (no header, no rows)")
 
 
 # -- Python object tags: rejected, never executed --------------------------------------
