@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         " results/baseline) and exit with the comparison's code",
     )
     _add_compare_options(run, with_format=False)
+    run.add_argument(
+        "--report",
+        choices=["html", "markdown"],
+        help="at the end, write report.html (or report.md) into the run folder and print its path",
+    )
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a suite without running it")
@@ -113,6 +118,36 @@ def build_parser() -> argparse.ArgumentParser:
     rexp.add_argument("--parquet", metavar="FILE", help="Parquet file (needs benchsuite[parquet])")
     rexp.add_argument("--csv", metavar="FILE", help="CSV file")
     res.set_defaults(func=cmd_results)
+
+    rep = sub.add_parser(
+        "report",
+        help="report on runs: tables, plots, statistics (terminal, Markdown or HTML)",
+        description="Report on one or several runs (side by side): the best estimator per"
+        " dataset and its cost, mean ± std tables with ranks, and in HTML plots (score vs fit"
+        " time with the Pareto front, scores with error bars, training curves, a"
+        " critical-difference diagram) and the environment.",
+    )
+    rep.add_argument(
+        "runs",
+        nargs="+",
+        metavar="RUN",
+        help="run folder, records.jsonl, or a folder of runs (the latest is used)",
+    )
+    rep.add_argument(
+        "--format",
+        choices=["terminal", "markdown", "html"],
+        default=None,
+        help="output format (default: html when -o ends in .html/.htm, markdown for .md,"
+        " else terminal)",
+    )
+    rep.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of stdout")
+    rep.add_argument(
+        "--metric",
+        metavar="NAME",
+        help="headline metric for the best-per-dataset table, plots and the critical"
+        " difference; only it is tabled (default: the first metric recorded)",
+    )
+    rep.set_defaults(func=cmd_report)
 
     env = sub.add_parser("env", help="show the environment a run would record")
     env.add_argument("--json", action="store_true", help="print JSON")
@@ -353,6 +388,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f" measured now, {result.superseded} error/timeout records re-measured)"
         )
     out.print(f"\n{counts} · results in [bold]{result.path}[/bold]", soft_wrap=True)
+    if args.report is not None:
+        _report_after_run(out, result.path, args.report)
     failed = args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0)
     if baseline is not None:
         code = _compare_after_run(out, baseline, result, compare_options)
@@ -389,6 +426,20 @@ def _compare_after_run(out, baseline, result, options: dict) -> int:
     (result.path / "compare.md").write_text(comparison_markdown(comparison), encoding="utf-8")
     (result.path / "compare.json").write_text(comparison_json(comparison) + "\n", encoding="utf-8")
     return comparison.exit_code
+
+
+def _report_after_run(out, run_path, fmt: str) -> None:
+    """Write ``report.html`` / ``report.md`` into the finished run's folder; a run that
+    cannot be reported on (nothing succeeded) gets a warning, not a new exit code."""
+    from benchsuite.errors import BenchsuiteError
+
+    target = run_path / ("report.html" if fmt == "html" else "report.md")
+    try:
+        _write_report([str(run_path)], fmt, str(target), None)
+    except BenchsuiteError as exc:
+        _warn(f"no report: {exc}")
+        return
+    out.print(f"report: [bold]{target}[/bold]", soft_wrap=True)
 
 
 def _warn_if_busy() -> None:
@@ -670,6 +721,78 @@ def _emit_comparison(comparison, fmt: str, output: str | None, *, hide_ok: bool 
             fh.write(text)
     except OSError as exc:
         raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    fmt = args.format
+    if fmt is None:
+        suffix = os.path.splitext(args.output or "")[1].lower()
+        fmt = {".html": "html", ".htm": "html", ".md": "markdown"}.get(suffix, "terminal")
+    _write_report(args.runs, fmt, args.output, args.metric)
+    if args.output is not None:
+        _console().print(f"report: [bold]{args.output}[/bold]", soft_wrap=True)
+    return EXIT_OK
+
+
+def _write_report(runs: list[str], fmt: str, output: str | None, metric: str | None) -> None:
+    """Load ``runs``, build the report and write it to ``output`` (stdout if None)."""
+    from benchsuite.errors import BenchsuiteError
+    from benchsuite.report._model import build_report, load_report_runs
+
+    if output is not None:
+        _check_writable(output)
+    loaded = load_report_runs(runs, on_warning=_warn)
+    for run in loaded:
+        if run.note:
+            _warn(run.note)
+        if run.partial:
+            _warn(f"run {run.label} is partial: {run.partial}")
+    report = build_report(loaded, metric=metric)
+    if fmt == "terminal":
+        from benchsuite.report.terminal import print_report
+
+        if output is None:
+            print_report(_console(), report)
+            return
+        from rich.console import Console
+
+        try:
+            with open(output, "w", encoding="utf-8") as fh:
+                print_report(Console(file=fh, width=200), report)
+        except OSError as exc:
+            raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+        return
+    if fmt == "markdown":
+        from benchsuite.report.markdown import report_markdown
+
+        text = report_markdown(report)
+    else:
+        from benchsuite.report.html import report_html
+
+        text = report_html(report)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def _check_writable(output: str) -> None:
+    """Fail before the work when ``output`` cannot be written (missing folder, a folder,
+    no permission)."""
+    from benchsuite.errors import BenchsuiteError
+
+    folder = os.path.dirname(os.path.abspath(output))
+    if os.path.isdir(output):
+        raise BenchsuiteError(f"{output}: is a folder; give a file name, e.g. {output}/report.html")
+    if not os.path.isdir(folder):
+        raise BenchsuiteError(f"{output}: cannot write (no folder {folder})")
+    exists = os.path.exists(output)
+    if not os.access(folder, os.W_OK) or (exists and not os.access(output, os.W_OK)):
+        raise BenchsuiteError(f"{output}: cannot write (permission denied)")
 
 
 def cmd_results(args: argparse.Namespace) -> int:

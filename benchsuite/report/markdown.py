@@ -5,7 +5,7 @@ from __future__ import annotations
 from benchsuite.compare import Comparison
 from benchsuite.report._compare import COLUMNS, cells, header_lines, summary_line
 
-__all__ = ["comparison_markdown"]
+__all__ = ["comparison_markdown", "report_markdown"]
 
 
 def _escape(text: str) -> str:
@@ -64,4 +64,86 @@ def comparison_markdown(c: Comparison, *, title: str = "benchsuite compare") -> 
         f" {opts['metric_tolerance']}; time: ratio of medians > {opts['time_factor']} and"
         f" Mann-Whitney U; alpha {opts['alpha']}.</sub>"
     )
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------
+# `benchsuite report --format markdown`
+# --------------------------------------------------------------------------------------
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def report_markdown(report) -> str:
+    """A :class:`~benchsuite.report._model.Report` as GitHub-flavoured Markdown.
+
+    The runs (with a warning line for partial runs), the best estimator per dataset and its
+    cost, one table per metric (``mean ± std``, best per column in bold, average rank), the
+    cost table and the failed or skipped cases.
+
+    Parameters
+    ----------
+    report : Report
+
+    Returns
+    -------
+    str
+    """
+    from benchsuite.report import _text
+
+    many = len(report.runs) > 1
+    lines = [f"## {_escape(report.title)}", ""]
+    for text, partial in _text.run_lines(report):
+        lines.append(f"> **⚠ {_escape(text)}**" if partial else f"- {_escape(text)}")
+        if partial:
+            lines.append("")
+    lines += ["", f"### Best per dataset ({_escape(report.metric)}) and its cost", ""]
+    columns = _text.best_columns(many)
+    lines.append(_row(columns))
+    lines.append(_row("---:" if c in _text.NUMERIC_BEST else "---" for c in columns))
+    at = columns.index("best")
+    for b in report.best:
+        row = [_escape(x) for x in _text.best_row(b, many)]
+        row[at] = f"**{row[at]}**"
+        lines.append(_row(row))
+    for table in report.tables.values():
+        direction = "higher" if table.greater_is_better else "lower"
+        lines += [
+            "",
+            f"### {_escape(table.metric)} (mean ± std over folds, {direction} is better)",
+            "",
+        ]
+        head = ["estimator"]
+        head += [f"{d} ({r})" if many else d for r, d in table.columns]
+        head += [f"avg rank ({r})" if many else "avg rank" for r in table.runs]
+        lines.append(_row(_escape(h) for h in head))
+        lines.append(_row(["---"] + ["---:"] * (len(head) - 1)))
+        for row_name in table.rows:
+            out = [_escape(row_name)]
+            for run, dataset in table.columns:
+                cell = table.cell(row_name, run, dataset)
+                text, _ = _text.metric_cell(cell)
+                text = _escape(text)
+                out.append(f"**{text}**" if cell is not None and cell.best else text)
+            for run in table.runs:
+                r = table.avg_rank.get((row_name, run))
+                out.append("" if r is None else f"{r:.2f}")
+            lines.append(_row(out))
+    cols, rows = _text.cost_grid(report)
+    lines += ["", "### Cost (mean over folds): fit time / predict time / peak RSS", ""]
+    lines.append(_row(["estimator"] + [_escape(f"{d} ({r})" if many else d) for r, d in cols]))
+    lines.append(_row(["---"] + ["---:"] * len(cols)))
+    for name, values in rows:
+        lines.append(_row([_escape(name)] + [_escape(" / ".join(v)) for v in values]))
+    problems = _text.problem_rows(report)
+    if problems:
+        lines += ["", "### Failed and skipped cases", ""]
+        lines.append(_row(_text.PROBLEM_COLUMNS))
+        lines.append(_row("---" for _ in _text.PROBLEM_COLUMNS))
+        for p in problems:
+            lines.append(_row(_escape(x) for x in p))
+    lines.append("")
+    lines += [f"<sub>{_escape(n)}</sub><br>" for n in _text.footnotes(report)]
     return "\n".join(lines) + "\n"

@@ -94,3 +94,104 @@ def problems(summaries: Sequence[CaseSummary], *, limit: int = 20) -> list[str]:
     if len(out) > limit:
         out = [*out[:limit], f"... and {len(out) - limit} more (see records.jsonl)"]
     return out
+
+
+# --------------------------------------------------------------------------------------
+# `benchsuite report`: the whole report in the terminal
+# --------------------------------------------------------------------------------------
+
+
+def print_report(console, report) -> None:
+    """Print a :class:`~benchsuite.report._model.Report`: the runs (partial ones flagged),
+    the best estimator per dataset and its cost, one table per metric (mean ± std, best in
+    bold, average rank), a cost table (fit, predict, peak memory) and the cases that failed
+    or were skipped.
+
+    Parameters
+    ----------
+    console : rich.console.Console
+    report : Report
+    """
+    from benchsuite.report import _text
+
+    console.print(report.title, style="bold", markup=False, soft_wrap=True)
+    for line, partial in _text.run_lines(report):
+        console.print(line, style="bold yellow" if partial else "dim", markup=False, soft_wrap=True)
+    console.print()
+    console.print(_best_table(report))
+    for table in report.tables.values():
+        console.print(_metric_table(table))
+    console.print(_cost_table(report))
+    problems = _text.problem_rows(report)
+    if problems:
+        t = Table(title="failed and skipped cases", title_justify="left")
+        for col in _text.PROBLEM_COLUMNS:
+            t.add_column(col, overflow="fold")
+        for row in problems:
+            style = "yellow" if row[2] == "skipped" else "red"
+            t.add_row(*row, style=style)
+        console.print(t)
+    for line in _text.footnotes(report):
+        console.print(line, style="dim", markup=False, soft_wrap=True)
+
+
+def _best_table(report) -> Table:
+    from benchsuite.report import _text
+
+    many = len(report.runs) > 1
+    t = Table(
+        title=f"best per dataset ({report.metric}: mean ± std over folds) and its cost",
+        title_justify="left",
+    )
+    columns = _text.best_columns(many)
+    for col in columns:
+        t.add_column(col, justify="right" if col in _text.NUMERIC_BEST else "left")
+    at = columns.index("best")
+    for b in report.best:
+        row: list[Text | str] = list(_text.best_row(b, many))
+        row[at] = Text(str(row[at]), style="bold green")
+        t.add_row(*row)
+    return t
+
+
+def _metric_table(table) -> Table:
+    from benchsuite.report import _text
+
+    many = len(table.runs) > 1
+    direction = "higher" if table.greater_is_better else "lower"
+    t = Table(
+        title=f"{table.metric} (mean ± std over folds, {direction} is better; best in bold)",
+        title_justify="left",
+    )
+    t.add_column("estimator", style="cyan", no_wrap=True)
+    for run, dataset in table.columns:
+        t.add_column(f"{dataset}\n{run}" if many else dataset, justify="right")
+    for run in table.runs:
+        t.add_column(f"avg rank\n{run}" if many else "avg rank", justify="right")
+    for row in table.rows:
+        out: list[Text | str] = [row]
+        for run, dataset in table.columns:
+            cell = table.cell(row, run, dataset)
+            text, style = _text.metric_cell(cell)
+            out.append(Text(text, style="bold green" if cell and cell.best else style))
+        for run in table.runs:
+            r = table.avg_rank.get((row, run))
+            out.append("" if r is None else f"{r:.2f}")
+        t.add_row(*out)
+    return t
+
+
+def _cost_table(report) -> Table:
+    from benchsuite.report import _text
+
+    cols, rows = _text.cost_grid(report)
+    many = len(report.runs) > 1
+    t = Table(
+        title="cost (mean over folds): fit time · predict time · peak RSS", title_justify="left"
+    )
+    t.add_column("estimator", style="cyan", no_wrap=True)
+    for run, dataset in cols:
+        t.add_column(f"{dataset}\n{run}" if many else dataset, justify="right")
+    for row, values in rows:
+        t.add_row(row, *("\n".join(v) if v else "" for v in values))
+    return t

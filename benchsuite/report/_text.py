@@ -1,0 +1,185 @@
+"""Plain-text pieces of a report shared by the terminal, Markdown and HTML views."""
+
+from __future__ import annotations
+
+from benchsuite._stats import Stats
+from benchsuite.report._model import Best, Cell, Report, row_label
+from benchsuite.report._summary import CaseSummary
+from benchsuite.report.terminal import format_seconds
+
+PROBLEM_COLUMNS = ("run", "case", "status", "ok / measured", "reason")
+NUMERIC_BEST = ("score", "fit time", "predict time", "peak RSS", "estimators")
+
+
+def format_value(x: float) -> str:
+    """A metric value: 3 decimals below 10, fewer for large errors (rmse 55.12)."""
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:.0f}"
+    if a >= 100:
+        return f"{x:.1f}"
+    if a >= 10:
+        return f"{x:.2f}"
+    return f"{x:.3f}"
+
+
+def format_stats(st: Stats) -> str:
+    """``0.953 ± 0.018``, both with the mean's decimals."""
+    mean = format_value(st.mean)
+    decimals = len(mean.split(".")[1]) if "." in mean else 0
+    return f"{mean} ± {st.std:.{decimals}f}"
+
+
+def format_mb(mb: float | None) -> str:
+    if mb is None:
+        return "-"
+    return f"{mb / 1024:.2f} GiB" if mb >= 1024 else f"{mb:.0f} MiB"
+
+
+def ci_text(st: Stats) -> str:
+    """``95% CI [0.93, 0.97], n=5`` (a tooltip in HTML)."""
+    return f"95% CI [{format_value(st.ci95_low)}, {format_value(st.ci95_high)}], n={st.n}"
+
+
+def metric_cell(cell: Cell | None) -> tuple[str, str]:
+    """The text of a metric cell and a rich style (``""``, ``"red"``, ``"yellow"``, ``"dim"``).
+
+    A case with some failed measurements gets a ``*`` (``ok / measured`` is in the problems
+    table); one without any ok measurement shows its status.
+    """
+    if cell is None:
+        return "", ""
+    s = cell.summary
+    if s.n_ok == 0:
+        return s.status, ("yellow" if s.status == "skipped" else "red")
+    if cell.stats is None:
+        return "n/a", "dim"
+    return format_stats(cell.stats) + ("*" if s.n_ok < s.n_total else ""), ""
+
+
+def run_lines(report: Report) -> list[tuple[str, bool]]:
+    """One line per run (id, suite, status, start, git, path), and a ``PARTIAL`` line for
+    each incomplete run; ``(text, is_partial_warning)``."""
+    out = []
+    for r in report.runs:
+        bits = [f"run {r.label}", f"suite {r.suite}"]
+        status = r.info.get("status")
+        if status:
+            bits.append(str(status))
+        if r.info.get("started_at"):
+            bits.append(f"started {str(r.info['started_at'])[:19].replace('T', ' ')} UTC")
+        if r.git_sha:
+            bits.append(f"git {r.git_sha}")
+        cases = ", ".join(f"{n} {k}" for k, n in r.case_counts.items() if n)
+        records = ", ".join(f"{n} {k}" for k, n in r.record_counts.items() if n)
+        bits.append(
+            f"{len(r.summaries)} cases ({cases}), {len(r.records)} measurements ({records})"
+        )
+        out.append((" · ".join(bits) + f" · {r.path}", False))
+        if r.note:
+            out.append((f"note: {r.note}", False))
+        if r.partial:
+            out.append((f"PARTIAL run {r.label}: {r.partial}; showing what was recorded", True))
+    return out
+
+
+def best_columns(many_runs: bool) -> list[str]:
+    cols = ["dataset", "metric", "best", "score", "fit time", "predict time", "peak RSS"]
+    cols += ["runner-up", "fastest within 1 std of best", "estimators"]
+    return (["run"] if many_runs else []) + cols
+
+
+def _cost_bits(s: CaseSummary) -> str:
+    return f"{row_label(s)} ({format_seconds(s.fit_time.mean if s.fit_time else None)} fit)"
+
+
+def best_row(b: Best, many_runs: bool) -> list[str]:
+    """The cells of one line of the best-per-dataset table (see :func:`best_columns`)."""
+    first = b.best[0]
+    names = ", ".join(row_label(s) for s in b.best)
+    if len(b.best) > 1:
+        names += " (tie)"
+    runner = "-"
+    if b.runner_up is not None:
+        st = b.runner_up.metrics[b.metric]
+        runner = f"{row_label(b.runner_up)} {format_value(st.mean)}"
+    cheap = "the best itself"
+    if b.cheapest_close is not None:
+        c = b.cheapest_close
+        ratio = ""
+        if c.fit_time and first.fit_time and c.fit_time.mean > 0:
+            ratio = f", {first.fit_time.mean / c.fit_time.mean:.3g}x faster fit"
+        cheap = f"{row_label(c)} {format_value(c.metrics[b.metric].mean)}{ratio}"
+    row = [
+        b.dataset,
+        b.metric,
+        names,
+        format_stats(b.score),
+        format_seconds(first.fit_time.mean if first.fit_time else None),
+        format_seconds(first.predict_time.mean if first.predict_time else None),
+        format_mb(first.peak_rss_mb),
+        runner,
+        cheap,
+        str(b.n_estimators),
+    ]
+    return ([b.run] if many_runs else []) + row
+
+
+def cost_grid(report: Report):
+    """Fit time, predict time and peak RSS per estimator and (run, dataset).
+
+    Returns
+    -------
+    columns : list of (str, str)
+    rows : list of (str, list of tuple of str)
+        Per estimator, per column: ``(fit, predict, memory)`` texts, or ``()`` when the
+        pair was not run or has no ok measurement.
+    """
+    columns = [(r.label, d) for r in report.runs for d in r.datasets]
+    found: dict[tuple[str, str, str], CaseSummary] = {}
+    rows: dict[str, None] = {}
+    for r in report.runs:
+        for s in r.summaries:
+            rows[row_label(s)] = None
+            found[(row_label(s), r.label, s.dataset)] = s
+    out = []
+    for row in rows:
+        values = []
+        for run, dataset in columns:
+            s = found.get((row, run, dataset))
+            if s is None or s.n_ok == 0:
+                values.append(())
+                continue
+            mem = format_mb(s.peak_rss_mb)
+            values.append(
+                (
+                    format_seconds(s.fit_time.mean if s.fit_time else None),
+                    format_seconds(s.predict_time.mean if s.predict_time else None),
+                    mem,
+                )
+            )
+        out.append((row, values))
+    return columns, out
+
+
+def problem_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
+    """Run, case, status, ``ok / measured`` and reason of every case not fully ok."""
+    return [
+        (run.label, s.key, s.status, f"{s.n_ok} / {s.n_total}", s.error or "")
+        for run, s in report.problems()
+    ]
+
+
+def footnotes(report: Report) -> list[str]:
+    """How to read the tables: ranks, ``*``, datasets without the headline metric."""
+    notes = [
+        "avg rank: mean over the datasets an estimator ran on of its rank there (1 = best,"
+        " ties share; an error or timeout ranks last; skipped pairs are left out)."
+        " * = some measurements of the case failed (see the failed cases).",
+        "fastest within 1 std of best: the estimator with the lowest mean fit time whose mean"
+        " score is within one standard deviation (over folds) of the best mean.",
+    ]
+    missing = report.datasets_without(report.metric)
+    if missing and report.metric_given:
+        notes.append(f"datasets without {report.metric}: {', '.join(missing)}")
+    return notes
