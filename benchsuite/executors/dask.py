@@ -6,21 +6,21 @@ dependency (``pip install 'benchsuite[dask]'``), imported only when this executo
 
 Each dataset is loaded once, by the runner, and scattered to the cluster once
 (``client.scatter(..., broadcast=False)``); tasks refer to it, so a worker receives it at
-most once and keeps it while cases of that dataset remain, then it is released. At most
-as many tasks are submitted as the cluster has threads, so a task starts when it is
-submitted and its timeout is counted from there; a task past its timeout is cancelled and
-its worker process ended (a Python thread cannot be stopped any other way) and
-restarted by its nanny.
-A worker that dies (segfault, the nanny's memory limit) makes its case an ``error``
-record: the executor's own cluster retries nothing (``allowed-failures: 0``).
+most once and keeps it while cases of that dataset remain, then it is released. Each task
+goes to a free worker thread (pinned there), so a task starts when it is submitted and its
+timeout counts from there; a task past its timeout is cancelled and its worker process
+ended (a Python thread cannot be stopped any other way), then restarted by its nanny.
+A worker that dies (segfault, the nanny's memory limit) makes the case it was running an
+``error`` record: the executor's own cluster retries nothing (``allowed-failures: 0``).
 """
 
 from __future__ import annotations
 
-import itertools
+import contextlib
 import logging
 import os
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
@@ -207,126 +207,229 @@ class DaskExecutor:
             close()
 
     def _run(self, client: Any, plan: Plan, run_id: str, emit: OnRecord) -> None:
-        from distributed import wait
+        from benchsuite.executors._case import skipped_record
 
-        from benchsuite.executors._case import (
-            DataSlot,
-            base_record,
-            error_record,
-            skipped_record,
-        )
-
-        suite = plan.suite
-        timeout = self.timeout if self.timeout is not None else suite.defaults.timeout
         pending: deque[Case] = deque()
         for case in plan.cases:
             if case.skipped:
-                emit(skipped_record(case, run_id=run_id, suite=suite.name))
+                emit(skipped_record(case, run_id=run_id, suite=plan.suite.name))
             else:
                 pending.append(case)
-        left = Counter(case.dataset.name for case in pending)  # cases not yet finished
-        payloads: dict[str, Any] = {}  # dataset -> scattered (dataset, splits)
-        slot = DataSlot()
-        seq = itertools.count()
-        in_flight: dict[Any, tuple[Case, float | None, int]] = {}
-        retried: set[int] = set()
+        timeout = self.timeout if self.timeout is not None else plan.suite.defaults.timeout
+        run = _DaskRun(self, client, plan, run_id, emit, timeout, pending)
+        while pending or run.busy:
+            run.submit_to_free_workers()
+            run.collect()
+            run.enforce_deadlines()
+            run.requeue_stranded()
 
-        def capacity() -> int:
-            return max(1, sum(client.nthreads().values()))
 
-        def payload_for(case: Case) -> Any:
-            name = case.dataset.name
-            if name not in payloads:
-                dataset, splits, failure = slot.get(case, base_dir=suite.base_dir, seed=suite.seed)
-                if failure is not None:
-                    return failure
-                [payloads[name]] = client.scatter([(dataset, splits)], broadcast=False, hash=False)
-                slot.name, slot.dataset, slot.splits = None, None, []  # the cluster holds it
-            return payloads[name]
+# a case whose task the cluster cancels (its scattered data lost with a worker that died
+# running another case), or whose worker left before it started, is submitted again, at
+# most this many times
+MAX_RESUBMITS = 3
+NO_WORKERS_TIMEOUT_S = 120.0
+# a task whose worker has left gets this long to be reported failed (the worker died
+# running it) before it counts as stranded (sent to a worker that was already leaving)
+STRANDED_GRACE_S = 3.0
 
-        def done_with(case: Case, record: Record) -> None:
-            name = case.dataset.name
-            left[name] -= 1
-            if left[name] == 0:
-                payloads.pop(name, None)  # releasing the future frees the workers' copies
-            emit(record)
 
-        def submit(case: Case, n: int) -> None:
-            payload = payload_for(case)
-            if isinstance(payload, str):
-                done_with(case, error_record(case, payload, run_id=run_id, suite=suite.name))
-                return
-            future = client.submit(
-                run_case_task,
-                case,
-                payload,
-                run_id,
-                suite.name,
-                self.sample_memory,
-                self.threads,
-                key=f"benchsuite-{run_id}-{n}",
-                pure=False,
+class _DaskRun:
+    """The runner's side of one :meth:`DaskExecutor.run`.
+
+    Each task is pinned to a worker thread that is free (``workers=[address]``), so that a
+    task starts when it is submitted (its timeout counts from there) and a worker's death
+    is charged to the case it was running, never to cases queued behind it.
+    """
+
+    def __init__(self, executor, client, plan, run_id, emit, timeout, pending) -> None:
+        from benchsuite.executors._case import DataSlot
+
+        self.executor = executor
+        self.client = client
+        self.suite = plan.suite
+        self.run_id = run_id
+        self.emit = emit
+        self.timeout = timeout
+        self.pending: deque[Case] = pending
+        self.left = Counter(case.dataset.name for case in pending)  # not yet recorded
+        self.payloads: dict[str, Any] = {}  # dataset -> future of scattered (data, splits)
+        self.slot = DataSlot()  # the runner's copy of the current dataset (to re-scatter)
+        self.busy: dict[
+            Any, tuple[Case, str, float | None]
+        ] = {}  # future -> case, worker, deadline
+        self.resubmits: Counter[str] = Counter()
+        self.no_workers_since: float | None = None
+        self.alive: dict[str, int] = {}  # worker address -> threads, as of this loop
+        # workers known to be dying (killed here, or their task failed with KilledWorker):
+        # the scheduler may list them a moment longer, but they get no more work
+        self.dead: set[str] = set()
+        self.missing_since: dict[Any, float] = {}  # future -> when its worker was gone
+
+    def _payload(self, case: Case, worker: str) -> Any:
+        """The scattered data of ``case`` (sent to ``worker`` first), the reason it could not
+        be loaded, or None if ``worker`` died meanwhile."""
+        name = case.dataset.name
+        if name not in self.payloads:
+            dataset, splits, failure = self.slot.get(
+                case, base_dir=self.suite.base_dir, seed=self.suite.seed
             )
-            deadline = time.monotonic() + timeout if timeout is not None else None
-            in_flight[future] = (case, deadline, n)
-
-        def failed(case: Case, message: str, worker: str | None = None) -> Record:
-            rec = error_record(case, message, run_id=run_id, suite=suite.name)
-            rec.threads, rec.worker = self.threads, worker
-            return rec
-
-        while pending or in_flight:
-            while pending and len(in_flight) < capacity():
-                submit(pending.popleft(), next(seq))
-            if not in_flight:
-                continue
-            deadlines = [d for _, d, _ in in_flight.values() if d is not None]
-            wait_s = 1.0
-            if deadlines:
-                wait_s = max(0.01, min(min(deadlines) - time.monotonic(), 1.0))
+            if failure is not None:
+                return failure
             try:
-                with client.as_current():  # wait() looks for a current client
-                    wait(list(in_flight), timeout=wait_s, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                pass
-            for future in [f for f in in_flight if f.done()]:
-                case, _, n = in_flight.pop(future)
-                if future.status == "finished":
-                    done_with(case, future.result())
-                    continue
-                if future.status == "cancelled" and n not in retried:
-                    # its scattered data was lost with a restarted worker: run it again
-                    retried.add(n)
-                    pending.appendleft(case)
-                    continue
-                exc = future.exception() if future.status == "error" else None
-                if type(exc).__name__ == "KilledWorker":
-                    limit = self.memory_label and f" or past the memory limit {self.memory_label}"
-                    message = (
-                        f"worker died while running the case (a crash in native code, a"
-                        f" signal{limit}; see the worker's log)"
-                    )
-                    payloads.clear()  # data held only by the dead worker is gone
-                else:
-                    message = one_line(exc) if exc is not None else f"task {future.status}"
-                done_with(case, failed(case, message))
-            now = time.monotonic()
-            for future, (case, deadline, _) in list(in_flight.items()):
-                if deadline is None or now < deadline or future.done():
-                    continue
-                del in_flight[future]
-                worker = next(
-                    (w for w, keys in client.processing().items() if future.key in keys), None
+                [self.payloads[name]] = self.client.scatter(
+                    [(dataset, splits)], broadcast=False, hash=False, workers=[worker]
                 )
-                client.cancel([future], force=True)
-                if worker is not None:
-                    # the task's thread cannot be stopped: end the worker process (from its
-                    # event loop, which still answers); its nanny starts a fresh one
-                    client.run(_end_worker_process, workers=[worker], wait=False)
-                    self.restarts += 1
-                    payloads.clear()  # data only that worker held is gone
-                rec = base_record(case, run_id=run_id, suite=suite.name)
-                rec.status = "timeout"
-                rec.error = f"no result within the {timeout:g} s timeout; worker restarted"
-                rec.threads, rec.worker = self.threads, worker
-                done_with(case, rec)
+            except Exception:  # the worker left while receiving it (CommClosedError)
+                self.dead.add(worker)
+                return None
+        return self.payloads[name]
+
+    def _record(self, case: Case, record: Record) -> None:
+        name = case.dataset.name
+        self.left[name] -= 1
+        if self.left[name] == 0:
+            # releasing the future frees the workers' copies, and the runner's
+            self.payloads.pop(name, None)
+            if self.slot.name == name:
+                self.slot.name, self.slot.dataset, self.slot.splits = None, None, []
+        self.emit(record)
+
+    def _failed(self, case: Case, status: str, message: str, worker: str | None) -> Record:
+        from benchsuite.executors._case import base_record
+
+        rec = base_record(case, run_id=self.run_id, suite=self.suite.name)
+        rec.status, rec.error = status, message
+        rec.threads, rec.worker = self.executor.threads, worker
+        return rec
+
+    def submit_to_free_workers(self) -> None:
+        from benchsuite.executors._case import error_record
+
+        nthreads = {w: n for w, n in self.client.nthreads().items() if w not in self.dead}
+        self.alive = nthreads
+        if not nthreads:
+            now = time.monotonic()
+            self.no_workers_since = self.no_workers_since or now
+            if now - self.no_workers_since > NO_WORKERS_TIMEOUT_S:
+                raise BenchsuiteError(
+                    f"the Dask cluster has had no workers for {NO_WORKERS_TIMEOUT_S:g} s"
+                )
+            time.sleep(0.1)
+            return
+        self.no_workers_since = None
+        used = Counter(worker for _, worker, _ in self.busy.values())
+        for worker, n in nthreads.items():
+            for _ in range(n - used[worker]):
+                if not self.pending:
+                    return
+                case = self.pending.popleft()
+                payload = self._payload(case, worker)
+                if payload is None:
+                    self.pending.appendleft(case)
+                    return
+                if isinstance(payload, str):  # the dataset failed to load
+                    self._record(
+                        case, error_record(case, payload, run_id=self.run_id, suite=self.suite.name)
+                    )
+                    continue
+                future = self.client.submit(
+                    run_case_task,
+                    case,
+                    payload,
+                    self.run_id,
+                    self.suite.name,
+                    self.executor.sample_memory,
+                    self.executor.threads,
+                    # unique: a resumed run reuses its run id, a shared cluster sees many
+                    key=f"benchsuite-{case.key}-{uuid.uuid4().hex}",
+                    pure=False,
+                    workers=[worker],
+                    allow_other_workers=False,
+                )
+                deadline = time.monotonic() + self.timeout if self.timeout is not None else None
+                self.busy[future] = (case, worker, deadline)
+
+    def collect(self) -> None:
+        """Wait (at most a second, or until the next deadline) and record finished tasks."""
+        from distributed import wait
+
+        if not self.busy:
+            return
+        deadlines = [d for _, _, d in self.busy.values() if d is not None]
+        wait_s = 1.0
+        if deadlines:
+            wait_s = max(0.01, min(min(deadlines) - time.monotonic(), 1.0))
+        try:
+            with self.client.as_current():  # wait() looks for a current client
+                wait(list(self.busy), timeout=wait_s, return_when="FIRST_COMPLETED")
+        except Exception:  # TimeoutError; a cancelled future (handled below)
+            pass
+        for future in [f for f in self.busy if f.done()]:
+            case, worker, _ = self.busy.pop(future)
+            if future.status == "finished":
+                self._record(case, future.result())
+                continue
+            exc = future.exception() if future.status == "error" else None
+            name = type(exc).__name__
+            if exc is None or "Cancelled" in name:
+                # its scattered data was lost with a worker that died: run it again
+                self.payloads.pop(case.dataset.name, None)
+                if self._resubmit(case):
+                    continue
+                message = "the cluster cancelled the task repeatedly (workers dying?)"
+            elif name == "KilledWorker":
+                self.dead.add(worker)
+                label = self.executor.memory_label
+                limit = label and f" or past the memory limit {label}"
+                message = (
+                    f"worker died while running the case (a crash in native code, a"
+                    f" signal{limit}; see the worker's log)"
+                )
+                self.payloads.clear()  # data held only by the dead worker is gone
+            else:
+                message = one_line(exc)
+            self._record(case, self._failed(case, "error", message, worker))
+
+    def _resubmit(self, case: Case) -> bool:
+        self.resubmits[case.key] += 1
+        if self.resubmits[case.key] > MAX_RESUBMITS:
+            return False
+        self.pending.appendleft(case)
+        return True
+
+    def requeue_stranded(self) -> None:
+        """Submit again the tasks pinned to a worker that left before running them."""
+        now = time.monotonic()
+        for future, (case, worker, _) in list(self.busy.items()):
+            if worker in self.alive or future.done():
+                self.missing_since.pop(future, None)
+                continue
+            since = self.missing_since.setdefault(future, now)
+            if now - since < STRANDED_GRACE_S:
+                continue
+            del self.busy[future], self.missing_since[future]
+            self.client.cancel([future], force=True)
+            if not self._resubmit(case):
+                message = f"worker {worker} left before running the case, repeatedly"
+                self._record(case, self._failed(case, "error", message, worker))
+
+    def enforce_deadlines(self) -> None:
+        """End the worker of every task past its deadline; record those as ``timeout``."""
+        now = time.monotonic()
+        for future, (case, worker, deadline) in list(self.busy.items()):
+            if deadline is None or now < deadline or future.done():
+                continue
+            del self.busy[future]
+            self.missing_since.pop(future, None)
+            self.client.cancel([future], force=True)
+            if worker in self.alive:
+                self.dead.add(worker)
+                # the task's thread cannot be stopped: end the worker process (from its
+                # event loop, which still answers); its nanny starts a fresh one
+                with contextlib.suppress(Exception):  # it left meanwhile
+                    self.client.run(_end_worker_process, workers=[worker], wait=False)
+                self.executor.restarts += 1
+                self.payloads.clear()  # data only that worker held is gone
+            message = f"no result within the {self.timeout:g} s timeout; worker restarted"
+            self._record(case, self._failed(case, "timeout", message, worker))
