@@ -18,7 +18,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FriedmanResult", "friedman_nemenyi", "nemenyi_q", "rank_blocks"]
+__all__ = [
+    "FriedmanResult",
+    "friedman_from_ranks",
+    "friedman_nemenyi",
+    "nemenyi_q",
+    "rank_blocks",
+]
 
 
 def rank_blocks(scores: Sequence[Sequence[float]], *, greater_is_better: bool = True):
@@ -67,6 +73,28 @@ def nemenyi_q(k: int, alpha: float = 0.05) -> float:
     from scipy.stats import studentized_range
 
     return float(studentized_range.ppf(1 - alpha, k, math.inf)) / math.sqrt(2)
+
+
+def friedman_from_ranks(avg_ranks: Sequence[float], n_datasets: int) -> tuple[float, float]:
+    """Demšar's (2006) formulas from the average ranks alone (no tie correction).
+
+    Parameters
+    ----------
+    avg_ranks : sequence of float
+        Average rank ``R_j`` of each of the ``k`` estimators.
+    n_datasets : int
+        ``N``.
+
+    Returns
+    -------
+    chi2 : float
+        ``12 N / (k (k+1)) * (sum R_j^2 - k (k+1)^2 / 4)``.
+    f : float
+        Iman and Davenport's ``(N-1) chi2 / (N (k-1) - chi2)``.
+    """
+    k, n = len(avg_ranks), n_datasets
+    chi2 = 12 * n / (k * (k + 1)) * (sum(r * r for r in avg_ranks) - k * (k + 1) ** 2 / 4)
+    return chi2, (n - 1) * chi2 / (n * (k - 1) - chi2)
 
 
 @dataclass(frozen=True)
@@ -164,13 +192,13 @@ def friedman_nemenyi(
         raise ValueError("scores must be complete (no NaN)")
     ranks = rank_blocks(x, greater_is_better=greater_is_better)
     avg = ranks.mean(axis=0)
-    if k >= 3:
+    if (x == x[:, :1]).all():  # every dataset ties every estimator (scipy: 0 / 0)
+        statistic, p_value = 0.0, 1.0
+    elif k >= 3:
         statistic, p_value = friedmanchisquare(*x.T)
         statistic, p_value = float(statistic), float(p_value)
     else:  # scipy wants 3 groups; the same formula (with its tie correction) for k = 2
         statistic, p_value = _friedman_chi2(ranks)
-    if math.isnan(statistic):  # every row all ties: scipy divides 0 by 0
-        statistic, p_value = 0.0, 1.0
     denominator = n * (k - 1) - statistic
     if denominator > 0:
         ff = (n - 1) * statistic / denominator
