@@ -114,6 +114,8 @@ def print_report(console, report) -> None:
     """
     from benchsuite.report import _text
 
+    if not console.is_terminal and console.width < 160:
+        console.width = 160  # a file, a pipe or a CI log: no reason to wrap at 80 columns
     console.print(report.title, style="bold", markup=False, soft_wrap=True)
     for line, partial in _text.run_lines(report):
         console.print(line, style="bold yellow" if partial else "dim", markup=False, soft_wrap=True)
