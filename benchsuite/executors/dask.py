@@ -38,6 +38,9 @@ from benchsuite.results import Record
 
 OnRecord = Callable[[Record], None]
 
+# seconds to reach a --scheduler before giving up (Dask's own default is 30)
+CONNECT_TIMEOUT_S = 5.0
+
 
 def _import_distributed() -> Any:
     try:
@@ -113,7 +116,7 @@ class DaskExecutor:
         BLAS/OpenMP/torch threads per task; default ``cores // n_workers`` locally, and
         on a remote worker its machine's cores divided by its threads.
     sample_memory : bool, default=True
-    connect_timeout : float, default=5
+    connect_timeout : float, default=CONNECT_TIMEOUT_S (5)
         Seconds to reach a scheduler before giving up with a one-line error.
     """
 
@@ -130,7 +133,7 @@ class DaskExecutor:
         memory_limit: int | str | None = None,
         threads: int | None = None,
         sample_memory: bool = True,
-        connect_timeout: float = 5.0,
+        connect_timeout: float | None = None,
     ):
         self.n_workers = n_workers
         self.scheduler = scheduler
@@ -147,7 +150,7 @@ class DaskExecutor:
         remote = scheduler is not None or client is not None
         self.threads = threads if threads is not None or remote else threads_per_worker(n_workers)
         self.sample_memory = sample_memory
-        self.connect_timeout = connect_timeout
+        self.connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT_S
         self.restarts = 0
 
     def connect(self) -> tuple[Any, Callable[[], None]]:

@@ -356,7 +356,12 @@ class _Run:
                 w.deadline = now + load_s if load_s is not None else None
                 w.dataset = case.dataset.name
                 suite = self.suite
-                w.conn.send((w.task[0], case, self.run_id, suite.name, suite.base_dir, suite.seed))
+                message = (w.task[0], case, self.run_id, suite.name, suite.base_dir, suite.seed)
+                try:
+                    w.conn.send(message)
+                except OSError:  # it died idle: the case waits for its replacement
+                    w.task, w.deadline = None, None
+                    pending.appendleft(case)
             elif not w.ready and now - w.started > self.executor.startup_timeout:
                 raise BenchsuiteError(
                     f"a worker process did not start within {self.executor.startup_timeout:g} s"
@@ -380,22 +385,24 @@ class _Run:
 
     def _receive(self, w: _Worker) -> bool:
         """Handle every message waiting from ``w``; True if its pipe broke."""
-        try:
+        messages, broken = [], False
+        try:  # only the pipe's errors mean a dead worker; emit's (a full disk) propagate
             while w.conn.poll():
-                kind, *rest = w.conn.recv()
-                if kind == "ready":
-                    w.ready, w.pid = True, rest[0]
-                elif kind == "fatal":
-                    raise BenchsuiteError(f"a worker process could not start: {rest[0]}")
-                elif w.task is None or rest[0] != w.task[0]:
-                    continue  # about a case already given up on
-                elif kind == "start" and self.timeout is not None:
-                    w.deadline = time.monotonic() + self.timeout
-                elif kind == "done":
-                    self._finish(w, rest[1])
+                messages.append(w.conn.recv())
         except (EOFError, OSError):
-            return True
-        return False
+            broken = True
+        for kind, *rest in messages:
+            if kind == "ready":
+                w.ready, w.pid = True, rest[0]
+            elif kind == "fatal":
+                raise BenchsuiteError(f"a worker process could not start: {rest[0]}")
+            elif w.task is None or rest[0] != w.task[0]:
+                continue  # about a case already given up on
+            elif kind == "start" and self.timeout is not None:
+                w.deadline = time.monotonic() + self.timeout
+            elif kind == "done":
+                self._finish(w, rest[1])
+        return broken
 
     def _finish(self, w: _Worker, record: Record) -> None:
         w.task, w.deadline = None, None
