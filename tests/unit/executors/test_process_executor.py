@@ -186,3 +186,19 @@ def test_messages_name_the_cause():
     )
     assert memory_error_message("ValueError: x", "4GB") == "ValueError: x"
     assert memory_error_message(message, "") == message
+
+
+def test_lightgbm_gets_the_thread_count_it_would_otherwise_ignore():
+    pytest.importorskip("lightgbm")
+    from benchsuite.estimators import build_estimator
+    from benchsuite.executors._case import final_step, pin_native_threads
+
+    est = build_estimator("lightgbm", {}, task="binary", random_state=0)
+    pin_native_threads(est, 1)
+    assert final_step(est).get_params()["n_jobs"] == 1
+    est = build_estimator("lightgbm", {"n_jobs": 3}, task="binary", random_state=0)
+    pin_native_threads(est, 1)  # the suite's own setting wins
+    assert final_step(est).get_params()["n_jobs"] == 3
+    est = build_estimator("rf", {}, task="binary", random_state=0)
+    pin_native_threads(est, 1)
+    assert final_step(est).get_params()["n_jobs"] is None
