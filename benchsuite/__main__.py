@@ -4,4 +4,6 @@ import sys
 
 from benchsuite.cli import main
 
-sys.exit(main())
+# guarded: worker processes of the process executor import the main module
+if __name__ == "__main__":
+    sys.exit(main())
