@@ -48,7 +48,13 @@ def _start(*args):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a user's Ctrl-C: even when the tests run in a background job (SIGINT ignored)
+        preexec_fn=_default_sigint,
     )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_lines(path: Path, n: int, proc) -> None:

@@ -172,6 +172,9 @@ def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a user's Ctrl-C: a background job (CI, nohup) starts children with SIGINT ignored,
+        # and Python then installs no KeyboardInterrupt handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     records = tmp_path / "long" / "r" / "records.jsonl"
     deadline = time.monotonic() + 120
