@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -692,20 +693,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _emit_comparison(comparison, fmt: str, output: str | None, *, hide_ok: bool = False) -> None:
-    from benchsuite.errors import BenchsuiteError
     from benchsuite.report._compare import comparison_json, print_comparison
 
     if fmt == "table":
-        if output is None:
-            print_comparison(_console(), comparison, show_ok=not hide_ok)
-            return
-        from rich.console import Console
-
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                print_comparison(Console(file=fh, width=160), comparison, show_ok=not hide_ok)
-        except OSError as exc:
-            raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+        _emit_rich(lambda out: print_comparison(out, comparison, show_ok=not hide_ok), output, 160)
         return
     if fmt == "markdown":
         from benchsuite.report.markdown import comparison_markdown
@@ -713,6 +704,29 @@ def _emit_comparison(comparison, fmt: str, output: str | None, *, hide_ok: bool 
         text = comparison_markdown(comparison)
     else:
         text = comparison_json(comparison) + "\n"
+    _emit_text(text, output)
+
+
+def _emit_rich(render: Callable[[Any], None], output: str | None, width: int) -> None:
+    """Render rich output to the terminal, or to ``output`` at a fixed width."""
+    if output is None:
+        render(_console())
+        return
+    from rich.console import Console
+
+    from benchsuite.errors import BenchsuiteError
+
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            render(Console(file=fh, width=width))
+    except OSError as exc:
+        raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+
+
+def _emit_text(text: str, output: str | None) -> None:
+    """Write ``text`` to stdout, or to ``output``; a failure to write is one line."""
+    from benchsuite.errors import BenchsuiteError
+
     if output is None:
         sys.stdout.write(text)
         return
@@ -736,7 +750,6 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def _write_report(runs: list[str], fmt: str, output: str | None, metric: str | None) -> None:
     """Load ``runs``, build the report and write it to ``output`` (stdout if None)."""
-    from benchsuite.errors import BenchsuiteError
     from benchsuite.report._model import build_report, load_report_runs
 
     if output is not None:
@@ -751,16 +764,7 @@ def _write_report(runs: list[str], fmt: str, output: str | None, metric: str | N
     if fmt == "terminal":
         from benchsuite.report.terminal import print_report
 
-        if output is None:
-            print_report(_console(), report)
-            return
-        from rich.console import Console
-
-        try:
-            with open(output, "w", encoding="utf-8") as fh:
-                print_report(Console(file=fh, width=200), report)
-        except OSError as exc:
-            raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+        _emit_rich(lambda out: print_report(out, report), output, 200)
         return
     if fmt == "markdown":
         from benchsuite.report.markdown import report_markdown
@@ -770,14 +774,7 @@ def _write_report(runs: list[str], fmt: str, output: str | None, metric: str | N
         from benchsuite.report.html import report_html
 
         text = report_html(report)
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
-    except OSError as exc:
-        raise BenchsuiteError(f"{output}: cannot write ({exc.strerror or exc})") from None
+    _emit_text(text, output)
 
 
 def _check_writable(output: str) -> None:

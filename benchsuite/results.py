@@ -316,10 +316,7 @@ def read_records(
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise TypeError(f"a JSON {type(data).__name__}, not an object")
-            records.append(Record.from_dict(data))
+            records.append(parse_record_line(line))
         except (json.JSONDecodeError, TypeError, ValueError) as exc:
             if i == len(lines) - 1 and isinstance(exc, json.JSONDecodeError):
                 message = f"{path}:{i + 1}: skipped a truncated last line (a run killed mid-write?)"
@@ -330,6 +327,20 @@ def read_records(
                 break
             raise BenchsuiteError(f"{path}:{i + 1}: not a valid record ({exc})") from None
     return records
+
+
+def parse_record_line(line: str) -> Record:
+    """One line of ``records.jsonl`` as a Record.
+
+    Raises
+    ------
+    json.JSONDecodeError, TypeError, ValueError
+        The line is not JSON, not a JSON object, or not a record.
+    """
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise TypeError(f"a JSON {type(data).__name__}, not an object")
+    return Record.from_dict(data)
 
 
 def repair_records(path: str | os.PathLike[str]) -> str | None:

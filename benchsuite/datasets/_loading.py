@@ -451,12 +451,7 @@ def _load(
     if subsample is not None and subsample < len(y):
         rows = subsample_indices(y, subsample, classification=classes is not None, seed=seed)
         X = X.iloc[rows].reset_index(drop=True) if hasattr(X, "iloc") else X[rows]
-        y = y[rows]
-        if classes is not None:
-            # a subsample may miss a rare class; keep codes contiguous (XGBoost needs it)
-            present, y = np.unique(y, return_inverse=True)
-            y = y.ravel().astype(np.int64)
-            classes = [classes[code] for code in present]
+        y, classes = _kept_classes(y[rows], classes)
     return Dataset(
         name=source.name,
         source=source.name,
@@ -590,12 +585,7 @@ def _load_table(
         rows = np.concatenate([r + o for r, o in zip(kept, offsets, strict=True)])
         sizes = [len(r) for r in kept]
         X = X.iloc[rows].reset_index(drop=True)
-        y = y[rows]
-        if classes is not None:
-            # a subsample may miss a rare class; keep codes contiguous (XGBoost needs it)
-            present, y = np.unique(y, return_inverse=True)
-            y = y.ravel().astype(np.int64)
-            classes = [classes[code] for code in present]
+        y, classes = _kept_classes(y[rows], classes)
     return Dataset(
         name=source.name,
         source=source.name,
@@ -657,11 +647,7 @@ def _load_openml(
             )
         rows = subsample_indices(y, subsample, classification=classes is not None, seed=seed)
         X = X.iloc[rows].reset_index(drop=True)
-        y = y[rows]
-        if classes is not None:
-            present, y = np.unique(y, return_inverse=True)
-            y = y.ravel().astype(np.int64)
-            classes = [classes[code] for code in present]
+        y, classes = _kept_classes(y[rows], classes)
     return Dataset(
         name=source.name,
         source=source.name,
@@ -674,6 +660,19 @@ def _load_openml(
         official_split=folds[0] if folds is not None and len(folds) == 1 else None,
         folds=tuple(folds) if folds is not None else None,
     )
+
+
+def _kept_classes(y: Any, classes: list[Any] | None) -> tuple[Any, list[Any] | None]:
+    """Codes and classes of a subsample, renumbered ``0..k-1``.
+
+    A subsample may miss a rare class; the codes stay contiguous (XGBoost needs it).
+    """
+    import numpy as np
+
+    if classes is None:
+        return y, None
+    present, codes = np.unique(y, return_inverse=True)
+    return codes.ravel().astype(np.int64), [classes[code] for code in present]
 
 
 def _encode_target(values: Any, task: str, what: str) -> tuple[Any, list[Any] | None]:

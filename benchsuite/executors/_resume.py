@@ -12,7 +12,6 @@ the new records are appended to ``records.jsonl``.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.plan import Plan
-from benchsuite.results import Record, RunStore, repair_records
+from benchsuite.results import Record, RunStore, parse_record_line, repair_records
 
 FINAL_STATUSES = ("ok", "skipped")
 
@@ -144,10 +143,7 @@ def _read_lines(path: Path) -> list[tuple[str, Record]]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            if not isinstance(data, dict):
-                raise TypeError(f"a JSON {type(data).__name__}, not an object")
-            out.append((line, Record.from_dict(data)))
+            out.append((line, parse_record_line(line)))
         except (ValueError, TypeError) as exc:
             raise BenchsuiteError(f"{path}:{i + 1}: not a valid record ({exc})") from None
     return out
