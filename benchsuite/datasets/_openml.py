@@ -9,7 +9,8 @@ ever after: a filled cache works offline. The server is ``BENCHSUITE_OPENML_URL`
 requests; every failure is a one-line error naming the dataset. The data file's md5 is
 checked against the description's. The ARFF file is parsed here (numeric, nominal, string
 and date attributes; dense data): nominal columns become ``category`` with the declared
-categories.
+categories. The parsed columns are cached as plain arrays (``openml/parsed/<id>-<md5>.npz``,
+as the UCI tables), so a later load reads no ARFF.
 
 A task brings its target and its official folds: ``evaluation: {split: openml}`` runs
 every (repeat, fold) of the task's estimation procedure, numbered
@@ -591,6 +592,39 @@ def read_arff(path: Path, where: str) -> tuple[Any, dict[str, str]]:
     return frame, kinds
 
 
+def _parsed_frame(data_file: Path, data_id: int, md5: str, name: str) -> Any:
+    """The numeric and nominal columns of a data file, from the parse cache when it has
+    this very file (keyed on the published md5), else parsed, checked and cached.
+
+    Free-text (string) and date columns are dropped here: no estimator takes them.
+    """
+    import hashlib
+
+    from benchsuite.datasets._tables import read_frame_cache, write_frame_cache
+
+    folder = openml_home() / "parsed"
+    cached = folder / f"{data_id}-{md5[:16]}.npz"
+    if md5:
+        frame = read_frame_cache(cached)
+        if frame is not None:
+            return frame
+        digest = hashlib.md5()
+        with gzip.open(data_file, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        if digest.hexdigest() != md5:
+            data_file.unlink(missing_ok=True)  # fetched again next time
+            raise DataError(
+                f"{name}: the data file of OpenML dataset {data_id} has md5 "
+                f"{digest.hexdigest()}, not the published {md5}; removed, try again"
+            )
+    frame, kinds = read_arff(data_file, f"{name}: OpenML dataset {data_id}")
+    frame = frame[[c for c in frame.columns if kinds[c] in ("numeric", "nominal")]]
+    if md5:
+        write_frame_cache(folder, cached, frame)
+    return frame
+
+
 def load_openml(
     params: dict[str, Any], target: str | None, name: str
 ) -> tuple[Any, Any, list[tuple[Any, Any]] | None]:
@@ -600,26 +634,12 @@ def load_openml(
     so are free-text (string) columns, which no estimator here takes. Nominal columns are
     ``category``. Rows are in the dataset's order, so that a task's row ids index them.
     """
-    import hashlib
-
     task = task_of(params, name)
     column = resolve_target(params, target, name)
     data_id = _data_id(params, name)
     description = _description(data_id, _key(), name)
     data_file, splits = _ensure(params, name)
-    expected = str(description.get("md5_checksum") or "")
-    if expected:
-        digest = hashlib.md5()
-        with gzip.open(data_file, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-        if digest.hexdigest() != expected:
-            data_file.unlink(missing_ok=True)  # fetched again next time
-            raise DataError(
-                f"{name}: the data file of OpenML dataset {data_id} has md5 "
-                f"{digest.hexdigest()}, not the published {expected}; removed, try again"
-            )
-    frame, kinds = read_arff(data_file, f"{name}: OpenML dataset {data_id}")
+    frame = _parsed_frame(data_file, data_id, str(description.get("md5_checksum") or ""), name)
     if column not in frame.columns:
         raise DataError(f"{name}: OpenML dataset {data_id} has no column {column!r} in its data")
     dropped = {
@@ -627,8 +647,6 @@ def load_openml(
         for f in _features(data_id, _key(), name)
         if "true" in (str(f.get("is_ignore")), str(f.get("is_row_identifier")))
     }
-    # free text and dates: no estimator here takes them
-    dropped |= {c for c, kind in kinds.items() if kind in ("string", "date")}
     features = [c for c in frame.columns if c != column and c not in dropped]
     X = frame[features]
     y = frame[column]

@@ -202,7 +202,9 @@ def _cache_path(folder: Path, file: RemoteFile, key: str) -> Path:
     return folder / f"{file.name}-{key}.npz"
 
 
-def _read_cache(path: Path, table: TableFormat) -> pd.DataFrame | None:
+def read_frame_cache(path: Path, names: list[str] | None = None) -> pd.DataFrame | None:
+    """A DataFrame cached by :func:`write_frame_cache`, or None when absent, damaged, or
+    (given ``names``) holding other columns."""
     import numpy as np
     import pandas as pd
 
@@ -220,12 +222,17 @@ def _read_cache(path: Path, table: TableFormat) -> pd.DataFrame | None:
                     columns[column] = values
     except (OSError, ValueError, KeyError, EOFError, TypeError, zlib.error):
         return None  # absent or damaged: parse the raw file again
-    if list(columns) != [c.name for c in table.columns]:
+    if names is not None and list(columns) != names:
         return None
     return pd.DataFrame(columns)
 
 
-def _write_cache(folder: Path, path: Path, frame: pd.DataFrame) -> None:
+def write_frame_cache(folder: Path, path: Path, frame: pd.DataFrame) -> None:
+    """Cache ``frame`` (numeric and ``category`` columns) as plain arrays in ``path``.
+
+    Other files of the same stem (``<stem>-<key>.npz``) in ``folder`` are removed: they hold
+    older versions. A failure to write only warns: the cache saves time, nothing else.
+    """
     import numpy as np
     import pandas as pd
 
@@ -330,10 +337,10 @@ def load_tables(
         # keyed on the checksum that accepted the file and on its declared layout
         identity = "|".join([_CACHE_VERSION, source.name, file.name, checksum, repr(file.table)])
         cached = _cache_path(folder, file, hashlib.sha256(identity.encode()).hexdigest()[:16])
-        frame = _read_cache(cached, file.table)
+        frame = read_frame_cache(cached, [c.name for c in file.table.columns])
         if frame is None:
             frame = reader(source.name, path, file.table)
-            _write_cache(folder, cached, frame)
+            write_frame_cache(folder, cached, frame)
         frames[file.name] = frame
     groups = [[f.name for f, _, _ in found if p in f.parts] for p in parts] or [list(frames)]
     joined = [

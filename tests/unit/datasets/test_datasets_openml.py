@@ -352,3 +352,27 @@ def test_cli_fetch_then_run_offline_and_validate_wrong_id(openml, tmp_path, monk
         err = capsys.readouterr().err.strip()
         assert "\n" not in err and "no OpenML dataset 424242" in err, err
         assert "s.yaml:2: datasets[0].source: openml-424242" in err
+
+
+def test_parsed_data_is_cached_and_a_bad_md5_is_refused(openml, monkeypatch):
+    from benchsuite.datasets import _openml
+
+    first = load(entry(params={"data_id": 40945}))
+    assert list((openml_home() / "parsed").glob("40945-*.npz"))
+    clear_cache()
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the ARFF file was parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(_openml, "read_arff", no_parse)
+        again = load(entry(params={"data_id": 40945}))
+    assert again.fingerprint == first.fingerprint
+    pd.testing.assert_frame_equal(again.X, first.X)
+    # a data file whose md5 is not the published one is refused, and removed
+    description = json.loads(gzip.decompress(openml.body("api/v1/json/data/561")))
+    description["data_set_description"]["md5_checksum"] = "0" * 32
+    openml.route("api/v1/json/data/561", json.dumps(description).encode())
+    with pytest.raises(DataError, match="not the published 000000"):
+        load(entry(params={"data_id": 561}))
+    assert not list(openml_home().rglob("cpu.arff.gz"))
