@@ -290,7 +290,10 @@ def _version() -> str:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ and console.width < 160:
+        console.width = 160  # a file, a pipe or a CI log: tables need not wrap at 80 columns
+    return console
 
 
 # --------------------------------------------------------------------------------------
