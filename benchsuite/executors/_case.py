@@ -62,6 +62,24 @@ def pin_native_threads(estimator: Any, threads: int) -> None:
         pass
 
 
+def preload_model(model: str, task: str) -> None:
+    """Import an estimator's class, and with it its library (torch, xgboost, ...).
+
+    Isolating executors call it before a case's timeout starts counting, so that the
+    timeout measures the case, not the first import of a library in a fresh worker
+    (``import torch`` alone takes seconds; a worker replaced after a timeout would
+    otherwise time out again on the import). A failure is left for :func:`run_case` to
+    report.
+    """
+    try:
+        from benchsuite.estimators._check import estimator_class_path
+        from benchsuite.estimators._introspect import import_class
+
+        import_class(estimator_class_path(model, task))
+    except Exception:  # noqa: BLE001 (run_case builds the estimator and says what failed)
+        pass
+
+
 def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any]]:
     """Train/test index arrays, exactly as scikit-learn's splitters make them.
 

@@ -87,6 +87,14 @@ def run_case_task(
     return record
 
 
+def preload_models(models: list[tuple[str, str]]) -> None:
+    """Run on each worker: import the class of every ``(model, task)`` of the plan."""
+    from benchsuite.executors._case import preload_model
+
+    for model, task in models:
+        preload_model(model, task)
+
+
 async def _end_worker_process() -> None:
     """Run on a worker's event loop: end its process at once (the nanny restarts it).
 
@@ -219,6 +227,13 @@ class DaskExecutor:
             else:
                 pending.append(case)
         timeout = self.timeout if self.timeout is not None else plan.suite.defaults.timeout
+        if timeout is not None and pending:
+            # the estimators' libraries imported on every worker before any deadline runs
+            # (``import torch`` takes seconds); a worker restarted after a timeout imports
+            # them again within its next case's time
+            models = sorted({(c.estimator.model, c.task) for c in pending})
+            with contextlib.suppress(Exception):
+                client.run(preload_models, models)
         run = _DaskRun(self, client, plan, run_id, emit, timeout, pending)
         while pending or run.busy:
             run.submit_to_free_workers()

@@ -122,7 +122,7 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
             apply_memory_limit(config.memory_limit)
         import numpy  # noqa: F401  (thread pools size themselves now, from env)
 
-        from benchsuite.executors._case import DataSlot, error_record, run_case
+        from benchsuite.executors._case import DataSlot, error_record, preload_model, run_case
     except BaseException as exc:
         message = one_line(exc, limit=160)
         if config.memory_limit is not None:
@@ -146,6 +146,7 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
         seq, case, run_id, suite, base_dir, seed = message
         try:
             dataset, splits, failure = slot.get(case, base_dir=base_dir, seed=seed)
+            preload_model(case.estimator.model, case.task)  # library imports: not timed
             conn.send(("start", seq))
             if failure is not None:
                 record = error_record(case, failure, run_id=run_id, suite=suite)
@@ -351,7 +352,7 @@ class _Run:
             if w.ready and not w.busy and pending:
                 case = _next_case(pending, w.dataset)
                 w.task = (next(self.seq), case)
-                # until the worker holds the data: loading is not the case's time
+                # until the worker holds the data and the model's library: not the case's time
                 load_s = max(self.timeout, MIN_LOAD_TIMEOUT_S) if self.timeout else None
                 w.deadline = now + load_s if load_s is not None else None
                 w.dataset = case.dataset.name

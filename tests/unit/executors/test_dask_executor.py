@@ -134,3 +134,17 @@ def test_without_dask_installed_the_error_says_what_to_install(tmp_path, monkeyp
     plan = _plan(SMALL, tmp_path, filters=("iris/knn",))
     with pytest.raises(BenchsuiteError, match=r"pip install 'benchsuite\[dask\]'"):
         _run(plan, DaskExecutor(n_workers=1))
+
+
+def test_models_are_imported_on_the_workers_before_timed_cases(client, tmp_path):
+    text = """
+name: preload
+defaults: {evaluation: {holdout: 0.3}, timeout: 30}
+datasets: [iris]
+estimators: [{name: nb, model: "sklearn.naive_bayes:GaussianNB"}]
+"""
+    # no other test here uses naive_bayes, and nothing else imports it
+    records = _run(_plan(text, tmp_path), DaskExecutor(client=client))
+    assert [r.status for r in records] == ["ok"]
+    loaded = client.run(lambda: "sklearn.naive_bayes" in sys.modules)
+    assert len(loaded) == 2 and all(loaded.values())  # both workers, not only the one used

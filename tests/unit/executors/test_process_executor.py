@@ -202,3 +202,19 @@ def test_lightgbm_gets_the_thread_count_it_would_otherwise_ignore():
     est = build_estimator("rf", {}, task="binary", random_state=0)
     pin_native_threads(est, 1)
     assert final_step(est).get_params()["n_jobs"] is None
+
+
+def test_library_import_is_not_counted_against_the_timeout(tmp_path, monkeypatch):
+    # `faults` sleeps 1.5 s when imported, as `import torch` takes seconds: a 1 s timeout
+    # must time the case, not the first import in a fresh worker
+    import faults  # noqa: F401  (validation imports it here; the slow import is the worker's)
+
+    monkeypatch.setenv("BENCHSUITE_TEST_SLOW_IMPORT", "1.5")
+    text = """
+name: slow-import
+defaults: {evaluation: {holdout: 0.3}, repeats: 2}
+datasets: [iris]
+estimators: [{name: quick, model: "faults:Quick"}]
+"""
+    records = _run(_plan(text, tmp_path), ProcessExecutor(n_workers=1, timeout=1.0))
+    assert [r.status for r in records] == ["ok", "ok"], [r.error for r in records]
