@@ -10,8 +10,10 @@ the moment it arrives.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchsuite.errors import BenchsuiteError
 from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
 from benchsuite.results import (
@@ -192,6 +195,7 @@ def run_plan(
             on_record(record)
 
     status = "failed"
+    discard = False
     try:
         if plan.cases:
             executor.run(plan, run_id=store.run_id, emit=emit)
@@ -199,12 +203,21 @@ def run_plan(
     except KeyboardInterrupt:
         status = "interrupted"
         raise
+    except BenchsuiteError:
+        # a new run that could not start (an unreachable scheduler, workers that cannot
+        # load under the memory limit) measured nothing: it leaves no empty run folder
+        discard = resume is None and not records
+        raise
     finally:
         # thread pools, and torch's view of the GPUs, exist once the models loaded them
         if "torch" in sys.modules:
             store.info["environment"]["gpus"] = gpu_info()
             store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
         store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
+        if discard:
+            shutil.rmtree(store.path, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                store.path.parent.rmdir()  # the suite's folder, if this run was its only one
     return RunResult(
         store.path,
         store.run_id,

@@ -190,10 +190,10 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
         (["-j", "0"], "must be at least 1"),
     ],
 )
-def test_bad_execution_options_are_one_line_exit_2(write_suite, capsys, options, message):
+def test_bad_execution_options_are_one_line_exit_2(write_suite, capsys, tmp_path, options, message):
     suite = write_suite("name: s\ndatasets: [iris]\nestimators: [knn]\n")
     try:
-        code = main(["run", str(suite), "-q", *options])
+        code = main(["run", str(suite), "-q", "-o", str(tmp_path / "out"), *options])
     except SystemExit as exc:  # argparse's own checks
         code = exc.code
     err = capsys.readouterr().err.strip()
@@ -201,14 +201,16 @@ def test_bad_execution_options_are_one_line_exit_2(write_suite, capsys, options,
     assert message in err and err.count("\n") == 0
 
 
-def test_unreachable_scheduler_is_one_line_exit_2(write_suite, capsys, monkeypatch):
+def test_unreachable_scheduler_is_one_line_exit_2(write_suite, capsys, monkeypatch, tmp_path):
     pytest.importorskip("distributed")
     import benchsuite.executors.dask as dask_executor
 
     monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT_S", 1.0)
     suite = write_suite("name: s\ndatasets: [iris]\nestimators: [knn]\n")
     start = time.monotonic()
-    assert main(["run", str(suite), "-q", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    out = tmp_path / "out"
+    assert main(["run", str(suite), "-q", "-o", str(out), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert not out.exists() or not any(out.iterdir())  # nothing measured, no run folder
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:9 (")
