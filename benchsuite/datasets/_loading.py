@@ -586,17 +586,7 @@ def _load_table(
         sizes = [len(r) for r in kept]
         X = X.iloc[rows].reset_index(drop=True)
         y, classes = _kept_classes(y[rows], classes)
-    return Dataset(
-        name=source.name,
-        source=source.name,
-        task=task,
-        X=X,
-        y=y,
-        feature_names=[str(column) for column in X.columns],
-        classes=classes,
-        fingerprint=fingerprint(X, y),
-        official_split=_official_split(sizes),
-    )
+    return _frame_dataset(source, task, X, y, classes, official_split=_official_split(sizes))
 
 
 def _frame_target(values: Any, task: str, what: str) -> tuple[Any, list[Any] | None]:
@@ -648,6 +638,28 @@ def _load_openml(
         rows = subsample_indices(y, subsample, classification=classes is not None, seed=seed)
         X = X.iloc[rows].reset_index(drop=True)
         y, classes = _kept_classes(y[rows], classes)
+    return _frame_dataset(
+        source,
+        task,
+        X,
+        y,
+        classes,
+        official_split=folds[0] if folds is not None and len(folds) == 1 else None,
+        folds=tuple(folds) if folds is not None else None,
+    )
+
+
+def _frame_dataset(
+    source: DatasetSource,
+    task: str,
+    X: Any,
+    y: Any,
+    classes: list[Any] | None,
+    *,
+    official_split: tuple[Any, Any] | None,
+    folds: tuple[tuple[Any, Any], ...] | None = None,
+) -> Dataset:
+    """The Dataset of a feature DataFrame (UCI tables, OpenML)."""
     return Dataset(
         name=source.name,
         source=source.name,
@@ -657,8 +669,8 @@ def _load_openml(
         feature_names=[str(column) for column in X.columns],
         classes=classes,
         fingerprint=fingerprint(X, y),
-        official_split=folds[0] if folds is not None and len(folds) == 1 else None,
-        folds=tuple(folds) if folds is not None else None,
+        official_split=official_split,
+        folds=folds,
     )
 
 
