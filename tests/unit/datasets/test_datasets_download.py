@@ -232,17 +232,40 @@ def test_data_status_rows(tiny, build, online):
     ]
 
 
-def test_data_status_on_the_canonical_folder(shared_data, monkeypatch):
-    monkeypatch.setenv("BENCHSUITE_DATA_DIR", str(shared_data))
-    rows = {(r["source"], r["file"]): r for r in data_status()}
+def _copy_of_the_canonical_folder(shared_data: Path, to: Path, *, writable: bool) -> Path:
+    """The MNIST-family part of the canonical folder, linked file by file into ``to``.
+
+    The folder's write bits are set here, so the test does not depend on how the machine laid
+    out the canonical folder (read-only in CI, writable in a developer's copy).
+    """
+    for sub in ("mnist", "fashion-mnist"):
+        (to / sub).mkdir(parents=True)
+        for file in (shared_data / sub).iterdir():
+            (to / sub / file.name).symlink_to(file)
+    mode = 0o755 if writable else 0o555
+    for folder in (to / "mnist", to / "fashion-mnist", to):
+        folder.chmod(mode)
+    return to
+
+
+@pytest.mark.parametrize("writable", [False, True], ids=["read-only", "writable"])
+def test_data_status_on_the_canonical_folder(shared_data, monkeypatch, tmp_path, writable):
+    data = _copy_of_the_canonical_folder(shared_data, tmp_path / "data", writable=writable)
+    monkeypatch.setenv("BENCHSUITE_DATA_DIR", str(data))
+    try:
+        rows = {(r["source"], r["file"]): r for r in data_status()}
+    finally:
+        for folder in (data, data / "mnist", data / "fashion-mnist"):
+            folder.chmod(0o755)  # so that pytest can remove tmp_path
     assert rows["mnist", "train-images-idx3-ubyte.gz"]["status"] == "missing"
     for name in MNIST_FILES:
         assert rows["fashion_mnist", name]["status"] == "ok"
     for name in MNIST_FILES[1:]:
         assert rows["mnist", name]["status"] == "ok"
-    # the canonical folder is read-only: a download would go to the cache
-    where = rows["mnist", "train-images-idx3-ubyte.gz"]["path"]
-    assert where.startswith(os.environ["BENCHSUITE_CACHE_DIR"])
+    # a download goes to the data folder when it can be written, else to the cache
+    where = Path(rows["mnist", "train-images-idx3-ubyte.gz"]["path"])
+    expected = data / "mnist" if writable else Path(os.environ["BENCHSUITE_CACHE_DIR"])
+    assert where.is_relative_to(expected), (where, expected)
     assert rows["mnist", "train-images-idx3-ubyte.gz"]["size"] == 9912422
 
 
