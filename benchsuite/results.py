@@ -240,10 +240,11 @@ class RunLock:
 
     The lock is ``fcntl.flock(LOCK_EX | LOCK_NB)`` on the folder's ``.lock`` file
     (``msvcrt.locking`` on Windows). The operating system drops it when the holder's
-    process ends, however it ends, so a run killed with ``SIGKILL`` leaves no stale lock;
-    the file itself stays. While held, the file holds one JSON line about the holder (pid,
-    command line, host, start time), for the message a second writer gets. Readers
-    (``report``, ``compare``, ``results``) never take it.
+    process ends, however it ends, so a run killed with ``SIGKILL`` leaves no stale lock
+    (only the file, whose content no one reads while no one holds it). While held, the file
+    holds one JSON line about the holder (pid, command line, host, start time), for the
+    message a second writer gets; it is removed on :meth:`release`. Readers (``report``,
+    ``compare``, ``results``) never take it.
 
     Use :meth:`acquire` (an existing folder) or :meth:`create` (a folder just made).
     """
@@ -277,29 +278,31 @@ class RunLock:
             The lock file cannot be opened or the filesystem refuses locks.
         """
         path = Path(folder) / LOCK_FILE
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise BenchsuiteError(
-                f"cannot open {path} to lock the run folder ({exc.strerror or exc})"
-            ) from None
-        try:
-            holder: dict[str, Any] = {}
-            for _ in range(_LOCK_TRIES):
-                if _try_lock(fd, path):
-                    break
-                holder = _read_holder(fd)
-                if holder:
-                    raise RunLockedError(folder, holder)
-                time.sleep(0.05)  # the holder is between locking and describing itself
-            else:
-                raise RunLockedError(folder, holder)
-            lock = cls(path, fd)
-        except BaseException:
+        holder: dict[str, Any] = {}
+        for _ in range(_LOCK_TRIES):
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise BenchsuiteError(
+                    f"cannot open {path} to lock the run folder ({exc.strerror or exc})"
+                ) from None
+            try:
+                taken = _try_lock(fd, path)
+                if taken and _is_at(fd, path):
+                    lock = cls(path, fd)
+                    lock._describe(command)
+                    return lock
+                holder = {} if taken else _read_holder(fd)
+            except BaseException:
+                os.close(fd)
+                raise
+            # not taken, or taken on a file that its holder removed as it ended (then the
+            # folder's lock file is a new one: try that)
             os.close(fd)
-            raise
-        lock._describe(command)
-        return lock
+            if holder:
+                raise RunLockedError(folder, holder)
+            time.sleep(0.05)  # a holder between locking and describing itself, or ending
+        raise RunLockedError(folder, holder)
 
     @classmethod
     def create(
@@ -384,14 +387,26 @@ class RunLock:
             os.lseek(self._fd, 0, os.SEEK_SET)
             os.write(self._fd, (line + "\n").encode())
 
-    def release(self) -> None:
-        """Erase the holder's line and drop the lock (idempotent)."""
+    def release(self, *, remove: bool = True) -> None:
+        """Drop the lock and remove the lock file (idempotent).
+
+        Parameters
+        ----------
+        remove : bool, default=True
+            Remove the lock file (while still holding it: a process that opened it in the
+            meantime sees, once it gets the lock, that the file is no longer the folder's,
+            and locks the folder's new one). False when the folder is already gone.
+        """
         fd, self._fd = self._fd, None
         if fd is None:
             return
         _HELD_LOCKS.discard(self)
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+        if remove and os.name != "nt" and _is_at(fd, self.path):
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        else:  # Windows cannot remove an open file: it is left empty, described by no one
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
         with contextlib.suppress(OSError):
             _unlock(fd)
         os.close(fd)
@@ -436,6 +451,16 @@ def _unlock(fd: int) -> None:
     elif msvcrt is not None:
         os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether ``fd`` is the file now at ``path`` (not one removed since it was opened)."""
+    try:
+        there = os.stat(path)
+    except OSError:
+        return False
+    own = os.fstat(fd)
+    return (own.st_dev, own.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _read_holder(fd: int) -> dict[str, Any]:
@@ -603,7 +628,9 @@ class RunStore:
             with contextlib.suppress(OSError):
                 self.path.parent.rmdir()
         finally:
-            self.release()
+            if self.lock is not None:  # its file went with the folder
+                self.lock.release(remove=False)
+                self.lock = None
 
     def release(self) -> None:
         """Drop the folder's lock, if this store holds it (idempotent)."""
