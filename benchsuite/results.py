@@ -476,6 +476,9 @@ def _read_holder(fd: int) -> dict[str, Any]:
 class RunStore:
     """The folder of one run: ``records.jsonl`` (appended) and ``run.json``.
 
+    From :meth:`open` (or a resume's :meth:`existing` with its lock) to :meth:`close` or
+    :meth:`discard`, the store holds the folder's :class:`RunLock`: one writer per folder.
+
     Parameters
     ----------
     root : path-like
