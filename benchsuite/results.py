@@ -8,6 +8,7 @@ the start and rewritten at the end.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -15,10 +16,13 @@ import json
 import os
 import platform
 import secrets
+import shlex
 import shutil
 import subprocess
 import sys
+import time
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -27,6 +31,15 @@ from typing import Any
 
 from benchsuite._json import jsonable
 from benchsuite.errors import BenchsuiteError
+
+try:  # the run folder's lock: fcntl on POSIX, msvcrt on Windows
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+try:
+    import msvcrt
+except ImportError:
+    msvcrt = None  # type: ignore[assignment]
 
 SCHEMA_VERSION = 1
 STATUSES = ("ok", "error", "timeout", "skipped")
@@ -158,8 +171,313 @@ def new_run_id() -> str:
     return f"{stamp}-{secrets.token_hex(2)}"
 
 
+# --------------------------------------------------------------------------------------
+# One writer per run folder
+# --------------------------------------------------------------------------------------
+
+LOCK_FILE = ".lock"
+# Windows locks byte ranges and forbids other processes to read a locked range: the lock
+# sits on one byte far past the holder's description, which stays readable
+_WINDOWS_LOCK_OFFSET = 2**30
+_LOCK_TRIES = 20  # a holder starting or ending has not written or has erased its line
+_HELD_LOCKS: weakref.WeakSet[RunLock] = weakref.WeakSet()  # the locks this process holds
+
+
+def _drop_held_locks_in_child() -> None:
+    # an flock belongs to the open file description, which fork() shares with the child: a
+    # forked child (a torch DataLoader worker, a fork-context pool) that outlived a runner
+    # killed with SIGKILL would keep the folder locked. The child never writes the run, so
+    # it lets go of its copy; the parent's lock is unaffected.
+    for lock in list(_HELD_LOCKS):
+        fd, lock._fd = lock._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_drop_held_locks_in_child)
+
+
+class RunLockedError(BenchsuiteError):
+    """Another process is writing this run folder: it holds the folder's lock.
+
+    Parameters
+    ----------
+    path : path-like
+        The run folder.
+    holder : dict
+        What the holder wrote into the lock file: ``pid``, ``command``, ``host``,
+        ``since`` (empty when it could not be read).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], holder: dict[str, Any]) -> None:
+        self.path = Path(path)
+        self.holder = dict(holder)
+        pid = holder.get("pid")
+        who = f"pid {pid}" if pid else "another process (pid unknown)"
+        if holder.get("host") and holder["host"] != platform.node():
+            who += f" on {holder['host']}"
+        command = " ".join(str(holder.get("command") or "").split())
+        if len(command) > 160:
+            command = command[:157] + "..."
+        what = f" ({command})" if command else ""
+        super().__init__(
+            f"{self.path} is being written by {who}{what}; wait for that run to end (or"
+            " stop it), then try again: one run at a time writes a run folder"
+        )
+
+    @property
+    def pid(self) -> int | None:
+        """The holder's process id, if it could be read."""
+        pid = self.holder.get("pid")
+        return pid if isinstance(pid, int) else None
+
+
+class RunLock:
+    """The exclusive OS lock of a run folder, held by the one process writing it.
+
+    The lock is ``fcntl.flock(LOCK_EX | LOCK_NB)`` on the folder's ``.lock`` file
+    (``msvcrt.locking`` on Windows). The operating system drops it when the holder's
+    process ends, however it ends, so a run killed with ``SIGKILL`` leaves no stale lock
+    (only the file, whose content no one reads while no one holds it). While held, the file
+    holds one JSON line about the holder (pid, command line, host, start time), for the
+    message a second writer gets; it is removed on :meth:`release`. Readers (``report``,
+    ``compare``, ``results``) never take it.
+
+    Use :meth:`acquire` (an existing folder) or :meth:`create` (a folder just made).
+    """
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path = path
+        self._fd: int | None = fd
+        _HELD_LOCKS.add(self)
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    @classmethod
+    def acquire(
+        cls, folder: str | os.PathLike[str], *, command: list[str] | str | None = None
+    ) -> RunLock:
+        """Lock an existing run folder, creating its lock file if it has none.
+
+        Parameters
+        ----------
+        folder : path-like
+        command : list of str or str, optional
+            The holder's command line, shown to a second writer.
+
+        Raises
+        ------
+        RunLockedError
+            Another process holds the lock. Nothing in the folder was changed.
+        BenchsuiteError
+            The lock file cannot be opened or the filesystem refuses locks.
+        """
+        path = Path(folder) / LOCK_FILE
+        holder: dict[str, Any] = {}
+        for _ in range(_LOCK_TRIES):
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise BenchsuiteError(
+                    f"cannot open {path} to lock the run folder ({exc.strerror or exc})"
+                ) from None
+            try:
+                taken = _try_lock(fd, path)
+                if taken and _is_at(fd, path):
+                    lock = cls(path, fd)
+                    lock._describe(command)
+                    return lock
+                holder = {} if taken else _read_holder(fd)
+            except BaseException:
+                os.close(fd)
+                raise
+            # not taken, or taken on a file that its holder removed as it ended (then the
+            # folder's lock file is a new one: try that)
+            os.close(fd)
+            if holder:
+                raise RunLockedError(folder, holder)
+            time.sleep(0.05)  # a holder between locking and describing itself, or ending
+        raise RunLockedError(folder, holder)
+
+    @classmethod
+    def create(
+        cls, folder: str | os.PathLike[str], *, command: list[str] | str | None = None
+    ) -> RunLock:
+        """Lock a folder this process has just created (and that nothing else writes yet).
+
+        The lock file appears under its name already locked and described (written aside,
+        then renamed), so a ``--resume`` of the new folder started at that very moment
+        finds either no lock file (and no ``run.json``: not a run folder yet) or the held
+        lock, never an unlocked file it could take first.
+        """
+        folder = Path(folder)
+        path = folder / LOCK_FILE
+        if os.name == "nt":  # an open file cannot be renamed there; the window is tiny
+            return cls.acquire(folder, command=command)
+        tmp = folder / f"{LOCK_FILE}.{os.getpid()}.tmp"
+        try:
+            fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except OSError as exc:
+            raise BenchsuiteError(
+                f"cannot create {path} to lock the run folder ({exc.strerror or exc})"
+            ) from None
+        try:
+            if not _try_lock(fd, path):  # a fresh file nobody else has opened
+                raise BenchsuiteError(f"cannot lock {tmp}")
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        lock = cls(path, fd)
+        try:
+            lock._describe(command)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            lock.release()
+            raise
+        return lock
+
+    @staticmethod
+    def check_free(folder: str | os.PathLike[str]) -> None:
+        """Raise :class:`RunLockedError` if a process holds ``folder``'s lock.
+
+        Creates nothing: a folder without a lock file has no writer. (Checking takes the
+        lock for an instant; only would-be writers call this, never readers.)
+        """
+        try:
+            fd = os.open(Path(folder) / LOCK_FILE, os.O_RDWR)
+        except OSError:
+            return
+        try:
+            if _try_lock(fd, Path(folder) / LOCK_FILE):
+                _unlock(fd)
+                return
+            holder = {}
+            for _ in range(_LOCK_TRIES):
+                holder = _read_holder(fd)
+                if holder:
+                    break
+                time.sleep(0.05)
+            raise RunLockedError(folder, holder)
+        finally:
+            os.close(fd)
+
+    def _describe(self, command: list[str] | str | None) -> None:
+        """Write the holder's line (one write: a reader sees it whole or not at all)."""
+        if isinstance(command, (list, tuple)):
+            command = shlex.join(str(word) for word in command)
+        line = json.dumps(
+            {
+                "pid": os.getpid(),
+                "command": command or shlex.join(sys.argv),
+                "host": platform.node(),
+                "since": utc_now(),
+            }
+        )
+        with contextlib.suppress(OSError):  # the description is a courtesy, the lock is not
+            os.ftruncate(self._fd, 0)
+            os.lseek(self._fd, 0, os.SEEK_SET)
+            os.write(self._fd, (line + "\n").encode())
+
+    def release(self, *, remove: bool = True) -> None:
+        """Drop the lock and remove the lock file (idempotent).
+
+        Parameters
+        ----------
+        remove : bool, default=True
+            Remove the lock file (while still holding it: a process that opened it in the
+            meantime sees, once it gets the lock, that the file is no longer the folder's,
+            and locks the folder's new one). False when the folder is already gone.
+        """
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        _HELD_LOCKS.discard(self)
+        if remove and os.name != "nt" and _is_at(fd, self.path):
+            with contextlib.suppress(OSError):
+                os.unlink(self.path)
+        else:  # Windows cannot remove an open file: it is left empty, described by no one
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):
+            _unlock(fd)
+        os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+    def __del__(self) -> None:  # a forgotten store must not keep its folder locked
+        with contextlib.suppress(Exception):
+            self.release()
+
+
+def _try_lock(fd: int, path: Path) -> bool:
+    """Take the lock without waiting: True if taken, False if another process holds it."""
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError as exc:  # ENOLCK: an NFS mount without a lock daemon, ...
+            raise BenchsuiteError(
+                f"cannot lock {path} ({exc.strerror or exc}): the filesystem does not"
+                " support locks; write results to a local disk (-o DIR)"
+            ) from None
+        return True
+    if msvcrt is not None:
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    return True  # no locking primitive at all: one writer is up to the user
+
+
+def _unlock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    elif msvcrt is not None:
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+
+def _is_at(fd: int, path: Path) -> bool:
+    """Whether ``fd`` is the file now at ``path`` (not one removed since it was opened)."""
+    try:
+        there = os.stat(path)
+    except OSError:
+        return False
+    own = os.fstat(fd)
+    return (own.st_dev, own.st_ino) == (there.st_dev, there.st_ino)
+
+
+def _read_holder(fd: int) -> dict[str, Any]:
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        data = os.read(fd, 64 * 1024)
+        holder = json.loads(data.decode("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return holder if isinstance(holder, dict) else {}
+
+
 class RunStore:
     """The folder of one run: ``records.jsonl`` (appended) and ``run.json``.
+
+    From :meth:`open` (or a resume's :meth:`existing` with its lock) to :meth:`close` or
+    :meth:`discard`, the store holds the folder's :class:`RunLock`: one writer per folder.
 
     Parameters
     ----------
@@ -179,16 +497,37 @@ class RunStore:
         self.run_path = self.path / "run.json"
         self.info: dict[str, Any] = {}
         self.counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+        self.lock: RunLock | None = None
         self._fh: Any = None
 
     def open(self, info: dict[str, Any]) -> RunStore:
-        """Create the folder and write ``run.json`` with status ``running``."""
+        """Create the folder, lock it, and write ``run.json`` with status ``running``.
+
+        The lock (see :class:`RunLock`) is held until :meth:`close` or :meth:`discard`.
+
+        Raises
+        ------
+        RunLockedError
+            The folder exists and another process is writing it.
+        BenchsuiteError
+            The folder exists, or cannot be created.
+        """
         try:
             self.path.mkdir(parents=True, exist_ok=False)
-            self._fh = open(self.records_path, "a", encoding="utf-8")  # noqa: SIM115
         except FileExistsError:
-            raise BenchsuiteError(f"run folder {self.path} already exists") from None
+            RunLock.check_free(self.path)  # a run writing it now is named, with its pid
+            raise BenchsuiteError(
+                f"run folder {self.path} already exists; choose another --run-id, or"
+                f" continue that run with --resume {self.path}"
+            ) from None
         except OSError as exc:
+            raise BenchsuiteError(f"cannot create run folder {self.path}: {exc.strerror}") from None
+        # locked before run.json exists: a --resume of this folder never finds it unlocked
+        self.lock = RunLock.create(self.path, command=info.get("command_line"))
+        try:
+            self._fh = open(self.records_path, "a", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            self.release()
             raise BenchsuiteError(f"cannot create run folder {self.path}: {exc.strerror}") from None
         self.info = {
             "schema_version": SCHEMA_VERSION,
@@ -199,12 +538,25 @@ class RunStore:
             "ended_at": None,
             **info,
         }
-        self._write_run_json()
+        try:
+            self._write_run_json()
+        except BaseException:
+            self._fh.close()
+            self._fh = None
+            self.release()
+            raise
         return self
 
     @classmethod
-    def existing(cls, path: str | os.PathLike[str]) -> RunStore:
+    def existing(cls, path: str | os.PathLike[str], *, lock: RunLock | None = None) -> RunStore:
         """The store of an existing run folder, to append to it (``--resume``).
+
+        Parameters
+        ----------
+        path : path-like
+        lock : RunLock, optional
+            The folder's lock, taken by the caller before reading anything; the store
+            releases it on :meth:`close`.
 
         Raises
         ------
@@ -225,6 +577,7 @@ class RunStore:
         store.records_path = path / "records.jsonl"
         store.run_path = path / "run.json"
         store.info = info
+        store.lock = lock
         return store
 
     def reopen(self, counts: dict[str, int], **resume_info: Any) -> RunStore:
@@ -254,12 +607,39 @@ class RunStore:
         self.counts[record.status] = self.counts.get(record.status, 0) + 1
 
     def close(self, status: str = "completed", **extra: Any) -> None:
-        """Close the records file and rewrite ``run.json`` with the end state."""
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
-        self.info.update(status=status, ended_at=utc_now(), counts=self.counts, **extra)
-        self._write_run_json()
+        """Close the records file, rewrite ``run.json`` with the end state, then unlock."""
+        try:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+            self.info.update(status=status, ended_at=utc_now(), counts=self.counts, **extra)
+            self._write_run_json()
+        finally:
+            self.release()
+
+    def discard(self) -> None:
+        """Remove the run folder (a new run that measured nothing), then unlock.
+
+        The suite's folder goes too when this run was its only one.
+        """
+        try:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
+            # removed while still locked: no other writer can have started on it meanwhile
+            shutil.rmtree(self.path, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                self.path.parent.rmdir()
+        finally:
+            if self.lock is not None:  # its file went with the folder
+                self.lock.release(remove=False)
+                self.lock = None
+
+    def release(self) -> None:
+        """Drop the folder's lock, if this store holds it (idempotent)."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
 
     def _write_run_json(self) -> None:
         tmp = self.run_path.with_suffix(".json.tmp")
@@ -273,6 +653,7 @@ class RunStore:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+        self.release()
 
 
 def read_records(

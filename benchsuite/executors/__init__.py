@@ -4,16 +4,14 @@
 isolated worker processes with hard timeouts and memory limits; ``dask`` runs them on a
 Dask cluster. Each has the same ``run(plan, run_id=..., emit=...)`` method and calls
 :func:`~benchsuite.executors._case.run_case` for every case, so their records agree.
-:func:`run_plan` opens the run folder (or reopens one to resume it) and stores each record
-the moment it arrives.
+:func:`run_plan` opens the run folder (or reopens one to resume it), holds its lock while
+it writes (one writer per run folder), and stores each record the moment it arrives.
 """
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
-import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
 from benchsuite.results import (
     Record,
+    RunLockedError,
     RunStore,
     capture_environment,
     gpu_info,
@@ -33,7 +32,14 @@ from benchsuite.results import (
     thread_info,
 )
 
-__all__ = ["EXECUTORS", "RunResult", "SequentialExecutor", "get_executor", "run_plan"]
+__all__ = [
+    "EXECUTORS",
+    "RunLockedError",
+    "RunResult",
+    "SequentialExecutor",
+    "get_executor",
+    "run_plan",
+]
 
 # name -> "module:Class"; resolved lazily so optional executors cost nothing until used
 EXECUTORS: dict[str, str] = {
@@ -131,10 +137,22 @@ def run_plan(
     -------
     RunResult
 
+    Raises
+    ------
+    RunLockedError
+        Another process is writing the run folder (a resume of it, or a run of the same
+        ``run_id``): one writer per run folder. Nothing in the folder was changed.
+    BenchsuiteError
+        Any other error of the user's input or of the run folder.
+
     Notes
     -----
     On ``KeyboardInterrupt`` the records stored so far stay valid, ``run.json`` says
     ``interrupted`` and the exception propagates after closing the store.
+
+    The run folder is locked (:class:`~benchsuite.results.RunLock`, an OS lock that a
+    killed process cannot leave behind) from before anything in it is read or written
+    until the final ``run.json`` is written.
     """
     suite = plan.suite
     executor = executor or SequentialExecutor()
@@ -146,20 +164,27 @@ def run_plan(
     if resume is not None:
         from benchsuite.executors._resume import prepare_resume
 
-        state = prepare_resume(resume, plan, on_warning=on_warning)
+        # locks the folder (RunLockedError if another process writes it) before reading it
+        state = prepare_resume(resume, plan, on_warning=on_warning, command_line=command_line)
         store, plan, superseded = state.store, state.plan, state.superseded
         records.extend(state.kept)
-        store.reopen(
-            dict(Counter(r.status for r in state.kept)),
-            command_line=command_line,
-            executor=getattr(executor, "name", type(executor).__name__),
-            threads=getattr(executor, "threads", None),
-            timeout_s=timeout,
-            kept=len(state.kept),
-            superseded=superseded,
-            n_measurements=len(plan.cases),
-        )
+        try:
+            store.reopen(
+                dict(Counter(r.status for r in state.kept)),
+                command_line=command_line,
+                executor=getattr(executor, "name", type(executor).__name__),
+                threads=getattr(executor, "threads", None),
+                timeout_s=timeout,
+                kept=len(state.kept),
+                superseded=superseded,
+                n_measurements=len(plan.cases),
+            )
+        except BaseException:
+            store.release()
+            raise
     else:
+        # creates and locks the folder (RunLockedError if another process writes a run of
+        # the same id) before writing run.json
         store = RunStore(output, suite.name, run_id)
         store.open(
             {
@@ -183,10 +208,6 @@ def run_plan(
             }
         )
     kept = len(records)
-    if on_start is not None:
-        on_start(store)
-    if on_plan is not None:
-        on_plan(plan, list(records))
 
     def emit(record: Record) -> None:
         store.append(record)
@@ -197,6 +218,11 @@ def run_plan(
     status = "failed"
     discard = False
     try:
+        # inside the try: whatever happens from here on, the store is closed and unlocked
+        if on_start is not None:
+            on_start(store)
+        if on_plan is not None:
+            on_plan(plan, list(records))
         if plan.cases:
             executor.run(plan, run_id=store.run_id, emit=emit)
         status = "completed"
@@ -209,15 +235,19 @@ def run_plan(
         discard = resume is None and not records
         raise
     finally:
-        # thread pools, and torch's view of the GPUs, exist once the models loaded them
-        if "torch" in sys.modules:
-            store.info["environment"]["gpus"] = gpu_info()
-            store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
-        store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
         if discard:
-            shutil.rmtree(store.path, ignore_errors=True)
-            with contextlib.suppress(OSError):
-                store.path.parent.rmdir()  # the suite's folder, if this run was its only one
+            store.discard()  # removed while still locked, then unlocked
+        else:
+            try:
+                # thread pools, and torch's view of the GPUs, exist once the models loaded them
+                if "torch" in sys.modules:
+                    store.info["environment"]["gpus"] = gpu_info()
+                    torch_threads = sys.modules["torch"].get_num_threads()
+                    store.info["environment"]["torch_threads"] = torch_threads
+                # the final run.json is written under the lock, which close() then releases
+                store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
+            finally:
+                store.release()
     return RunResult(
         store.path,
         store.run_id,

@@ -8,6 +8,10 @@ a deterministic error costs one more attempt). So that the records file never ho
 records of one measurement, the ``error``/``timeout`` records about to be re-measured are
 moved to ``superseded.jsonl`` in the same folder (the file is rewritten atomically), and
 the new records are appended to ``records.jsonl``.
+
+All of that happens under the folder's lock (:class:`~benchsuite.results.RunLock`), taken
+before the folder is read and held until the resumed run ends: two resumes of one folder
+started at once would otherwise both measure every missing job.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.plan import Plan
-from benchsuite.results import Record, RunStore, parse_record_line, repair_records
+from benchsuite.results import Record, RunLock, RunStore, parse_record_line, repair_records
 
 FINAL_STATUSES = ("ok", "skipped")
 
@@ -55,8 +59,9 @@ def prepare_resume(
     plan: Plan,
     *,
     on_warning: Callable[[str], None] | None = None,
+    command_line: list[str] | None = None,
 ) -> ResumeState:
-    """Read a run folder, repair its records file, and find what is left to measure.
+    """Lock a run folder, repair its records file, and find what is left to measure.
 
     Parameters
     ----------
@@ -66,13 +71,19 @@ def prepare_resume(
         The plan of the suite, as it would run from scratch.
     on_warning : callable, optional
         Told about a truncated last line that was removed.
+    command_line : list of str, optional
+        This run's command line, written into the lock file for a second writer's message.
 
     Returns
     -------
     ResumeState
+        Its store holds the folder's lock (released by ``store.close()``); on an error the
+        lock is released before raising.
 
     Raises
     ------
+    RunLockedError
+        Another process is writing the folder; nothing in it was read or changed.
     BenchsuiteError
         Not a run folder, a run of another suite, a suite whose cases changed since the
         run (another configuration for the same case key), or a corrupt records file.
@@ -80,7 +91,27 @@ def prepare_resume(
     path = Path(run_dir)
     if not path.is_dir():
         raise BenchsuiteError(f"--resume {run_dir}: no such run folder")
-    store = RunStore.existing(path)
+    if not (path / "run.json").exists():
+        # not a run folder, or one a new run is creating this instant (then it is locked);
+        # either way no lock file is created in it
+        RunLock.check_free(path)
+        raise BenchsuiteError(f"{path}: not a run folder (no run.json)")
+    # before reading anything: a second resume must neither measure the same jobs again nor
+    # repair, truncate or supersede records while the first one appends to them
+    lock = RunLock.acquire(path, command=command_line)
+    try:
+        return _prepare_locked(RunStore.existing(path, lock=lock), run_dir, plan, on_warning)
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _prepare_locked(
+    store: RunStore,
+    run_dir: str | os.PathLike[str],
+    plan: Plan,
+    on_warning: Callable[[str], None] | None,
+) -> ResumeState:
     suite = plan.suite
     if store.info.get("suite") != suite.name:
         raise BenchsuiteError(
