@@ -32,6 +32,7 @@ _EXPORTS = {
     "compute_metrics": "benchsuite.metrics",
     "Record": "benchsuite.results",
     "RunStore": "benchsuite.results",
+    "RunLockedError": "benchsuite.results",
     "read_records": "benchsuite.results",
     "capture_environment": "benchsuite.results",
     "Comparison": "benchsuite.compare",
