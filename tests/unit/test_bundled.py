@@ -160,3 +160,27 @@ def test_pyproject_lists_every_package_and_ships_the_suites():
     assert config["package-dir"]["benchsuite.suites"] == "suites"
     assert "*.yaml" in config["package-data"]["benchsuite.suites"]
     assert "_starter.yaml" in config["package-data"]["benchsuite"]
+
+
+def test_starters_commented_examples_validate_once_uncommented(tmp_path, monkeypatch):
+    """The commented-out entries are there to be uncommented: they must stay valid. The
+    OpenML one is left out (validating it reads OpenML's metadata over the network)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data").mkdir()
+    rows = "".join(f"{i},{i % 3},{'xy'[i % 2]}\n" for i in range(20))
+    (tmp_path / "data" / "train.csv").write_text("a,b,label\n" + rows)
+    lines = []
+    for line in starter_text().splitlines():
+        if line.startswith("  # - ") and "openml" not in line:
+            line = "  - " + line[len("  # - ") :]
+        elif line.startswith("pairs: all"):
+            line = "# " + line
+        elif line.startswith("# pairs:") or line.startswith("#   - {datasets"):
+            line = line[2:]
+        lines.append(line)
+    Path("full.yaml").write_text("\n".join(lines) + "\n")
+    suite = load_suite("full.yaml")
+    assert {"mine", "small-digits", "fmnist"} <= {d.name for d in suite.datasets}
+    assert {"hist_gb", "cnn"} <= {e.name for e in suite.estimators}
+    assert suite.pairs != "all"
+    assert build_plan(suite).cases
