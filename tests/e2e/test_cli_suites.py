@@ -146,9 +146,8 @@ def test_init_writes_a_starter_that_validates_and_plans(tmp_path):
 BUILD_INPUTS = ("pyproject.toml", "README.md", "benchsuite", "suites")
 
 
-def _build(tmp: Path) -> tuple[Path, Path]:
-    """Build the sdist from a copy of the checkout, then the wheel from the unpacked sdist
-    (as pip does from an index), with the build backend of this environment (offline)."""
+def _sources(tmp: Path) -> Path:
+    """A copy of what the build reads, so that building leaves the checkout untouched."""
     src = tmp / "src"
     src.mkdir()
     for name in BUILD_INPUTS:
@@ -157,59 +156,35 @@ def _build(tmp: Path) -> tuple[Path, Path]:
             shutil.copytree(ROOT / name, src / name, ignore=ignore)
         else:
             shutil.copy2(ROOT / name, src / name)
-    dist = tmp / "dist"
-    backend = "from setuptools import build_meta as b; print(b.build_sdist({!r}))"
-    subprocess.run(
-        [sys.executable, "-c", backend.format(str(dist))],
-        cwd=src,
-        check=True,
-        capture_output=True,
-        timeout=300,
+    return src
+
+
+def _backend(hook: str, src: Path, dist: Path) -> Path:
+    """Call a PEP 517 hook of this environment's setuptools (offline, no isolation)."""
+    code = f"from setuptools import build_meta as b; print(b.{hook}({str(dist)!r}))"
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=src, capture_output=True, text=True, timeout=300
     )
-    (sdist,) = dist.glob("benchsuite-*.tar.gz")
-    with tarfile.open(sdist) as tar:
-        # the "data" filter (no links out, no absolute paths) where this Python has it
-        options = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
-        tar.extractall(tmp / "unpacked", **options)
-    (unpacked,) = (tmp / "unpacked").iterdir()
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(unpacked), "--no-deps", "--no-index"]
-        + ["--no-build-isolation", "-q", "-w", str(dist)],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    (wheel,) = dist.glob("benchsuite-*.whl")
-    return sdist, wheel
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return dist / proc.stdout.strip().splitlines()[-1]
 
 
-@pytest.mark.slow
-def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
-    pytest.importorskip("setuptools")
-    sdist, wheel = _build(tmp_path)
+def _fresh_venv(tmp: Path, wheel: Path) -> tuple[Path, Path]:
+    """A venv holding nothing but ``wheel``; returns its python and site-packages.
 
-    with tarfile.open(sdist) as tar:
-        in_sdist = {Path(n).relative_to(Path(n).parts[0]).as_posix() for n in tar.getnames()}
-    assert {f"suites/{p.name}" for p in SHIPPED} <= in_sdist
-    in_wheel = set(zipfile.ZipFile(wheel).namelist())
-    assert {f"benchsuite/suites/{p.name}" for p in SHIPPED} <= in_wheel
-    assert "benchsuite/_starter.yaml" in in_wheel
-    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "benchsuite").rglob("*.py")}
-    assert modules <= in_wheel, sorted(modules - in_wheel)
-
-    # A fresh venv with nothing but the wheel; its dependencies are this environment's,
-    # reached through a .pth written after the install, so pip neither sees nor touches the
-    # benchsuite installed here.
-    venv = tmp_path / "venv"
+    Its dependencies are this environment's, reached through a .pth written after the
+    install, so pip neither sees nor touches the benchsuite installed here."""
+    venv = tmp / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    subprocess.run(
+    proc = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps"]
         + ["--no-index", "-q", str(wheel)],
-        check=True,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+    assert proc.returncode == 0, proc.stderr[-3000:]
     purelib = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
@@ -220,37 +195,89 @@ def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
 
     deps = [*site.getsitepackages(), site.getusersitepackages()]
     (Path(purelib) / "zz_benchsuite_test_deps.pth").write_text("\n".join(deps) + "\n")
+    return python, Path(purelib)
 
+
+def _user(venv_python: Path, cwd: Path):
+    """Run the venv's ``benchsuite`` script, or its python, in ``cwd`` as a user would:
+    no PYTHONPATH pointing at a checkout."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    script = venv_python.with_name("benchsuite.exe" if os.name == "nt" else "benchsuite")
+
+    def run(*args: str, python: str | None = None) -> subprocess.CompletedProcess:
+        argv = [str(venv_python), "-c", python] if python else [str(script), *args]
+        return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+    return run
+
+
+WHERE = "import benchsuite._bundled as b; print(b.__file__); print(b.bundled_suite('ci').path)"
+
+
+def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
+    pytest.importorskip("setuptools")  # the build backend; pip installs into the venv
+    pytest.importorskip("pip")
+    src = _sources(tmp_path)
+    dist = tmp_path / "dist"
+    sdist = _backend("build_sdist", src, dist)
+    with tarfile.open(sdist) as tar:
+        in_sdist = {Path(n).relative_to(Path(n).parts[0]).as_posix() for n in tar.getnames()}
+        # the wheel is built from the unpacked sdist, as pip does from an index; the
+        # "data" filter (no links out, no absolute paths) where this Python has it
+        options = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
+        tar.extractall(tmp_path / "unpacked", **options)
+    assert {f"suites/{p.name}" for p in SHIPPED} <= in_sdist
+    (unpacked,) = (tmp_path / "unpacked").iterdir()
+    wheel = _backend("build_wheel", unpacked, dist)
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    assert {f"benchsuite/suites/{p.name}" for p in SHIPPED} <= in_wheel
+    assert "benchsuite/_starter.yaml" in in_wheel
+    modules = {p.relative_to(ROOT).as_posix() for p in (ROOT / "benchsuite").rglob("*.py")}
+    assert modules <= in_wheel, sorted(modules - in_wheel)
+
+    python, purelib = _fresh_venv(tmp_path, wheel)
     empty = tmp_path / "empty"
     empty.mkdir()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    script = venv / ("Scripts/benchsuite.exe" if os.name == "nt" else "bin/benchsuite")
+    user = _user(python, empty)
 
-    def installed(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [str(script), *args], cwd=empty, env=env, capture_output=True, text=True, timeout=300
-        )
-
-    code = "import benchsuite._bundled as b; print(b.__file__); print(b.bundled_suite('ci').path)"
-    where = subprocess.run(
-        [str(python), "-c", code], cwd=empty, env=env, capture_output=True, text=True
-    )
+    where = user(python=WHERE)
     assert where.returncode == 0, where.stderr
     module, ci = where.stdout.splitlines()
-    assert Path(module).is_relative_to(Path(purelib))  # the installed copy, not the checkout
-    assert Path(ci) == Path(purelib) / "benchsuite" / "suites" / "ci.yaml"
+    assert Path(module).is_relative_to(purelib)  # the installed copy, not the checkout
+    assert Path(ci) == purelib / "benchsuite" / "suites" / "ci.yaml"
 
-    proc = installed("run", "quickstart", "--dry-run")
+    proc = user("run", "quickstart", "--dry-run")
     assert proc.returncode == 0, proc.stderr
     assert "plan of suite 'quickstart'" in proc.stdout and "iris/logreg" in proc.stdout
-    proc = installed("list", "suites")
+    proc = user("list", "suites")
     assert proc.returncode == 0, proc.stderr
     for path in SHIPPED:
         assert f"│ {path.stem} " in proc.stdout
-    assert installed("init").returncode == 0
-    proc = installed("validate", "my-suite.yaml")
+    assert user("init").returncode == 0
+    proc = user("validate", "my-suite.yaml")
     assert proc.returncode == 0, proc.stderr
     assert sorted(p.name for p in empty.iterdir()) == ["my-suite.yaml"]
+
+
+def test_editable_install_reads_the_clones_suites(tmp_path):
+    pytest.importorskip("setuptools")
+    pytest.importorskip("pip")
+    src = _sources(tmp_path)
+    wheel = _backend("build_editable", src, tmp_path / "dist")  # what 'pip install -e' builds
+    python, _ = _fresh_venv(tmp_path, wheel)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    user = _user(python, empty)
+
+    where = user(python=WHERE)
+    assert where.returncode == 0, where.stderr
+    module, ci = where.stdout.splitlines()
+    assert Path(module) == src / "benchsuite" / "_bundled.py"
+    assert Path(ci) == src / "suites" / "ci.yaml"  # edits to the clone's suites/ count
+    (src / "suites" / "mine.yaml").write_text("datasets: [iris]\nestimators: [dummy]\n")
+    proc = user("run", "mine", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "iris/dummy" in proc.stdout
 
 
 def test_list_suites_and_init_stay_light(tmp_path):
