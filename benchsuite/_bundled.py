@@ -74,11 +74,8 @@ def bundled_suites() -> list[BundledSuite]:
     if folder is None:
         return []
     paths = [p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file()]
-    return [BundledSuite(p.stem, p, _description(p)) for p in sorted(paths, key=_stem)]
-
-
-def _stem(path: Path) -> str:
-    return path.stem
+    paths.sort(key=lambda p: p.stem)  # by the name typed: 'tabular' before 'tabular-full'
+    return [BundledSuite(p.stem, p, _description(p)) for p in paths]
 
 
 def _description(path: Path) -> str:

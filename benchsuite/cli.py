@@ -920,9 +920,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.what == "suites":
         from benchsuite._bundled import bundled_suites
 
+        suites = bundled_suites()
+        if not suites:  # a package built without its suites/ folder
+            _console().print("no bundled suites in this installation", markup=False)
+            return EXIT_OK
         for col in ("name", "description", "path"):
             table.add_column(col, overflow="fold")
-        for s in bundled_suites():
+        for s in suites:
             table.add_row(s.name, s.description, str(s.path))
         table.caption = (
             "run one by name: benchsuite run quickstart; copy one, or 'benchsuite init',"

@@ -94,6 +94,12 @@ def test_readme_path_outside_a_clone_points_at_the_name(tmp_path):
     )
 
 
+def test_no_bundled_suites_is_said_plainly(monkeypatch, capsys):
+    monkeypatch.setattr(_bundled, "suites_dir", lambda: None)
+    assert main(["list", "suites"]) == 0
+    assert capsys.readouterr().out == "no bundled suites in this installation\n"
+
+
 def test_error_inside_a_bundled_suite_names_its_file(tmp_path, monkeypatch, capsys):
     folder = tmp_path / "bundled"
     folder.mkdir()
