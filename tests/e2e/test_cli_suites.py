@@ -5,6 +5,7 @@ an empty folder."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,11 +166,50 @@ def _sources(tmp: Path) -> Path:
     return src
 
 
-def _backend(hook: str, src: Path, dist: Path) -> Path:
-    """Call a PEP 517 hook of this environment's setuptools (offline, no isolation)."""
+def _satisfied(requirement: str) -> bool:
+    """Whether this environment has ``name`` or ``name>=X.Y`` (other forms: assume not)."""
+    from importlib import metadata
+
+    match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)\s*(?:>=\s*([0-9.]+))?\s*", requirement)
+    if match is None:
+        return False
+    try:
+        have = metadata.version(match[1])
+    except metadata.PackageNotFoundError:
+        return False
+
+    def numbers(version: str) -> tuple[int, ...]:
+        return tuple(int(n) for n in re.findall(r"\d+", version)[:3])
+
+    return match[2] is None or numbers(have) >= numbers(match[2])
+
+
+def _backend_env(tmp: Path) -> dict[str, str]:
+    """The environment to run the build backend in: this one when it meets pyproject's
+    build-system.requires (offline, fast), else this one plus a folder where pip installs
+    them, as build isolation does (a fresh venv has Python's bundled, older setuptools)."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if all(_satisfied(r) for r in requires):
+        return env
+    target = tmp / "build-env"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--target", str(target), *requires],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, f"cannot install {requires}: {proc.stderr[-2000:]}"
+    env["PYTHONPATH"] = str(target)
+    return env
+
+
+def _backend(hook: str, src: Path, dist: Path, env: dict[str, str]) -> Path:
+    """Call a PEP 517 hook of setuptools, as pip does: in ``src``, output to ``dist``."""
     code = f"from setuptools import build_meta as b; print(b.{hook}({str(dist)!r}))"
     proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=src, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", code], cwd=src, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return dist / proc.stdout.strip().splitlines()[-1]
@@ -225,7 +265,8 @@ def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
     pytest.importorskip("pip")
     src = _sources(tmp_path)
     dist = tmp_path / "dist"
-    sdist = _backend("build_sdist", src, dist)
+    build_env = _backend_env(tmp_path)
+    sdist = _backend("build_sdist", src, dist, build_env)
     with tarfile.open(sdist) as tar:
         in_sdist = {Path(n).relative_to(Path(n).parts[0]).as_posix() for n in tar.getnames()}
         # the wheel is built from the unpacked sdist, as pip does from an index; the
@@ -234,7 +275,7 @@ def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
         tar.extractall(tmp_path / "unpacked", **options)
     assert {f"suites/{p.name}" for p in SHIPPED} <= in_sdist
     (unpacked,) = (tmp_path / "unpacked").iterdir()
-    wheel = _backend("build_wheel", unpacked, dist)
+    wheel = _backend("build_wheel", unpacked, dist, build_env)
     in_wheel = set(zipfile.ZipFile(wheel).namelist())
     assert {f"benchsuite/suites/{p.name}" for p in SHIPPED} <= in_wheel
     assert "benchsuite/_starter.yaml" in in_wheel
@@ -269,7 +310,8 @@ def test_editable_install_reads_the_clones_suites(tmp_path):
     pytest.importorskip("setuptools")
     pytest.importorskip("pip")
     src = _sources(tmp_path)
-    wheel = _backend("build_editable", src, tmp_path / "dist")  # what 'pip install -e' builds
+    # what 'pip install -e' builds and installs
+    wheel = _backend("build_editable", src, tmp_path / "dist", _backend_env(tmp_path))
     python, _ = _fresh_venv(tmp_path, wheel)
     empty = tmp_path / "empty"
     empty.mkdir()
