@@ -82,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.set_defaults(func=cmd_validate)
 
-    lst = sub.add_parser(
-        "list", help="list the bundled suites, or what a suite can name (datasets, ...)"
-    )
+    lst = sub.add_parser("list", help="list bundled suites, datasets, estimators or metrics")
     lst.add_argument("what", choices=["suites", "datasets", "estimators", "metrics"])
     lst.set_defaults(func=cmd_list)
 
