@@ -11,7 +11,10 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -30,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run a suite and print the comparison table")
-    run.add_argument("suite", help="suite YAML file, e.g. suites/quickstart.yaml")
+    run.add_argument("suite", help=_SUITE_HELP)
     run.add_argument(
         "-o", "--output", default="results", help="output folder (default: %(default)s)"
     )
@@ -71,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     val = sub.add_parser("validate", help="check a suite without running it")
-    val.add_argument("suite")
+    val.add_argument("suite", help=_SUITE_HELP)
     val.add_argument(
         "--strict",
         action="store_true",
@@ -79,9 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.set_defaults(func=cmd_validate)
 
-    lst = sub.add_parser("list", help="list known datasets, estimators or metrics")
-    lst.add_argument("what", choices=["datasets", "estimators", "metrics"])
+    lst = sub.add_parser("list", help="list bundled suites, datasets, estimators or metrics")
+    lst.add_argument("what", choices=["suites", "datasets", "estimators", "metrics"])
     lst.set_defaults(func=cmd_list)
+
+    init = sub.add_parser(
+        "init",
+        help="write a commented starter suite to edit",
+        description="Write NAME.yaml (default: my-suite.yaml) in the current folder: a"
+        " commented suite that runs as it is and shows the datasets, estimators, grid,"
+        " evaluation and metrics options.",
+    )
+    init.add_argument("name", nargs="?", metavar="NAME", help="suite name or file name")
+    init.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init.set_defaults(func=cmd_init)
 
     data = sub.add_parser("data", help="list or download the datasets' files")
     data_sub = data.add_subparsers(dest="data_command", metavar="ACTION", parser_class=_Parser)
@@ -154,6 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--json", action="store_true", help="print JSON")
     env.set_defaults(func=cmd_env)
     return parser
+
+
+_SUITE_HELP = (
+    "suite YAML file, or the name of a bundled suite (e.g. quickstart; see"
+    " 'benchsuite list suites'); an existing file wins"
+)
 
 
 def _positive_int(text: str) -> int:
@@ -311,7 +331,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from benchsuite.plan import build_plan
     from benchsuite.suite import load_suite
 
-    suite = load_suite(args.suite)
+    suite = load_suite(_suite_path(args.suite))
     plan = build_plan(suite, filters=args.filter)
     if not plan.cases:
         raise BenchsuiteError(
@@ -851,21 +871,25 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from benchsuite.plan import build_plan
     from benchsuite.suite import load_suite
 
-    suite = load_suite(args.suite)
+    path = _suite_path(args.suite)
+    suite = load_suite(path)
     plan = build_plan(suite)
+    label = args.suite if path == Path(args.suite) else str(path)  # a bundled suite: its file
     skipped = [c for c in plan.cases if c.skipped]
     if args.strict and skipped:
         from benchsuite.errors import BenchsuiteError
 
         more = f" (and {len(skipped) - 1} more)" if len(skipped) > 1 else ""
         raise BenchsuiteError(
-            f"{args.suite}: {skipped[0].key} would be skipped: {skipped[0].skip_reason}{more}"
+            f"{label}: {skipped[0].key} would be skipped: {skipped[0].skip_reason}{more}"
         )
     _console().print(
-        f"{args.suite}: ok · {len(suite.datasets)} datasets x {len(suite.estimators)}"
+        f"{label}: ok · {len(suite.datasets)} datasets x {len(suite.estimators)}"
         f" estimators · {_plan_line(plan)}",
         markup=False,
         soft_wrap=True,
@@ -873,11 +897,40 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _suite_path(arg: str) -> Path:
+    """The file that SUITE means: an existing path, else a bundled suite's file."""
+    from pathlib import Path
+
+    from benchsuite._bundled import resolve_suite
+
+    path = resolve_suite(arg)
+    if path != Path(arg):
+        local = next((f"{arg}{x}" for x in (".yaml", ".yml") if os.path.isfile(f"{arg}{x}")), None)
+        if local is not None:  # e.g. after 'benchsuite init quickstart'
+            _warn(f"'{arg}' means the bundled suite {path}; for the file here, type {local}")
+    return path
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     table = Table(title=f"{args.what}", title_justify="left")
-    if args.what == "datasets":
+    if args.what == "suites":
+        from benchsuite._bundled import bundled_suites
+
+        suites = bundled_suites()
+        if not suites:  # a package built without its suites/ folder
+            _console().print("no bundled suites in this installation", markup=False)
+            return EXIT_OK
+        for col in ("name", "description", "path"):
+            table.add_column(col, overflow="fold")
+        for s in suites:
+            table.add_row(s.name, s.description, str(s.path))
+        table.caption = (
+            "run one by name: benchsuite run quickstart; copy one, or 'benchsuite init',"
+            " to start your own"
+        )
+    elif args.what == "datasets":
         from benchsuite.datasets import list_sources
 
         for col in ("name", "kind", "task", "description"):
@@ -903,6 +956,20 @@ def cmd_list(args: argparse.Namespace) -> int:
             better = "higher" if m.greater_is_better else "lower"
             table.add_row(m.name, ", ".join(sorted(m.tasks)), better, m.description)
     _console().print(table)
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from benchsuite._bundled import write_starter
+
+    path = write_starter(args.name, force=args.force)
+    _console().print(
+        f"wrote {path}; check it with 'benchsuite validate {path}',"
+        f" see its cases with 'benchsuite run {path} --dry-run', run it with"
+        f" 'benchsuite run {path}'",
+        markup=False,
+        soft_wrap=True,
+    )
     return EXIT_OK
 
 
