@@ -578,6 +578,7 @@ def _progress(total: int):
 def _print_results(out, plan, records) -> None:
     from benchsuite.metrics import METRICS
     from benchsuite.report import summarize
+    from benchsuite.report._format import single_note
     from benchsuite.report.terminal import comparison_table, problems
 
     summaries = summarize(records)
@@ -588,8 +589,14 @@ def _print_results(out, plan, records) -> None:
         rows = [s for s in summaries if s.dataset in datasets and name in metrics_of[s.key]]
         if rows:
             out.print(
-                comparison_table(rows, name, greater_is_better=METRICS[name].greater_is_better)
+                comparison_table(
+                    rows, name, greater_is_better=METRICS[name].greater_is_better, caption=False
+                )
             )
+    # once under all the tables, unwrapped: a holdout or official split has no ± to show
+    note = single_note(st for s in summaries for st in s.metrics.values())
+    if note:
+        out.print(note, style="dim", markup=False, soft_wrap=True)
     lines = problems(summaries)
     if lines:
         out.print("\n".join(lines), style="yellow", markup=False, soft_wrap=True)

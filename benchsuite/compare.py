@@ -558,8 +558,8 @@ def _compare_memory(
 
 
 def _fmt_p(p: float | None) -> str:
-    if p is None:
-        return "no test"
+    if p is None:  # only with a single split or timing sample on a side
+        return "n=1, no test"
     return f"p={p:.2g}" if p >= 0.001 else "p<0.001"
 
 

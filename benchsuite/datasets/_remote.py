@@ -115,7 +115,7 @@ class RemoteSpec:
     ----------
     folder : str
         Sub-folder of the data directory holding the files (``mnist``, ``fashion-mnist``,
-        ``cifar-10``), as in the canonical data folder.
+        ``cifar-10``, ``uci/adult``); ``benchsuite data list`` shows where each file is.
     mirrors : tuple of str
         Base URLs, tried in order; a file's URL is the base URL followed by its name.
     files : tuple of RemoteFile
@@ -191,7 +191,8 @@ def _idx_files(checksums: dict[str, tuple[str, str | None, int]]) -> tuple[Remot
     return tuple(files)
 
 
-# md5 as published by the authors; sha256 of the decompressed IDX (shared/data/MANIFEST.md)
+# md5 of the .gz files as published by the authors (yann.lecun.com/exdb/mnist); sha256 of
+# the decompressed IDX, for repackaged copies whose gzip header differs
 MNIST = RemoteSpec(
     folder="mnist",
     mirrors=(
@@ -307,7 +308,7 @@ _ADULT_TABLE = TableFormat(
     _ADULT_COLUMNS, target="income", sep=",", skip_space=True, missing=("?",), label_suffix="."
 )
 
-# md5s: shared/data/MANIFEST.md (the published files, as pinned by public loaders)
+# md5s of the files UCI publishes (archive.ics.uci.edu), as public loaders pin them
 ADULT = RemoteSpec(
     folder="uci/adult",
     mirrors=(_UCI + "adult/",),
@@ -443,7 +444,8 @@ SPAMBASE = RemoteSpec(
             "spambase.data",
             "table",
             (),
-            # the canonical file; 7459fd63... was a copy with one altered value (MANIFEST.md)
+            # UCI's file; a copy with md5 7459fd63... differs in one value (row 4, column
+            # 10: 0.62 instead of 0.63) and is rejected
             "e7368d48fa690b0331a09b430d55fb6a",
             size=702942,
             table=TableFormat(

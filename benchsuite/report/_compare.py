@@ -26,10 +26,26 @@ _STYLE = {
 }
 
 
-def format_p(p: float | None) -> str:
+def format_p(p: float | None, n: int | None = None) -> str:
+    """A p-value cell: ``0.012``, ``<0.001``; ``n=1`` when a side has a single sample (one
+    split, one timing sample: no test, the tolerance or ratio alone decides); ``-`` when
+    there is no test for another reason."""
     if p is None:
-        return "-"
+        return "n=1" if n is not None and n < 2 else "-"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+SINGLE_NOTE = (
+    "n=1: one split (or one timing sample) on a side, so no test and no spread: the"
+    " tolerance or the time factor alone decides"
+)
+
+
+def has_single(c: Comparison) -> bool:
+    """Whether some verdict of ``c`` compares a single split or timing sample."""
+    return any(m.n_pairs < 2 for v in c.verdicts for m in v.metrics) or any(
+        min(t.n_base, t.n_current) < 2 for v in c.verdicts for t in v.times
+    )
 
 
 def _worst_metric(v: Verdict) -> MetricChange | None:
@@ -50,18 +66,20 @@ def cells(v: Verdict) -> dict[str, str]:
             if m.delta != 0
             else f"{m.name} {m.current_mean:.4f} (=)"
         )
-        out["p"] = format_p(m.p_value)
+        out["p"] = format_p(m.p_value, m.n_pairs)
     fit = v.time("fit")
     if fit is not None:
         out["fit time"] = (
             f"{format_seconds(fit.base_median)} → {format_seconds(fit.current_median)}"
             f" ×{fit.ratio:.2f}"
         )
-        out["p (time)"] = format_p(fit.p_value)
+        out["p (time)"] = format_p(fit.p_value, min(fit.n_base, fit.n_current))
     pred = v.time("predict")
     if pred is not None:
         out["predict"] = f"×{pred.ratio:.2f}" + (
-            f" ({format_p(pred.p_value)})" if pred.change != "same" else ""
+            f" ({format_p(pred.p_value, min(pred.n_base, pred.n_current))})"
+            if pred.change != "same"
+            else ""
         )
     if v.memory is not None:
         out["peak RSS"] = f"×{v.memory.ratio:.2f}"
@@ -73,7 +91,7 @@ def cells(v: Verdict) -> dict[str, str]:
     ]
     if len(v.metrics) > 1:
         others = [x for x in v.metrics if x is not m and x.change != "same"]
-        notes += [f"{x.name} {x.delta:+.4f} (p {format_p(x.p_value)})" for x in others]
+        notes += [f"{x.name} {x.delta:+.4f} (p {format_p(x.p_value, x.n_pairs)})" for x in others]
     out["note"] = "; ".join(dict.fromkeys(notes))
     return out
 
@@ -151,6 +169,8 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
         console.print(f"({hidden} ok cases not shown)", style="dim")
     style = "bold red" if c.gating else "bold green"
     console.print(summary_line(c), style=style, markup=False, soft_wrap=True)
+    if has_single(c):
+        console.print(SINGLE_NOTE, style="dim", markup=False, soft_wrap=True)
 
 
 def comparison_json(c: Comparison) -> str:

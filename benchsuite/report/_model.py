@@ -289,7 +289,8 @@ class Best:
         The next best mean.
     cheapest_close : CaseSummary or None
         The estimator with the lowest mean fit time among those whose mean is within one
-        standard deviation of the best (over folds); None when that is the best itself.
+        standard deviation of the best (over folds); None when that is the best itself, or
+        when the best has a single measurement (``score.n == 1``: no standard deviation).
     n_estimators : int
     """
 
@@ -425,14 +426,19 @@ def _best_of(run: ReportRun, dataset: str, metric: str) -> Best | None:
     top = scored[0][1]
     best = [s for s, st in scored if st.mean == top.mean]
     others = [s for s, st in scored if st.mean != top.mean]
-    close = [s for s, st in scored if abs(st.mean - top.mean) <= top.std]
 
     def fit(s: CaseSummary) -> float:
         return s.fit_time.mean if s.fit_time is not None else math.inf
 
-    cheapest = min(close, key=fit)
-    if cheapest in best:
-        cheapest = None
+    cheapest = None
+    # one measurement of the best (a holdout, an official split) has no standard deviation:
+    # "within one std" would shrink to exact ties, so the rule is not applied at all and
+    # the views say n/a rather than pretend the best is also the fastest close contender
+    if top.n > 1:
+        close = [s for s, st in scored if abs(st.mean - top.mean) <= top.std]
+        cheapest = min(close, key=fit)
+        if cheapest in best:
+            cheapest = None
     n = len({row_label(s) for s in run.summaries if s.dataset == dataset})
     return Best(
         run.label, dataset, metric, greater, best, top, others[0] if others else None, cheapest, n

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from benchsuite.report._cd import FriedmanResult
+from benchsuite.report._format import has_spread
 from benchsuite.report._model import Report, row_label
 
 _RC = {
@@ -170,6 +171,15 @@ def _legend(fig, colors: dict[str, str], runs: Sequence[str], *, lines: bool = F
 def scores_svg(report: Report, colors: dict[str, str]) -> str:
     """Mean score per estimator with ± one standard deviation (over folds) as error bars,
     one panel per dataset; the best bar is outlined. The axis is zoomed to the data."""
+    return to_svg(
+        scores_figure(report, colors),
+        label="mean score per estimator and dataset with error bars",
+    )
+
+
+def scores_figure(report: Report, colors: dict[str, str]):
+    """The figure of :func:`scores_svg`. A bar measured once (n=1) gets no error bar at all:
+    a zero-length one would draw its caps and read as a measured spread of zero."""
     datasets = _datasets(report)
     nrows, ncols = _grid(len(datasets))
     runs = [r.label for r in report.runs]
@@ -185,22 +195,25 @@ def scores_svg(report: Report, colors: dict[str, str]) -> str:
             for s, st in scored:
                 labels.append(row_label(s) + (f" ({run})" if len(runs) > 1 else ""))
                 means.append(st.mean)
-                errs.append(st.std)
+                errs.append(st.std if has_spread(st) else None)
                 cols.append(colors[row_label(s)])
                 edges.append("black" if st.mean == top else "none")
         ys = list(range(len(labels)))[::-1]
-        ax.barh(
-            ys,
-            means,
-            xerr=errs,
-            color=cols,
-            edgecolor=edges,
-            height=0.7,
-            error_kw={"lw": 0.8, "capsize": 2},
-        )
+        ax.barh(ys, means, color=cols, edgecolor=edges, height=0.7)
+        spread = [(y, m, e) for y, m, e in zip(ys, means, errs, strict=True) if e is not None]
+        if spread:
+            ax.errorbar(
+                [m for _, m, _ in spread],
+                [y for y, _, _ in spread],
+                xerr=[e for _, _, e in spread],
+                fmt="none",
+                ecolor="black",
+                lw=0.8,
+                capsize=2,
+            )
         ax.set_yticks(ys, labels, fontsize=7)
-        lo = min(m - e for m, e in zip(means, errs, strict=True))
-        hi = max(m + e for m, e in zip(means, errs, strict=True))
+        lo = min(m - (e or 0.0) for m, e in zip(means, errs, strict=True))
+        hi = max(m + (e or 0.0) for m, e in zip(means, errs, strict=True))
         pad = (hi - lo) * 0.08 or 0.01
         ax.set_xlim(lo - pad, hi + pad)
         ax.set_title(dataset)
@@ -208,7 +221,7 @@ def scores_svg(report: Report, colors: dict[str, str]) -> str:
         ax.grid(True, axis="x", lw=0.4, alpha=0.5)
     for ax in axes[len(datasets) :]:
         ax.set_visible(False)
-    return to_svg(fig, label="mean score per estimator and dataset with error bars")
+    return fig
 
 
 def has_curves(report: Report) -> bool:
@@ -243,7 +256,8 @@ def curves_svg(report: Report, colors: dict[str, str]) -> str:
             color = colors.get(name, "0.3")
             used[name] = color
             ax.plot(epochs, mean, color=color, ls=_LINESTYLES[runs.index(run) % 4], marker=".")
-            ax.fill_between(epochs, lo, hi, color=color, alpha=0.15, lw=0)
+            if len(folds) > 1:  # one curve has no band to show
+                ax.fill_between(epochs, lo, hi, color=color, alpha=0.15, lw=0)
         ax.set_title(dataset)
         ax.set_xlabel("epoch")
         ax.set_ylabel("training loss")

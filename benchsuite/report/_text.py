@@ -3,42 +3,24 @@
 from __future__ import annotations
 
 from benchsuite._stats import Stats
-from benchsuite.report._model import Best, Cell, Report, row_label
+from benchsuite.report._format import (
+    format_seconds,
+    format_stats,
+    format_value,
+    single_note,
+    spread_label,
+)
+from benchsuite.report._model import Best, Cell, MetricTable, Report, row_label
 from benchsuite.report._summary import CaseSummary
-from benchsuite.report.terminal import format_seconds
 
 PROBLEM_COLUMNS = ("run", "case", "status", "ok / measured", "reason")
 NUMERIC_BEST = ("score", "fit time", "predict time", "peak RSS", "estimators")
-
-
-def format_value(x: float) -> str:
-    """A metric value: 3 decimals below 10, fewer for large errors (rmse 55.12)."""
-    a = abs(x)
-    if a >= 1000:
-        return f"{x:.0f}"
-    if a >= 100:
-        return f"{x:.1f}"
-    if a >= 10:
-        return f"{x:.2f}"
-    return f"{x:.3f}"
-
-
-def format_stats(st: Stats) -> str:
-    """``0.953 ± 0.018``, both with the mean's decimals."""
-    mean = format_value(st.mean)
-    decimals = len(mean.split(".")[1]) if "." in mean else 0
-    return f"{mean} ± {st.std:.{decimals}f}"
 
 
 def format_mb(mb: float | None) -> str:
     if mb is None:
         return "-"
     return f"{mb / 1024:.2f} GiB" if mb >= 1024 else f"{mb:.0f} MiB"
-
-
-def ci_text(st: Stats) -> str:
-    """``95% CI [0.93, 0.97], n=5`` (a tooltip in HTML)."""
-    return f"95% CI [{format_value(st.ci95_low)}, {format_value(st.ci95_high)}], n={st.n}"
 
 
 def metric_cell(cell: Cell | None) -> tuple[str, str]:
@@ -103,7 +85,8 @@ def best_row(b: Best, many_runs: bool) -> list[str]:
     if b.runner_up is not None:
         st = b.runner_up.metrics[b.metric]
         runner = f"{row_label(b.runner_up)} {format_value(st.mean)}"
-    cheap = "the best itself"
+    # one measurement of the best has no std to be within (see _model._best_of)
+    cheap = "the best itself" if b.score.n > 1 else "n/a (n=1, no spread)"
     if b.cheapest_close is not None:
         c = b.cheapest_close
         ratio = ""
@@ -170,15 +153,42 @@ def problem_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
     ]
 
 
+def all_stats(report: Report) -> list[Stats]:
+    """Every metric value a report shows (its tables and the best per dataset)."""
+    out = [b.score for b in report.best]
+    for table in report.tables.values():
+        out += [c.stats for c in table.cells.values() if c.stats is not None]
+    return out
+
+
+def table_spread(table: MetricTable) -> str:
+    """What the values of ``table`` are: ``mean ± std over folds`` or one measurement each."""
+    return spread_label(c.stats for c in table.cells.values())
+
+
+def best_spread(report: Report) -> str:
+    """The same for the best-per-dataset table."""
+    return spread_label(b.score for b in report.best)
+
+
 def footnotes(report: Report) -> list[str]:
-    """How to read the tables: ranks, ``*``, datasets without the headline metric."""
+    """How to read the tables: ranks, ``*``, the close-to-best rule, values without ``±``
+    (single measurements), datasets without the headline metric."""
     notes = [
         "avg rank: mean over the datasets an estimator ran on of its rank there (1 = best,"
         " ties share; an error or timeout ranks last; skipped pairs are left out)."
         " * = some measurements of the case failed (see the failed cases).",
         "fastest within 1 std of best: the estimator with the lowest mean fit time whose mean"
-        " score is within one standard deviation (over folds) of the best mean.",
+        " score is within one standard deviation (over folds) of the best mean."
+        + (
+            " A best measured once (n=1) has no standard deviation: there the column says n/a."
+            if any(b.score.n == 1 for b in report.best)
+            else ""
+        ),
     ]
+    note = single_note(all_stats(report))
+    if note:
+        notes.append(note + ".")
     missing = report.datasets_without(report.metric)
     if missing and report.metric_given:
         notes.append(f"datasets without {report.metric}: {', '.join(missing)}")

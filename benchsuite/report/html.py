@@ -16,6 +16,7 @@ from typing import Any
 
 from benchsuite.report import _text
 from benchsuite.report._cd import FriedmanResult, friedman_nemenyi
+from benchsuite.report._format import ci_text, single_note
 from benchsuite.report._model import MetricTable, Report, ReportRun
 
 __all__ = ["critical_difference", "report_html"]
@@ -128,7 +129,7 @@ def _best_html(report: Report) -> str:
         tds = []
         for col, value in zip(columns, cells, strict=True):
             cls = "best l" if col == "best" else ("l" if col not in _text.NUMERIC_BEST else "")
-            title = f' title="{_e(_text.ci_text(b.score))}"' if col == "score" else ""
+            title = f' title="{_e(ci_text(b.score))}"' if col == "score" else ""
             tag = "th scope=row" if col == "dataset" else "td"
             tds.append(f'<{tag} class="{cls}"{title}>{_e(value)}</{tag.split()[0]}>')
         rows.append(tds)
@@ -152,7 +153,7 @@ def _metric_html(table: MetricTable) -> str:
                 elif cell.summary.n_ok == 0:
                     cls = cell.summary.status
                 if cell.stats is not None:
-                    title = f' title="{_e(_text.ci_text(cell.stats))}"'
+                    title = f' title="{_e(ci_text(cell.stats))}"'
                 elif cell.summary.error:
                     title = f' title="{_e(cell.summary.error)}"'
             tds.append(f'<td class="{cls}"{title}>{_e(text)}</td>')
@@ -290,12 +291,13 @@ def report_html(report: Report) -> str:
     )
     parts.append("<main>")
     parts.append(
-        f'<section id="best"><h2>Best per dataset ({_e(report.metric)}) and what it costs</h2>'
+        f'<section id="best"><h2>Best per dataset ({_e(report.metric)}) and what it costs'
+        f" <small>({_e(_text.best_spread(report))})</small></h2>"
         + _best_html(report)
         + f'<p class="note">{_e(_text.footnotes(report)[1])} Times are means over folds'
         " (fit and predict measured separately; data loading excluded); peak RSS is the"
         " process's peak resident memory during the case. Hover a score for its 95%"
-        " confidence interval.</p></section>"
+        " confidence interval (n=1 where a case was measured once).</p></section>"
     )
     parts.append('<section id="tables">')
     for i, table in enumerate(report.tables.values()):
@@ -303,8 +305,8 @@ def report_html(report: Report) -> str:
         tag = "h2" if i == 0 else "h3"
         title = "Results: " if i == 0 else ""
         parts.append(
-            f"<{tag}>{title}{_e(table.metric)} <small>(mean ± std over folds, {direction} is"
-            f" better; best per column in bold)</small></{tag}>"
+            f"<{tag}>{title}{_e(table.metric)} <small>({_e(_text.table_spread(table))},"
+            f" {direction} is better; best per column in bold)</small></{tag}>"
         )
         parts.append(_metric_html(table))
     parts.append(f'<p class="note">{_e(_text.footnotes(report)[0])}</p>')
@@ -326,9 +328,14 @@ def report_html(report: Report) -> str:
     parts.append(
         '<section id="scores"><h2>Scores per dataset</h2><figure>'
         + _plots.scores_svg(report, colors)
-        + "<figcaption>Mean over folds; error bars are ± one standard deviation; the best bar"
-        " is outlined. The axis is zoomed to the data and does not start at zero: compare"
-        " bar ends, not lengths.</figcaption></figure></section>"
+        + "<figcaption>Mean over folds; error bars are ± one standard deviation"
+        + (
+            " (none on a bar measured once, n=1: it has no spread)"
+            if single_note(_text.all_stats(report))
+            else ""
+        )
+        + "; the best bar is outlined. The axis is zoomed to the data and does not start at"
+        " zero: compare bar ends, not lengths.</figcaption></figure></section>"
     )
     parts.append('<section id="curves"><h2>Training curves</h2>')
     if _plots.has_curves(report):

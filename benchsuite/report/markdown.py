@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from benchsuite.compare import Comparison
-from benchsuite.report._compare import COLUMNS, cells, header_lines, summary_line
+from benchsuite.report._compare import (
+    COLUMNS,
+    SINGLE_NOTE,
+    cells,
+    has_single,
+    header_lines,
+    summary_line,
+)
 
 __all__ = ["comparison_markdown", "report_markdown"]
 
@@ -62,7 +69,9 @@ def comparison_markdown(c: Comparison, *, title: str = "benchsuite compare") -> 
     lines.append(
         f"<sub>metric: Nadeau-Bengio corrected paired t-test over folds, tolerance"
         f" {opts['metric_tolerance']}; time: ratio of medians > {opts['time_factor']} and"
-        f" Mann-Whitney U; alpha {opts['alpha']}.</sub>"
+        f" Mann-Whitney U; alpha {opts['alpha']}."
+        + (f" {SINGLE_NOTE}." if has_single(c) else "")
+        + "</sub>"
     )
     return "\n".join(lines) + "\n"
 
@@ -80,8 +89,8 @@ def report_markdown(report) -> str:
     """A :class:`~benchsuite.report._model.Report` as GitHub-flavoured Markdown.
 
     The runs (with a warning line for partial runs), the best estimator per dataset and its
-    cost, one table per metric (``mean ± std``, best per column in bold, average rank), the
-    cost table and the failed or skipped cases.
+    cost, one table per metric (``mean ± std``, or the value alone for a case measured once;
+    best per column in bold, average rank), the cost table and the failed or skipped cases.
 
     Parameters
     ----------
@@ -99,7 +108,12 @@ def report_markdown(report) -> str:
         lines.append(f"> **⚠ {_escape(text)}**" if partial else f"- {_escape(text)}")
         if partial:
             lines.append("")
-    lines += ["", f"### Best per dataset ({_escape(report.metric)}) and its cost", ""]
+    lines += [
+        "",
+        f"### Best per dataset ({_escape(report.metric)}: {_text.best_spread(report)})"
+        " and its cost",
+        "",
+    ]
     columns = _text.best_columns(many)
     lines.append(_row(columns))
     lines.append(_row("---:" if c in _text.NUMERIC_BEST else "---" for c in columns))
@@ -112,7 +126,7 @@ def report_markdown(report) -> str:
         direction = "higher" if table.greater_is_better else "lower"
         lines += [
             "",
-            f"### {_escape(table.metric)} (mean ± std over folds, {direction} is better)",
+            f"### {_escape(table.metric)} ({_text.table_spread(table)}, {direction} is better)",
             "",
         ]
         head = ["estimator"]

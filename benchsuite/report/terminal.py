@@ -7,17 +7,10 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
+from benchsuite.report._format import format_seconds, format_stats, single_note, spread_label
 from benchsuite.report._summary import CaseSummary
 
-
-def format_seconds(seconds: float | None) -> str:
-    """``"12.3 ms"``-style duration with three significant digits."""
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds:.3g} s"  # pragma: no cover
+__all__ = ["comparison_table", "format_seconds", "print_report", "problems"]
 
 
 def _row_label(summary: CaseSummary) -> str:
@@ -31,11 +24,14 @@ def comparison_table(
     *,
     greater_is_better: bool = True,
     title: str | None = None,
+    caption: bool = True,
 ) -> Table:
     """Estimators (rows) x datasets (columns): ``mean ± std`` of ``metric`` and fit time.
 
     The best mean per dataset is bold; a case with failed folds is marked ``*``; skipped and
-    errored cases say so.
+    errored cases say so. A case measured once shows its value alone, and (unless
+    ``caption`` is False: the caller says it once for several tables) a caption under the
+    table says what a value without ``±`` is.
     """
     datasets = list(dict.fromkeys(s.dataset for s in summaries))
     rows = list(dict.fromkeys(_row_label(s) for s in summaries))
@@ -49,9 +45,12 @@ def comparison_table(
         if cur is None or (st.mean > cur if greater_is_better else st.mean < cur):
             best[s.dataset] = st.mean
 
+    stats = [s.metrics.get(metric) for s in summaries]
     table = Table(
-        title=title or f"{metric} (mean ± std over folds) · fit time",
+        title=title or f"{metric} ({spread_label(stats)}) · fit time",
         title_justify="left",
+        caption=single_note(stats) if caption else None,
+        caption_justify="left",
         show_lines=False,
     )
     table.add_column("estimator", style="cyan", no_wrap=True)
@@ -78,7 +77,7 @@ def _cell(s: CaseSummary | None, metric: str, best: float | None) -> Text:
         text.append("n/a", style="dim")
     else:
         style = "bold green" if best is not None and st.mean == best else ""
-        text.append(f"{st.mean:.3f} ± {st.std:.3f}", style=style)
+        text.append(format_stats(st), style=style)
     if s.n_ok < s.n_total:
         text.append("*", style="red")
     text.append(f"\n{format_seconds(s.fit_time.mean if s.fit_time else None)}", style="dim")
@@ -142,7 +141,7 @@ def _best_table(report) -> Table:
 
     many = len(report.runs) > 1
     t = Table(
-        title=f"best per dataset ({report.metric}: mean ± std over folds) and its cost",
+        title=f"best per dataset ({report.metric}: {_text.best_spread(report)}) and its cost",
         title_justify="left",
     )
     columns = _text.best_columns(many)
@@ -162,7 +161,7 @@ def _metric_table(table) -> Table:
     many = len(table.runs) > 1
     direction = "higher" if table.greater_is_better else "lower"
     t = Table(
-        title=f"{table.metric} (mean ± std over folds, {direction} is better; best in bold)",
+        title=f"{table.metric} ({_text.table_spread(table)}, {direction} is better; best in bold)",
         title_justify="left",
     )
     t.add_column("estimator", style="cyan", no_wrap=True)

@@ -154,6 +154,46 @@ def test_report_help_does_not_import_matplotlib():
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 
+HOLDOUT = """
+name: holdout
+seed: 0
+defaults: {evaluation: {holdout: 0.2}, metrics: [accuracy]}
+datasets: [iris, wine]
+estimators: [logreg, knn, dummy]
+"""
+SINGLE = "values without ± come from a single measurement (n=1), which has no spread"
+
+
+def test_one_split_has_no_spread_in_run_report_and_compare(tmp_path):
+    """A real holdout run (one fold, one repeat): every view shows the value alone, no
+    ``± 0.000``, says why, and compare gives no p-value where there is no sample to test."""
+    suite = tmp_path / "holdout.yaml"
+    suite.write_text(HOLDOUT)
+    out = tmp_path / "out"
+    run = bench("run", str(suite), "-o", str(out), "--run-id", "h1", "-q", "--report", "html")
+    assert run.returncode == 0, run.stderr
+    run_dir = out / "holdout" / "h1"
+    fake = re.compile(r"± 0\.0+\b")
+    printed = " ".join(run.stdout.split())
+    assert "accuracy (one measurement per case) · fit time" in printed
+    assert SINGLE in printed and not fake.search(printed)
+    html = (run_dir / "report.html").read_text()
+    assert not fake.search(html)
+    assert 'title="n=1: a single measurement, no spread and no confidence interval"' in html
+    md = bench("report", str(run_dir), "--format", "markdown")
+    assert md.returncode == 0, md.stderr
+    assert "### accuracy (one measurement per case, higher is better)" in md.stdout
+    assert SINGLE in md.stdout and not fake.search(md.stdout)
+    assert "n/a (n=1, no spread)" in md.stdout  # no std to be within
+    terminal = bench("report", str(run_dir))
+    assert terminal.returncode == 0 and not fake.search(terminal.stdout)
+    compare = bench("compare", str(run_dir), str(run_dir), "--format", "markdown")
+    assert compare.returncode == 0, compare.stderr
+    rows = [line for line in compare.stdout.splitlines() if line.startswith("| `")]
+    assert len(rows) == 6 and all("| n=1 |" in line for line in rows), rows
+    assert "n=1: one split" in compare.stdout and "±" not in compare.stdout
+
+
 # --------------------------------------------------------------------------------------
 # a real browser
 # --------------------------------------------------------------------------------------

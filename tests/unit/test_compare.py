@@ -492,3 +492,34 @@ def test_batched_tests_give_the_p_values_of_direct_scipy_calls():
         mwu, nb = expected[v.case_key]
         assert v.time("fit").p_value == pytest.approx(mwu, rel=1e-9)
         assert v.metric("accuracy").p_value == pytest.approx(nb, rel=1e-9)
+
+
+def test_one_split_shows_n1_not_a_p_value_or_a_spread():
+    # a holdout or official split: one fold and one timing sample per side
+    base = case("d/a", scores=[0.95], times=[0.010]) + case("d/b", scores=[0.90], times=[0.010])
+    cur = case("d/a", scores=[0.93], times=[0.030]) + case("d/b", scores=[0.90], times=[0.010])
+    c = compare_records(base, cur)
+    from benchsuite.report._compare import SINGLE_NOTE, cells
+
+    worse = next(v for v in c.verdicts if v.case_key == "d/a")
+    row = cells(worse)
+    assert row["p"] == "n=1" and row["p (time)"] == "n=1"
+    assert "n=1, no test" in " ".join(worse.reasons)  # no test ran, and the text says why
+    md = comparison_markdown(c)
+    assert "| accuracy 0.9500 → 0.9300 (-0.0200) | n=1 |" in md
+    assert SINGLE_NOTE in md and "±" not in md
+
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    print_comparison(console, c)
+    text = console.export_text()
+    assert SINGLE_NOTE in text and "±" not in text
+    data = c.to_dict()["verdicts"]
+    metric = next(v for v in data if v["case_key"] == "d/a")["metrics"][0]
+    assert metric["p_value"] is None and metric["n_pairs"] == 1
+
+    # cross-validated cases keep their p-values and no n=1 note
+    cv = compare_records(case(), case(scores=[b - 0.02 for b in BASE_ACC]))
+    assert cells(cv.verdicts[0])["p"] != "n=1"
+    assert SINGLE_NOTE not in comparison_markdown(cv)
