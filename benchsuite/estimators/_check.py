@@ -113,7 +113,7 @@ ValueCheck = Callable[[str, Any], "str | None"]
 
 
 @functools.cache
-def _sklearn_validate() -> Callable[..., None] | None:
+def _sklearn_validate() -> Callable[..., str | None] | None:
     """scikit-learn's validator and its error type, or None where that private API is gone."""
     try:
         from sklearn.utils._param_validation import (
