@@ -60,6 +60,13 @@ class RunInfo:
             return None
         return sha[:10] + ("+dirty" if git.get("dirty") else "")
 
+    @property
+    def rows_without_target(self) -> dict[str, int]:
+        """Rows dropped from each file dataset for having no target value (``run.json``
+        ``rows_without_target``; datasets that lost none are absent)."""
+        dropped = self.info.get("rows_without_target") or {}
+        return {str(name): int(n) for name, n in dropped.items()}
+
     def sort_key(self) -> tuple[str, str, float]:
         """Latest last: start time from ``run.json``, then the time-stamped run id, then mtime."""
         try:

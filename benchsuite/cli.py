@@ -360,6 +360,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         baseline = load_run(args.compare, suite=suite.name, on_warning=_warn)
 
     store_path: list[str] = []
+    dropped = _rows_without_target(plan)
+
+    def started(store) -> None:
+        store_path.append(str(store.path))
+        if dropped:
+            store.update_info(rows_without_target=dropped)
+
     if not args.quiet:
         _warn_if_busy()
     progress = None if args.quiet else _RunProgress(suite.name)
@@ -369,7 +376,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             output=args.output,
             run_id=args.run_id,
             executor=executor,
-            on_start=lambda store: store_path.append(str(store.path)),
+            on_start=started,
             on_record=progress.record if progress is not None else None,
             on_plan=progress.start if progress is not None else None,
             command_line=["benchsuite", *sys.argv[1:]],
@@ -421,6 +428,26 @@ def cmd_run(args: argparse.Namespace) -> int:
     if failed:
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _rows_without_target(plan) -> dict[str, int]:
+    """Warn, one line per file dataset, about the rows loading will drop for having no
+    target value; return ``{dataset: rows dropped}`` for ``run.json``."""
+    from benchsuite.datasets._loading import rows_without_target
+
+    dropped: dict[str, int] = {}
+    for ds in {c.dataset.name: c.dataset for c in plan.runnable}.values():
+        counts = rows_without_target(ds, base_dir=plan.suite.base_dir)
+        if counts is None or not counts[1]:
+            continue
+        n_rows, n_missing = counts
+        dropped[ds.name] = n_missing
+        _warn(
+            f"dataset '{ds.name}': {n_missing} row{'s' if n_missing > 1 else ''} without a"
+            f" target dropped (no value in column '{ds.target}'; {n_rows - n_missing} of"
+            f" {n_rows} rows of {ds.path} used)"
+        )
+    return dropped
 
 
 def _compare_after_run(out, baseline, result, options: dict) -> int:

@@ -599,6 +599,11 @@ class RunStore:
         self._write_run_json()
         return self
 
+    def update_info(self, **fields: Any) -> None:
+        """Add ``fields`` to ``run.json`` now (e.g. what was learnt about the data)."""
+        self.info.update(fields)
+        self._write_run_json()
+
     def append(self, record: Record) -> None:
         """Write one record line and flush it to the OS at once."""
         line = json.dumps(record.to_dict(), default=jsonable, allow_nan=True)

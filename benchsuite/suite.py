@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    model_serializer,
+    model_validator,
+)
 
 from benchsuite._suggest import did_you_mean
 from benchsuite.errors import BenchsuiteError, ConfigError, DataError
@@ -123,6 +131,18 @@ class DatasetEntry(_Model):
     evaluation: Evaluation | None = Field(
         default=None, description="overrides defaults.evaluation for this dataset"
     )
+    encoding: str | None = Field(
+        default=None, description="text encoding of a CSV file (default utf-8), e.g. latin-1"
+    )
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        # an unset encoding is left out, so the config_hash of every existing case (a hash
+        # of this dump) stays what it was before the key existed: baselines still compare
+        if self.encoding is None:
+            data.pop("encoding", None)
+        return data
 
 
 class EstimatorEntry(_Model):

@@ -43,8 +43,61 @@ def _reading(path: Path) -> Iterator[None]:
         raise DataError(f"cannot read dataset file {path}: {one_line(exc)}") from exc
 
 
+# bytes decoded per read when checking a file's encoding (the decoder runs in C)
+_DECODE_CHUNK = 1 << 20
+
+
+def decoding_problem(path: Path, encoding: str | None) -> str | None:
+    """Why ``encoding`` (None: UTF-8) cannot decode the text of ``path``, or None if it can.
+
+    The whole file is decoded in chunks, without keeping the text: pandas decodes only
+    the columns it parses, so a file whose header and target read fine may still fail
+    in every job when a feature column holds a Latin-1 ``Zürich``.
+
+    Returns
+    -------
+    str or None
+        One line naming the file, the first bad byte, its line, and the fix:
+        ``... is not UTF-8 (byte 0xfc on line 2); set `encoding:` on this dataset, e.g.
+        encoding: latin-1``.
+    """
+    import codecs
+
+    decoder = codecs.getincrementaldecoder(encoding or "utf-8")(errors="strict")
+    offset = 0  # bytes of the file handed to the decoder so far
+    with open(path, "rb") as f:
+        head = f.read(2)
+        f.seek(0)
+        while True:
+            chunk = f.read(_DECODE_CHUNK)
+            pending = len(decoder.getstate()[0])  # bytes of a character split by the chunk
+            try:
+                decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                position = offset - pending + exc.start
+                byte = exc.object[exc.start] if exc.start < len(exc.object) else 0
+                break
+            if not chunk:
+                return None
+            offset += len(chunk)
+        f.seek(0)
+        line = f.read(position).count(b"\n") + 1
+    where = f"byte 0x{byte:02x} on line {line}"
+    if encoding is None:
+        example = "utf-16" if head in (b"\xff\xfe", b"\xfe\xff") else "latin-1"
+        return (
+            f"{path} is not UTF-8 ({where}); set `encoding:` on this dataset, "
+            f"e.g. encoding: {example}"
+        )
+    return f"{path} is not valid {encoding} ({where}); set `encoding:` to the file's encoding"
+
+
 def read_csv(
-    path: Path, *, columns: list[str] | None = None, header_only: bool = False
+    path: Path,
+    *,
+    columns: list[str] | None = None,
+    header_only: bool = False,
+    encoding: str | None = None,
 ) -> pd.DataFrame:
     """Read a CSV file with pandas.
 
@@ -56,16 +109,31 @@ def read_csv(
         Read only these columns (all when None).
     header_only : bool, default=False
         Read no rows, only the column names.
+    encoding : str, default=None
+        The file's text encoding (a Python codec name); None is UTF-8.
 
     Returns
     -------
     pandas.DataFrame
         The table (empty when ``header_only``).
+
+    Raises
+    ------
+    DataError
+        If the file cannot be read; for text the encoding cannot decode, the message
+        names the first bad byte and says to set ``encoding:``.
     """
     import pandas as pd
 
     with _reading(path):
-        return pd.read_csv(path, usecols=columns, nrows=0 if header_only else None)
+        try:
+            return pd.read_csv(
+                path, usecols=columns, nrows=0 if header_only else None, encoding=encoding
+            )
+        except UnicodeDecodeError as exc:
+            # validation decodes the whole file first; this is a file changed since then
+            problem = decoding_problem(path, encoding) or one_line(exc)
+            raise DataError(f"cannot read dataset file: {problem}") from None
 
 
 def _require_pyarrow() -> None:

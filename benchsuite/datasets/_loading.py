@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import functools
 import inspect
@@ -17,7 +18,7 @@ from benchsuite.datasets._dataset import (
     infer_task,
     subsample_indices,
 )
-from benchsuite.datasets._files import one_line, resolve_path
+from benchsuite.datasets._files import decoding_problem, one_line, resolve_path
 from benchsuite.datasets._sources import TASKS, DatasetSource, get_source, list_sources
 from benchsuite.errors import ConfigError, DataError
 
@@ -127,6 +128,43 @@ def _check_params(source: DatasetSource, params: dict[str, Any]) -> None:
             )
 
 
+def _encoding(entry: Any) -> str | None:
+    return getattr(entry, "encoding", None)
+
+
+def _check_encoding(source: DatasetSource, encoding: Any) -> None:
+    """The ``encoding`` key: CSV files only, and a text codec Python knows."""
+    if encoding is None:
+        return
+    if source.name != "csv":
+        raise ConfigError(
+            f"'encoding' is only for csv files, not {source.name!r}"
+            + (" (Parquet stores its text as UTF-8)" if source.name == "parquet" else ""),
+            ("encoding",),
+        )
+    try:
+        info = codecs.lookup(str(encoding))
+    except LookupError:
+        info = None
+    # base64/zlib are codecs too, but of bytes, not of text
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise ConfigError(
+            f"unknown text encoding {encoding!r}; use a Python codec name such as utf-8, "
+            "latin-1, cp1252 or utf-16",
+            ("encoding",),
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _decoding_problem(path: Path, stamp: tuple[int, int], encoding: str | None) -> str | None:
+    return decoding_problem(path, encoding)
+
+
+def _read_options(encoding: str | None) -> dict[str, Any]:
+    """Keyword arguments of the source's reader: only a CSV reader takes an encoding."""
+    return {"encoding": encoding} if encoding is not None else {}
+
+
 def _file_stamp(path: Path) -> tuple[int, int]:
     stat = path.stat()
     return stat.st_mtime_ns, stat.st_size
@@ -154,29 +192,51 @@ def _resolve_file(entry: Any, source: DatasetSource, base_dir: Path) -> tuple[Pa
 
 # validation and task inference run once per case; these keep each file read to once
 @functools.lru_cache(maxsize=256)
-def _file_columns(source: DatasetSource, path: Path, stamp: tuple[int, int]) -> tuple[str, ...]:
-    header = source.resolve_loader()(path, header_only=True)
+def _file_columns(
+    source: DatasetSource, path: Path, stamp: tuple[int, int], encoding: str | None
+) -> tuple[str, ...]:
+    header = source.resolve_loader()(path, header_only=True, **_read_options(encoding))
     return tuple(str(column) for column in header.columns)
 
 
+@dataclasses.dataclass(frozen=True)
+class _TargetColumn:
+    """What validation and planning need to know of a file's target column."""
+
+    task: str
+    labels: tuple[Any, ...]  # at most two distinct labels: enough to tell "a single class"
+    n_rows: int
+    n_missing: int
+
+
 @functools.lru_cache(maxsize=256)
-def _file_task(source: DatasetSource, path: Path, stamp: tuple[int, int], target: str) -> str:
-    values = source.resolve_loader()(path, columns=[target])[target]
-    task = infer_task(values)
-    labels = values.dropna().unique()
-    if task != "regression" and len(labels) < 2:
-        what = f"a single class ({labels[0]!r})" if len(labels) else "no values"
+def _target_column(
+    source: DatasetSource, path: Path, stamp: tuple[int, int], target: str, encoding: str | None
+) -> _TargetColumn:
+    reader = source.resolve_loader()
+    values = reader(path, columns=[target], **_read_options(encoding))[target]
+    labels = values.dropna().unique()[:2]
+    n_missing = int(values.isna().sum())
+    return _TargetColumn(infer_task(values), tuple(labels), len(values), n_missing)
+
+
+def _file_task(
+    source: DatasetSource, path: Path, stamp: tuple[int, int], target: str, encoding: str | None
+) -> str:
+    column = _target_column(source, path, stamp, target, encoding)
+    if column.task != "regression" and len(column.labels) < 2:
+        what = f"a single class ({column.labels[0]!r})" if column.labels else "no values"
         raise ConfigError(
             f"target {target!r} in {path} has {what}; classification needs two or more",
             ("target",),
         )
-    return task
+    return column.task
 
 
 def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
     """Check a suite's dataset entry without loading its data.
 
-    Only the header of a file is read; synthetic parameters are checked against the
+    Only the header of a file is parsed; synthetic parameters are checked against the
     generator's signature. The raw files of download sources are not looked for: they
     may be downloaded when the dataset is loaded.
 
@@ -184,7 +244,7 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
     ----------
     entry : object
         The suite entry, with attributes ``name, source, params, path, target, task,
-        subsample, part`` (missing ones count as unset).
+        subsample, part, encoding`` (missing ones count as unset).
     base_dir : Path
         Directory that relative ``path`` values are relative to (the suite file's).
 
@@ -192,7 +252,9 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
     ------
     ConfigError
         If the entry is invalid; ``path`` locates the offending key within the entry,
-        e.g. ``("params", "n_sample")``.
+        e.g. ``("params", "n_sample")``. A CSV file is decoded whole (not parsed) with its
+        ``encoding`` (default UTF-8): text that does not decode is an error here, at
+        ``("path",)`` (or ``("encoding",)`` when one is set), saying to set ``encoding:``.
     DataError
         If the file exists but its header cannot be read.
     """
@@ -210,9 +272,18 @@ def check_dataset_entry(entry: Any, *, base_dir: Path) -> None:
     params = _params(entry)
     if params or source.kind == "openml":
         _check_params(source, params)
+    encoding = _encoding(entry)
+    _check_encoding(source, encoding)
     if source.kind == "file":
         path, target = _resolve_file(entry, source, base_dir)
-        columns = _file_columns(source, path, _file_stamp(path))
+        stamp = _file_stamp(path)
+        if source.name == "csv":
+            # pandas decodes only the columns it parses: a Latin-1 value in a feature column
+            # would pass the header and target reads here and fail every job at run time
+            problem = _decoding_problem(path, stamp, encoding)
+            if problem is not None:
+                raise ConfigError(problem, ("path",) if encoding is None else ("encoding",))
+        columns = _file_columns(source, path, stamp, encoding)
         if target not in columns:
             hint = did_you_mean(target, columns)
             raise ConfigError(f"no column {target!r} in {path}{hint}", ("target",))
@@ -266,7 +337,32 @@ def dataset_task(entry: Any, *, base_dir: Path) -> str:
         target = getattr(entry, "target", None)
         return openml_task_kind(_params(entry), target, str(entry.name))
     path, target = _resolve_file(entry, source, base_dir)
-    return _file_task(source, path, _file_stamp(path), target)
+    return _file_task(source, path, _file_stamp(path), target, _encoding(entry))
+
+
+def rows_without_target(entry: Any, *, base_dir: Path) -> tuple[int, int] | None:
+    """How many rows of a file dataset have no target value (they are dropped on load).
+
+    Parameters
+    ----------
+    entry : object
+        The suite entry (see :func:`check_dataset_entry`).
+    base_dir : Path
+        Directory that relative ``path`` values are relative to.
+
+    Returns
+    -------
+    (int, int) or None
+        ``(rows in the file, rows without a target)`` for CSV and Parquet entries (the
+        target column is read once and cached, as for validation); None for other
+        sources.
+    """
+    source = get_source(str(entry.source))
+    if source.kind != "file":
+        return None
+    path, target = _resolve_file(entry, source, base_dir)
+    column = _target_column(source, path, _file_stamp(path), target, _encoding(entry))
+    return column.n_rows, column.n_missing
 
 
 def _freeze(value: Any) -> Any:
@@ -338,6 +434,7 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
     path: Path | None = None
     stamp: Any = None
     target: str | None = None
+    encoding = _encoding(entry)
     if source.kind == "file":
         path, target = _resolve_file(entry, source, base_dir)
         stamp = _file_stamp(path)
@@ -363,6 +460,7 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
         path,
         stamp,
         target,
+        encoding,
         task,
         subsample,
         seed if uses_seed else None,
@@ -379,7 +477,7 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
                 name = str(entry.name)
                 dataset = _load_openml(source, params, target, name, task, subsample, seed)
             else:
-                dataset = _load(source, params, path, target, task, subsample, seed)
+                dataset = _load(source, params, path, target, task, subsample, seed, encoding)
             _CACHE[key] = dataset
     name = str(entry.name)
     # entries with different names may share data; each gets its own name
@@ -394,7 +492,8 @@ def clear_cache() -> None:
         _CACHE.clear()
     clear_metadata()
     _file_columns.cache_clear()
-    _file_task.cache_clear()
+    _target_column.cache_clear()
+    _decoding_problem.cache_clear()
 
 
 def _load(
@@ -405,6 +504,7 @@ def _load(
     task: str | None,
     subsample: int | None,
     seed: int,
+    encoding: str | None = None,
 ) -> Dataset:
     import numpy as np
 
@@ -436,10 +536,12 @@ def _load(
         what = f"dataset {source.name!r}"
     else:
         assert path is not None and target is not None
-        frame = loader(path)
+        frame = loader(path, **_read_options(encoding))
         if target not in frame.columns:
             raise DataError(f"no column {target!r} in dataset file {path}")
-        frame = frame[frame[target].notna()]  # rows without a target cannot be scored
+        # rows without a target cannot be scored; `benchsuite run` says how many it drops
+        # (rows_without_target) and stores the count in run.json
+        frame = frame[frame[target].notna()]
         if frame.empty:
             raise DataError(f"dataset file {path} has no rows with a value for {target!r}")
         target_values = frame[target]

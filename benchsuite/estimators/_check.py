@@ -3,15 +3,25 @@
 Aliases are checked from registry data (plus scikit-learn signatures, imported lazily), so
 validating a suite never imports torch, xgboost or lightgbm. Import strings are checked
 against the real class, which means importing its module.
+
+Parameter *values* are checked too, against what the estimator declares: scikit-learn's
+``_parameter_constraints`` (its estimators and compatible libraries declare them, and
+``fit`` enforces them), and for benchsuite's torch estimators a torch-free copy of their
+fit-time checks (:mod:`benchsuite.estimators._constraints`). XGBoost and LightGBM declare
+nothing of the kind and are not imported here: their values are judged by ``fit``, as are
+combinations of values (``penalty='l1'`` with a solver that has no L1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from benchsuite._suggest import close_match
 from benchsuite.errors import ConfigError
+from benchsuite.estimators._constraints import TORCH_MODULE, check_value, torch_constraints
 from benchsuite.estimators._introspect import (
     class_kinds,
     import_class,
@@ -91,6 +101,103 @@ def _check_names(
         _check_param_name(name, sources, accepts_kwargs, (section, name))
 
 
+# scikit-learn's InvalidParameterError text, reworded into one located line
+_SKLEARN_MESSAGE = re.compile(
+    r"^The '(?P<name>[^']+)' parameter of (?P<owner>\S+) must be (?P<rule>.+)\. "
+    r"Got (?P<got>.+) instead\.$",
+    re.DOTALL,
+)
+
+# (parameter name, value) -> None if allowed, else "must be ... for Class; got ..."
+ValueCheck = Callable[[str, Any], "str | None"]
+
+
+@functools.cache
+def _sklearn_validate() -> Callable[..., str | None] | None:
+    """scikit-learn's validator and its error type, or None where that private API is gone."""
+    try:
+        from sklearn.utils._param_validation import (
+            InvalidParameterError,
+            validate_parameter_constraints,
+        )
+    except ImportError:
+        return None
+
+    def validate(constraints: Mapping[str, Any], name: str, value: Any, owner: str) -> str | None:
+        try:
+            validate_parameter_constraints(
+                {name: constraints[name]}, {name: value}, caller_name=owner
+            )
+        except InvalidParameterError as exc:
+            text = " ".join(str(exc).split())
+            match = _SKLEARN_MESSAGE.match(text)
+            if match is None:
+                return text
+            return f"must be {match['rule']} for {owner}; got {match['got']}"
+        except Exception:  # a changed private API: the value is not checked, fit judges it
+            return None
+        return None
+
+    return validate
+
+
+def _value_check(path: str, alias: EstimatorAlias | None) -> tuple[frozenset[str], ValueCheck]:
+    """``(parameters the class takes, check)`` for the estimator class at ``path``."""
+    owner = class_name(path)
+    if path.partition(":")[0] == TORCH_MODULE:
+        rules = torch_constraints(owner)
+        if rules is not None:  # no torch import: the same rules as the classes declare
+            return frozenset(rules), lambda name, value: check_value(
+                name, value, rules[name], owner
+            )
+    if alias is not None and alias.known_params is not None:
+        # xgboost / lightgbm: not imported to validate, and they declare no constraints
+        return frozenset(alias.known_params), lambda name, value: None
+    cls = import_class(path)
+    constraints = getattr(cls, "_parameter_constraints", None)
+    validate = _sklearn_validate() if isinstance(constraints, Mapping) else None
+
+    def check(name: str, value: Any) -> str | None:
+        if validate is None or name not in constraints:  # nothing declared: fit judges
+            return None
+        return validate(constraints, name, value, owner)
+
+    return param_spec(cls).names, check
+
+
+def _text_number_hint(value: Any) -> str:
+    """YAML 1.1 reads ``1e-3`` as a string; say so when a string looks like a number."""
+    if not isinstance(value, str):
+        return ""
+    try:
+        number = float(value)
+    except ValueError:
+        return ""
+    return f" (YAML reads {value} as text; write {number!r})"
+
+
+def _check_values(model: str, params: Mapping[str, Any], grid: Mapping[str, Any]) -> None:
+    """Check parameter values against every class ``model`` may build.
+
+    An alias builds its classifier or its regressor, depending on the dataset: a value is
+    an error only if no class that declares rules for the parameter accepts it
+    (``criterion: squared_error`` is fine for ``rf``, whose regressor takes it).
+    """
+    alias = None if is_import_string(model) else get_alias(model)
+    if alias is None:
+        paths = [model]
+    else:
+        paths = [p for p in (alias.classifier, alias.regressor) if p is not None]
+    checks = [_value_check(path, alias) for path in paths]
+    values = [(name, value, ("params", name)) for name, value in params.items()]
+    for name, options in grid.items():
+        values += [(name, value, ("grid", name, j)) for j, value in enumerate(options)]
+    for name, value, where in values:
+        problems = [check(name, value) for names, check in checks if name in names]
+        if problems and all(p is not None for p in problems):
+            raise ConfigError(f"{problems[0]}{_text_number_hint(value)}", where)
+
+
 def check_estimator_entry(entry: Any) -> None:
     """Check one suite estimator entry before anything runs.
 
@@ -108,7 +215,9 @@ def check_estimator_entry(entry: Any) -> None:
         string that does not import or does not name an estimator class;
         ``("params", name)`` / ``("grid", name)`` for an unknown parameter; ``("grid",
         name)`` for grid values that are not a non-empty list, or for a name set in both
-        ``params`` and ``grid``.
+        ``params`` and ``grid``; ``("params", name)`` / ``("grid", name, i)`` for a value
+        the estimator's declared constraints reject (``must be an int in the range [1,
+        inf) for RandomForestClassifier; got -5``).
     """
     model = _field(entry, "model")
     if not isinstance(model, str) or not model.strip():
@@ -138,6 +247,7 @@ def check_estimator_entry(entry: Any) -> None:
             raise ConfigError(
                 f"parameter {name!r} is set in both params and grid; keep one", ("grid", name)
             )
+    _check_values(model, params, grid)
 
 
 def estimator_kinds(model: str) -> frozenset[str]:

@@ -63,6 +63,30 @@ BODY = "datasets: [iris]\nestimators: [svc]\n"
         ),
         pytest.param(
             "validate",
+            "name: x\ndatasets: [iris]\nestimators:\n  - svc\n"
+            "  - {name: f, model: rf, params: {n_estimators: -5}}\n",
+            ":5: estimators[1].params.n_estimators: ",
+            ["must be an int in the range [1, inf) for RandomForestClassifier; got -5"],
+            id="param-value",
+        ),
+        pytest.param(
+            "run",
+            "name: x\ndatasets: [iris]\nestimators:\n  - model: svc\n"
+            "    grid:\n      C: [1, 10,\n          -1]\n",
+            ":7: estimators[0].grid.C[2]: ",
+            ["must be a float in the range (0.0, inf] for SVC; got -1"],
+            id="run-grid-value",
+        ),
+        pytest.param(
+            "validate",
+            "name: x\ndatasets: [mnist]\nestimators:\n"
+            "  - {name: cnn, model: torch.cnn, params: {epochs: 0}}\n",
+            ":4: estimators[0].params.epochs: ",
+            ["must be an int in the range [1, inf) for TorchCNNClassifier; got 0"],
+            id="torch-param-value",
+        ),
+        pytest.param(
+            "validate",
             "name: x\n" + BODY + "seed: !!python/object/apply:os.system ['touch {marker}']\n",
             ":4: ",
             ["Python object tags are not allowed"],
@@ -113,7 +137,8 @@ def test_fit_failure_is_recorded_not_raised(tmp_path):
         "  evaluation: {cv: 2}\n"
         "datasets: [iris]\n"
         "estimators:\n"
-        "  - {name: bad, model: rf, params: {n_estimators: -5}}\n"
+        # each value is allowed, the pair is not: only fit can tell (validate passes)
+        "  - {name: bad, model: rf, params: {bootstrap: false, max_samples: 0.5}}\n"
         "  - {name: good, model: knn}\n"
     )
     proc = benchsuite("run", path, "-o", tmp_path / "out", "-q")
@@ -125,7 +150,7 @@ def test_fit_failure_is_recorded_not_raised(tmp_path):
     assert len(by_estimator["bad"]) == len(by_estimator["good"]) == 2  # one per fold
     for rec in by_estimator["bad"]:
         assert rec["status"] == "error"
-        assert "n_estimators" in rec["error"]
+        assert "max_sample" in rec["error"]
         assert "\n" not in rec["error"]
     for rec in by_estimator["good"]:
         assert rec["status"] == "ok"

@@ -23,7 +23,8 @@ datasets: [iris, wine, breast_cancer]
 estimators:
   - logreg
   - knn
-  - {name: broken, model: knn, params: {n_neighbors: 0}}
+  # more neighbours than training rows: a value only the data can refute (predict fails)
+  - {name: broken, model: knn, params: {n_neighbors: 5000}}
 """
 
 

@@ -19,7 +19,8 @@ datasets: [iris, breast_cancer]
 estimators:
   - logreg
   - {name: forest, model: rf, params: {n_estimators: 10}}
-  - {name: broken, model: knn, params: {n_neighbors: 0}}
+  # more neighbours than training rows: a value only the data can refute (predict fails)
+  - {name: broken, model: knn, params: {n_neighbors: 5000}}
 """
 
 

@@ -23,7 +23,8 @@ name: crash
 defaults: {evaluation: {cv: 3}}
 datasets: [iris]
 estimators:
-  - {name: bad, model: rf, params: {n_estimators: -5}}
+  # each value is allowed (validate passes), the pair is not: fit fails
+  - {name: bad, model: rf, params: {bootstrap: false, max_samples: 0.5}}
   - {name: good, model: knn}
 """,
         tmp_path,
@@ -35,7 +36,7 @@ estimators:
         by_est.setdefault(rec.estimator, []).append(rec)
     assert [r.status for r in by_est["bad"]] == ["error"] * 3
     err = by_est["bad"][0].error
-    assert "n_estimators" in err and "\n" not in err
+    assert "max_sample" in err and "\n" not in err
     assert [r.status for r in by_est["good"]] == ["ok"] * 3
     assert result.counts == {"ok": 3, "error": 3, "timeout": 0, "skipped": 0}
 

@@ -752,3 +752,39 @@ def test_csv_target_that_cannot_be_learnt_is_a_located_error(tmp_path, rows, exp
     msg = str(err.value)
     assert msg.startswith(f"{suite}:3: datasets[0].target: ") and expected in msg
     assert "\n" not in msg
+
+
+def test_csv_encoding_key(tmp_path):
+    (tmp_path / "d.csv").write_bytes("city,n,label\nZürich,1,a\nBasel,2,b\n".encode("latin-1"))
+    suite = tmp_path / "s.yaml"
+    text = "name: x\ndatasets:\n  - {name: d, path: d.csv, target: label%s}\nestimators: [knn]\n"
+    suite.write_text(text % "")
+    with pytest.raises(SuiteError) as err:
+        load_suite(suite)
+    assert str(err.value) == (
+        f"{suite}:3: datasets[0].path: {tmp_path / 'd.csv'} is not UTF-8 (byte 0xfc on line 2);"
+        " set `encoding:` on this dataset, e.g. encoding: latin-1"
+    )
+    suite.write_text(text % ", encoding: latin-1")
+    assert load_suite(suite).datasets[0].encoding == "latin-1"
+    suite.write_text(text % ", encoding: 1")
+    with pytest.raises(SuiteError, match=r":3: datasets\[0\]\.encoding: .*valid string"):
+        load_suite(suite)
+
+
+def test_unset_encoding_leaves_the_dataset_dump_unchanged():
+    # plan.py hashes this dump into each case's config_hash, which compare matches runs
+    # on: a suite that does not use the key must hash as it did before the key existed
+    suite = parse_suite("name: x\ndatasets: [iris]\nestimators: [svc]\n", source=SRC)
+    assert "encoding" not in suite.datasets[0].model_dump()
+    assert list(suite.datasets[0].model_dump()) == [
+        "name",
+        "source",
+        "params",
+        "path",
+        "target",
+        "task",
+        "subsample",
+        "part",
+        "evaluation",
+    ]

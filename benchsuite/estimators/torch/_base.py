@@ -24,6 +24,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
 
+# the choices live with the torch-free constraint table that `benchsuite validate` reads
+from benchsuite.estimators._constraints import (
+    AMP_MODES,
+    CLASSIFIER_LOSSES,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    REGRESSOR_LOSSES,
+)
 from benchsuite.estimators.torch import _modules, _training
 
 try:  # scikit-learn >= 1.6
@@ -31,11 +39,6 @@ try:  # scikit-learn >= 1.6
 except ImportError:  # pragma: no cover - older scikit-learn
     _sk_validate_data = None
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-CLASSIFIER_LOSSES = ("cross_entropy", "bce", "mse", "huber")
-REGRESSOR_LOSSES = ("mse", "huber")
-LR_SCHEDULES = ("none", "cosine", "onecycle")
-AMP_MODES = ("none", "bf16", "fp16")
 
 # (name, default, annotation) of the parameters every torch estimator takes, in signature
 # order after the architecture's own. ``loss`` defaults by kind (see make_init).

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from torch import nn
 
+from benchsuite.estimators._constraints import PADDINGS, sklearn_constraints, torch_constraints
 from benchsuite.estimators.torch._base import (
     ATTRIBUTES_DOC,
     CLASSIFIER_LOSSES,
@@ -185,7 +186,7 @@ class _PaddedConvNetwork(_ConvNetwork):
     padding: str
 
     def _check_architecture(self) -> None:
-        check_choice("padding", self.padding, ("valid", "same"))
+        check_choice("padding", self.padding, PADDINGS)
 
     def _too_small_hint(self) -> str:
         if self.padding == "valid":
@@ -467,3 +468,37 @@ class TorchTransformerRegressor(_Transformer, TorchRegressor):
         weight_decay=0.01,
     )
     __init__ = make_init("regressor", _TRANSFORMER_ARCH, **_TRANSFORMER_DEFAULTS)
+
+
+def _declare_constraints() -> None:
+    """Give every estimator above scikit-learn's ``_parameter_constraints``.
+
+    The rules are the torch-free table that ``benchsuite validate`` checks suites with;
+    ``fit`` keeps its own checks (they also cover the value pairs a table cannot). Without
+    scikit-learn's private validation module the attribute is simply not set.
+    """
+    for cls in (
+        TorchMLPClassifier,
+        TorchMLPRegressor,
+        TorchCNNClassifier,
+        TorchCNNRegressor,
+        TorchKerasCNNClassifier,
+        TorchKerasCNNRegressor,
+        TorchLeNetClassifier,
+        TorchLeNetRegressor,
+        TorchLSTMClassifier,
+        TorchLSTMRegressor,
+        TorchGRUClassifier,
+        TorchGRURegressor,
+        TorchTransformerClassifier,
+        TorchTransformerRegressor,
+    ):
+        rules = torch_constraints(cls.__name__)
+        assert rules is not None, cls.__name__
+        try:
+            cls._parameter_constraints = sklearn_constraints(rules)  # type: ignore[attr-defined]
+        except (ImportError, TypeError, ValueError):  # a changed private API: do without
+            return
+
+
+_declare_constraints()

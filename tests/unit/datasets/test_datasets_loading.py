@@ -256,6 +256,108 @@ def test_parquet_without_pyarrow_says_how_to_install(tmp_path, monkeypatch):
         load(entry("parquet", path="d.parquet", target="label"), tmp_path)
 
 
+# -- text encodings ------------------------------------------------------------------------
+
+
+def write_cities(path: Path, encoding: str, n: int = 30) -> None:
+    """A real table in ``encoding``: Zürich (0xfc in Latin-1) first appears on line 3."""
+    rows = ["city,size,label"]
+    for i in range(n):
+        city = "Zürich" if i % 3 == 1 else "Basel"
+        rows.append(f"{city},{i * 1.5},{i % 2}")
+    path.write_bytes(("\n".join(rows) + "\n").encode(encoding))
+
+
+def check(e: SimpleNamespace, base_dir: Path) -> None:
+    from benchsuite.datasets import check_dataset_entry
+
+    check_dataset_entry(e, base_dir=base_dir)
+
+
+def test_latin1_csv_fails_validation_with_the_fix(tmp_path):
+    write_cities(tmp_path / "cities.csv", "latin-1")
+    e = entry("csv", path="cities.csv", target="label")
+    with pytest.raises(ConfigError) as info:
+        check(e, tmp_path)
+    assert info.value.path == ("path",)
+    assert info.value.message == (
+        f"{tmp_path / 'cities.csv'} is not UTF-8 (byte 0xfc on line 3); set `encoding:` on "
+        "this dataset, e.g. encoding: latin-1"
+    )
+
+
+def test_latin1_csv_loads_with_its_encoding(tmp_path):
+    write_cities(tmp_path / "cities.csv", "latin-1")
+    e = entry("csv", path="cities.csv", target="label", encoding="latin-1")
+    check(e, tmp_path)
+    ds = load(e, tmp_path)
+    assert ds.n_samples == 30 and ds.task == "binary"
+    assert set(ds.X["city"]) == {"Zürich", "Basel"}
+    # the encoding is part of what was loaded: another one reads (and caches) anew
+    cp1252 = load(entry("csv", path="cities.csv", target="label", encoding="cp1252"), tmp_path)
+    assert cp1252 is not ds and set(cp1252.X["city"]) == {"Zürich", "Basel"}
+
+
+def test_utf8_with_bom_and_utf16_files(tmp_path):
+    write_cities(tmp_path / "bom.csv", "utf-8-sig")
+    check(entry("csv", path="bom.csv", target="label"), tmp_path)  # a BOM is fine
+    write_cities(tmp_path / "wide.csv", "utf-16")
+    with pytest.raises(ConfigError, match=r"byte 0xff on line 1\).*e\.g\. encoding: utf-16"):
+        check(entry("csv", path="wide.csv", target="label"), tmp_path)
+    ds = load(entry("csv", path="wide.csv", target="label", encoding="utf-16"), tmp_path)
+    assert "Zürich" in set(ds.X["city"])
+
+
+def test_a_given_encoding_that_does_not_fit_is_located_at_the_key(tmp_path):
+    write_cities(tmp_path / "cities.csv", "latin-1")
+    with pytest.raises(ConfigError) as info:
+        check(entry("csv", path="cities.csv", target="label", encoding="ascii"), tmp_path)
+    assert info.value.path == ("encoding",)
+    assert "is not valid ascii (byte 0xfc on line 3)" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"source": "csv", "encoding": "latin-9x"}, "unknown text encoding 'latin-9x'"),
+        ({"source": "csv", "encoding": "base64"}, "unknown text encoding 'base64'"),
+        ({"source": "iris", "encoding": "latin-1"}, "'encoding' is only for csv files"),
+        ({"source": "parquet", "encoding": "latin-1"}, "Parquet stores its text as UTF-8"),
+    ],
+)
+def test_bad_encoding_key(tmp_path, fields, message):
+    (tmp_path / "d.csv").write_text("a,label\n1,0\n2,1\n")
+    e = entry(fields.pop("source"), path="d.csv", target="label", **fields)
+    with pytest.raises(ConfigError, match=message) as info:
+        check(e, tmp_path)
+    assert info.value.path == ("encoding",)
+
+
+def test_bad_byte_is_found_across_read_chunks(tmp_path, monkeypatch):
+    from benchsuite.datasets import _files
+
+    # multi-byte characters cut by every chunk border, then a Latin-1 byte on line 4
+    text = "a,b\nüü€,1\nß€€ü,2\n".encode() + b"x\xe9,3\n"
+    (tmp_path / "d.csv").write_bytes(text)
+    for size in (1, 2, 3, 5, 7, 64):
+        monkeypatch.setattr(_files, "_DECODE_CHUNK", size)
+        problem = _files.decoding_problem(tmp_path / "d.csv", None)
+        assert problem is not None and "(byte 0xe9 on line 4)" in problem, size
+    assert _files.decoding_problem(tmp_path / "d.csv", "latin-1") is None
+
+
+def test_rows_without_target_are_counted(tmp_path):
+    from benchsuite.datasets._loading import rows_without_target
+
+    rows = ["a,b,label"] + [f"{i},{i % 7},{i % 2}" for i in range(200)]
+    rows[57] = "56,0,"  # an empty target cell
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    e = entry("csv", path="d.csv", target="label")
+    assert rows_without_target(e, base_dir=tmp_path) == (200, 1)
+    assert load(e, tmp_path).n_samples == 199  # still dropped, now counted
+    assert rows_without_target(entry("iris"), base_dir=tmp_path) is None
+
+
 # -- subsample -----------------------------------------------------------------------------
 
 

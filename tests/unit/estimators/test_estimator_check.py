@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -242,3 +245,208 @@ def test_estimator_class_path():
     with pytest.raises(ConfigError, match="classifier only") as info:
         estimator_class_path("svc", "regression")
     assert info.value.path == ("model",)
+
+
+# -- parameter values ---------------------------------------------------------------------
+
+
+def test_param_value_outside_the_declared_range():
+    err = _error({"name": "rf", "model": "rf", "params": {"n_estimators": -5}})
+    assert err.path == ("params", "n_estimators")
+    assert err.message == (
+        "must be an int in the range [1, inf) for RandomForestClassifier; got -5"
+    )
+
+
+def test_grid_values_are_checked_one_by_one():
+    err = _error({"model": "logreg", "grid": {"C": [1, 0.1, -1]}})
+    assert err.path == ("grid", "C", 2)
+    assert err.message == ("must be a float in the range (0.0, inf] for LogisticRegression; got -1")
+
+
+def test_param_value_of_an_import_string():
+    err = _error({"model": "sklearn.svm:SVC", "params": {"kernel": "rbff"}})
+    assert err.path == ("params", "kernel")
+    assert err.message.startswith("must be a str among {")
+    assert "'rbf'" in err.message and err.message.endswith("for SVC; got 'rbff'")
+    assert "\n" not in err.message
+
+
+def test_number_written_as_text_gets_a_hint():
+    err = _error({"model": "svc", "params": {"C": "1e-3"}})
+    assert err.message.endswith("got '1e-3' (YAML reads 1e-3 as text; write 0.001)")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # valid for the regressor an alias builds on regression data
+        {"model": "rf", "params": {"criterion": "squared_error"}},
+        {"model": "rf", "params": {"max_features": "sqrt", "max_depth": None}},
+        {"model": "mlp_sklearn", "params": {"hidden_layer_sizes": [64, 32]}},
+        {"model": "hist_gb", "grid": {"learning_rate": [0.05, 0.1], "max_iter": [50, 100]}},
+        {"model": "knn", "params": {"n_neighbors": 3, "weights": "distance"}},
+        # combinations are for fit to judge (LogisticRegression's lbfgs has no l1)
+        {"model": "logreg", "params": {"penalty": "l1"}},
+    ],
+)
+def test_valid_param_values(entry):
+    check_estimator_entry(entry)
+
+
+def test_value_invalid_for_every_class_of_an_alias():
+    err = _error({"model": "rf", "params": {"criterion": "gini_index"}})
+    assert err.path == ("params", "criterion")
+    assert "for RandomForestClassifier; got 'gini_index'" in err.message
+
+
+def test_values_of_libraries_without_declared_constraints_are_left_to_fit():
+    # xgboost/lightgbm declare no _parameter_constraints (and are not imported to validate)
+    check_estimator_entry({"model": "xgboost", "params": {"n_estimators": -5}})
+    check_estimator_entry({"model": "lightgbm", "params": {"num_leaves": -1}})
+
+
+def test_value_check_degrades_without_sklearns_private_api(monkeypatch):
+    from benchsuite.estimators import _check
+
+    # a later scikit-learn without the module: values go unchecked, nothing crashes
+    monkeypatch.setitem(sys.modules, "sklearn.utils._param_validation", None)
+    _check._sklearn_validate.cache_clear()
+    try:
+        check_estimator_entry({"model": "rf", "params": {"n_estimators": -5}})
+    finally:
+        monkeypatch.undo()
+        _check._sklearn_validate.cache_clear()
+    assert _error({"model": "rf", "params": {"n_estimators": -5}}).path == (
+        "params",
+        "n_estimators",
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "params", "path", "message"),
+    [
+        (
+            "torch.cnn",
+            {"epochs": 0},
+            ("params", "epochs"),
+            "must be an int in the range [1, inf) for TorchCNNClassifier; got 0",
+        ),
+        (
+            "torch.mlp",
+            {"lr": -1},
+            ("params", "lr"),
+            "must be a float in the range [0.0, inf) for TorchMLPClassifier; got -1",
+        ),
+        (
+            "torch.lstm",
+            {"optimizer": "adamax"},
+            ("params", "optimizer"),
+            "must be a str among {'adam', 'adamw', 'sgd'} for TorchLSTMClassifier; got 'adamax'",
+        ),
+        (
+            "torch.transformer",
+            {"threads": 0},
+            ("params", "threads"),
+            "must be an int in the range [1, inf) or None for TorchTransformerClassifier; got 0",
+        ),
+    ],
+)
+def test_torch_param_values_are_checked_without_torch(model, params, path, message):
+    code = f"""
+import json, sys
+from benchsuite.errors import ConfigError
+from benchsuite.estimators import check_estimator_entry
+try:
+    check_estimator_entry({{"model": {model!r}, "params": {params!r}}})
+except ConfigError as exc:
+    print(json.dumps([list(exc.path), exc.message,
+                      sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "sklearn"))]))
+else:
+    print("null")
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True
+    ).stdout
+    got = json.loads(out.strip().splitlines()[-1])
+    assert got == [list(path), message, []]
+
+
+_TORCH_VALUES = [
+    ("epochs", 1, True),
+    ("epochs", 0, False),
+    ("epochs", 2.5, False),
+    ("batch_size", 0, False),
+    ("lr", 0.0, True),
+    ("lr", -0.1, False),
+    ("momentum", 0.99, True),
+    ("momentum", 1.0, False),
+    ("dropout", 0.5, True),
+    ("dropout", -0.1, False),
+    ("weight_decay", -1e-4, False),
+    ("validation_fraction", 1.0, False),
+    ("n_iter_no_change", 0, False),
+    ("optimizer", "sgd", True),
+    ("optimizer", "rmsprop", False),
+    ("loss", "huber", True),
+    ("loss", "hinge", False),
+    ("lr_schedule", "cosine", True),
+    ("lr_schedule", "step", False),
+    ("amp", "bf16", True),
+    ("amp", "fp8", False),
+    ("early_stopping", True, True),
+    ("early_stopping", "yes", False),
+    ("channels_last", 1, False),
+    ("threads", None, True),
+    ("threads", 0, False),
+    ("input_shape", [1, 28, 28], True),
+    ("input_shape", [0, 28], False),
+    ("random_state", 7, True),
+    ("random_state", -1, False),
+    ("verbose", 2, True),
+    ("verbose", -1, False),
+]
+_TORCH_ARCH_VALUES = {
+    "MLP": [("hidden_layer_sizes", [32, 16], True), ("hidden_layer_sizes", [32, 0], False)],
+    "KerasCNN": [("padding", "same", True), ("padding", "full", False)],
+    "LSTM": [("hidden_size", 8, True), ("hidden_size", 0, False)],
+    "Transformer": [("n_layers", 1, True), ("n_heads", 0, False), ("d_model", -4, False)],
+}
+
+
+@pytest.mark.parametrize("family", ["MLP", "KerasCNN", "LSTM", "Transformer"])
+@pytest.mark.parametrize("kind", ["Classifier", "Regressor"])
+def test_torch_constraints_agree_with_fit_time_checks(family, kind):
+    """The torch-free table, scikit-learn's reading of ``_parameter_constraints`` and the
+    estimators' own checks in fit accept and reject the same values."""
+    torch_pkg = pytest.importorskip("benchsuite.estimators.torch")
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from benchsuite.estimators._constraints import check_value, torch_constraints
+    from benchsuite.estimators.torch._base import _seed
+
+    cls = getattr(torch_pkg, f"Torch{family}{kind}")
+    rules = torch_constraints(cls.__name__)
+    assert set(rules) == set(cls._get_param_names())  # every parameter has its rules
+    for name, value, valid in [*_TORCH_VALUES, *_TORCH_ARCH_VALUES[family]]:
+        if name == "loss" and kind == "Regressor" and value == "huber":
+            valid = True
+        estimator = cls(**{name: value})
+        try:
+            # what fit checks before it trains
+            estimator._train_config()
+            estimator._check_architecture()
+            _seed(estimator.random_state)
+            fit_ok = True
+        except ValueError:
+            fit_ok = False
+        try:
+            estimator._validate_params()
+            sklearn_ok = True
+        except InvalidParameterError:
+            sklearn_ok = False
+        table_ok = check_value(name, value, rules[name], cls.__name__) is None
+        assert (table_ok, fit_ok) == (valid, valid), (name, value)
+        if name not in ("channels_last", "input_shape", "hidden_layer_sizes"):
+            # scikit-learn's Interval(Integral) takes a bool, and "array-like" any list
+            assert sklearn_ok == valid, (name, value)

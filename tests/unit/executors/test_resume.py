@@ -20,7 +20,8 @@ defaults: {evaluation: {cv: 3}}
 datasets: [iris, diabetes]
 estimators:
   - knn
-  - {name: broken, model: knn, params: {n_neighbors: 0}}
+  # more neighbours than training rows: a value only the data can refute (predict fails)
+  - {name: broken, model: knn, params: {n_neighbors: 5000}}
   - svc
 """
 
