@@ -213,7 +213,14 @@ def run_plan(
         if "torch" in sys.modules:
             store.info["environment"]["gpus"] = gpu_info()
             store.info["environment"]["torch_threads"] = sys.modules["torch"].get_num_threads()
-        store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
+        # what only the run itself learns (a remote Dask cluster's workers and their threads)
+        learned = getattr(executor, "run_info", dict)()
+        if resume is not None and learned:
+            store.info["resumes"][-1].update(learned)
+            learned = {}
+        store.close(
+            status, threadpools=thread_info(), load_average_at_end=load_average(), **learned
+        )
         if discard:
             shutil.rmtree(store.path, ignore_errors=True)
             with contextlib.suppress(OSError):
