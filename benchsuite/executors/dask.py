@@ -264,6 +264,7 @@ class DaskExecutor:
             Dask is not installed, or the scheduler cannot be reached.
         """
         client, close = self.connect()
+        self.worker_threads, self.max_workers = {}, 0  # this run's, not a previous one's
         try:
             self._run(client, plan, run_id, emit)
         finally:

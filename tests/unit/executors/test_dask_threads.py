@@ -156,3 +156,24 @@ def test_cli_records_the_workers_budget_in_each_record_and_run_json(
     run = json.loads((tmp_path / "threaded" / "d" / "run.json").read_text())
     assert run["threads"] == 1 and run["workers"] == 2
     assert sorted(run["worker_threads"].values()) == [1, 1]
+    # a resumed run says what the resumption found, beside what the first run found
+    records_file = tmp_path / "threaded" / "d" / "records.jsonl"
+    records_file.write_text(records_file.read_text().splitlines(keepends=True)[0])
+    assert (
+        main(
+            [
+                "run",
+                str(suite),
+                "--scheduler",
+                scheduler_address,
+                "-q",
+                "--resume",
+                str(tmp_path / "threaded" / "d"),
+            ]
+        )
+        == 0
+    ), capsys.readouterr().err
+    run = json.loads((tmp_path / "threaded" / "d" / "run.json").read_text())
+    assert run["threads"] == 1 and run["resumes"][-1]["threads"] == 1
+    assert list(run["resumes"][-1]["worker_threads"].values()) == [1]
+    assert [r.threads for r in read_records(tmp_path / "threaded" / "d")] == [1, 1]
