@@ -177,3 +177,16 @@ def test_cli_records_the_workers_budget_in_each_record_and_run_json(
     assert run["threads"] == 1 and run["resumes"][-1]["threads"] == 1
     assert list(run["resumes"][-1]["worker_threads"].values()) == [1]
     assert [r.threads for r in read_records(tmp_path / "threaded" / "d")] == [1, 1]
+
+
+def test_run_json_threads_is_null_when_workers_had_different_budgets():
+    # a cluster of unlike workers: each record says its own threads, run.json lists them
+    executor = DaskExecutor(scheduler="tcp://127.0.0.1:9")
+    assert executor.run_info() == {}  # nothing known before a run
+    executor.worker_threads = {"tcp://b:2": 4, "tcp://a:1": 1}
+    executor.max_workers = 2
+    assert executor.run_info() == {
+        "threads": None,
+        "workers": 2,
+        "worker_threads": {"tcp://a:1": 1, "tcp://b:2": 4},
+    }
