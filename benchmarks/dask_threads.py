@@ -3,6 +3,7 @@
     python benchmarks/dask_threads.py                  # 1 round
     python benchmarks/dask_threads.py --rounds 3       # medians of 3
     python benchmarks/dask_threads.py --oversubscribed # also the old budget (--threads 2)
+    python benchmarks/dask_threads.py --suite suites/quickstart.yaml
 
 Starts a real ``dask scheduler`` (on a free port) and ``dask worker --nworkers 2
 --nthreads 1``, as a user would (no thread variables in their environment), then runs
@@ -113,11 +114,11 @@ def dask_pair(tmp: Path, nworkers: int, nthreads: int) -> Iterator[tuple[str, fl
             _stop(proc)
 
 
-def run_suite(out: Path, run_id: str, *options: str) -> tuple[float, list]:
+def run_suite(suite: Path, out: Path, run_id: str, *options: str) -> tuple[float, list]:
     """Wall seconds of ``benchsuite run SUITE OPTIONS`` as a fresh process, and its records."""
     from benchsuite.results import read_records
 
-    command = [sys.executable, "-m", "benchsuite", "run", str(SUITE), "-q", "-o", str(out)]
+    command = [sys.executable, "-m", "benchsuite", "run", str(suite), "-q", "-o", str(out)]
     start = time.perf_counter()
     done = subprocess.run(
         [*command, "--run-id", run_id, *options], env=_clean_env(), capture_output=True, text=True
@@ -125,7 +126,8 @@ def run_suite(out: Path, run_id: str, *options: str) -> tuple[float, list]:
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"benchsuite run {' '.join(options)} failed:\n{done.stderr}")
-    return wall, read_records(out / "dask_threads" / run_id)
+    (folder,) = out.glob(f"*/{run_id}")  # <out>/<suite name>/<run id>
+    return wall, read_records(folder)
 
 
 def fit_times(records: list) -> dict[str, float]:
@@ -147,6 +149,7 @@ def _load() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--suite", type=Path, default=SUITE, help="default: %(default)s")
     parser.add_argument("--rounds", type=int, default=1, help="runs of each side (medians)")
     parser.add_argument("--nworkers", type=int, default=2)
     parser.add_argument("--nthreads", type=int, default=1)
@@ -180,7 +183,7 @@ def main() -> None:
                     if side != "sequential":
                         options = ("--scheduler", address, *options)
                     run_id = f"{side.replace(' ', '_').replace('-', '')}-{i}"
-                    wall, recs = run_suite(tmp, run_id, *options)
+                    wall, recs = run_suite(args.suite, tmp, run_id, *options)
                     walls[side].append(wall)
                     fits[side].append(fit_times(recs))
                     records[side] = recs
