@@ -244,8 +244,18 @@ def run_plan(
                     store.info["environment"]["gpus"] = gpu_info()
                     torch_threads = sys.modules["torch"].get_num_threads()
                     store.info["environment"]["torch_threads"] = torch_threads
+                # what only the run itself learns (a remote Dask cluster's workers and threads)
+                learned = getattr(executor, "run_info", dict)()
+                if resume is not None and learned:
+                    store.info["resumes"][-1].update(learned)
+                    learned = {}
                 # the final run.json is written under the lock, which close() then releases
-                store.close(status, threadpools=thread_info(), load_average_at_end=load_average())
+                store.close(
+                    status,
+                    threadpools=thread_info(),
+                    load_average_at_end=load_average(),
+                    **learned,
+                )
             finally:
                 store.release()
     return RunResult(

@@ -12,6 +12,15 @@ timeout counts from there; a task past its timeout is cancelled and its worker p
 ended (a Python thread cannot be stopped any other way), then restarted by its nanny.
 A worker that dies (segfault, the nanny's memory limit) makes the case it was running an
 ``error`` record: the executor's own cluster retries nothing (``allowed-failures: 0``).
+
+Threads: a worker process runs one case at a time, with a budget of its ``nthreads``
+threads (as Dask, dask-ml and ``xgboost.dask`` read it), or ``--threads`` when given. A
+worker started by someone else loaded numpy and its thread pools before any case came,
+so thread variables would reach nothing: the budget is applied per case, as in the
+process executor, by threadpoolctl (BLAS and OpenMP pools, from the task's own thread:
+OpenMP's count is per calling thread), ``torch.set_num_threads`` and LightGBM's
+``n_jobs``. Those limits are process-wide for BLAS and torch (and peak memory is the
+process's), which is why two cases never share a worker process.
 """
 
 from __future__ import annotations
@@ -30,7 +39,6 @@ from benchsuite.executors._limits import (
     format_bytes,
     parse_memory_limit,
     threads_per_worker,
-    usable_cores,
     worker_environment,
 )
 from benchsuite.plan import Case, Plan
@@ -63,8 +71,20 @@ def run_case_task(
 ) -> Record:
     """The task a Dask worker runs: one case on a scattered ``(dataset, splits)``.
 
-    ``threads`` None: the worker's share of its machine's cores
-    (``cores // threads of the worker``).
+    Parameters
+    ----------
+    case : Case
+    payload : tuple
+        ``(dataset, splits)``, scattered by the runner.
+    run_id, suite : str
+    sample_memory : bool
+    threads : int or None
+        The case's thread budget; None: the worker's ``nthreads`` (the runner sends the
+        worker one case at a time).
+
+    Returns
+    -------
+    Record
     """
     from distributed import get_worker
 
@@ -72,7 +92,7 @@ def run_case_task(
 
     worker = get_worker()
     if threads is None:
-        threads = max(1, usable_cores() // max(1, int(getattr(worker, "nthreads", 1))))
+        threads = worker_nthreads(worker)
     dataset, splits = payload
     record = run_case(
         case,
@@ -85,6 +105,13 @@ def run_case_task(
     )
     record.worker = str(worker.address)
     return record
+
+
+def worker_nthreads(worker: Any) -> int:
+    """A Dask worker's ``nthreads`` (at least 1), across ``distributed`` versions."""
+    state = getattr(worker, "state", None)
+    n = getattr(state, "nthreads", None) or getattr(worker, "nthreads", None)
+    return max(1, int(n or 1))
 
 
 def preload_models(models: list[tuple[str, str]]) -> None:
@@ -121,8 +148,9 @@ class DaskExecutor:
         restarts a worker past 95% of it). With a scheduler, set it on the workers
         (``dask worker --memory-limit``).
     threads : int, optional
-        BLAS/OpenMP/torch threads per task; default ``cores // n_workers`` locally, and
-        on a remote worker its machine's cores divided by its threads.
+        BLAS/OpenMP/torch threads per case (``--threads``). Default: each worker's
+        ``nthreads``; the ``LocalCluster`` gives its workers ``max(1, cores // n_workers)``.
+        A worker runs one case at a time whatever its ``nthreads``.
     sample_memory : bool, default=True
     connect_timeout : float, default=CONNECT_TIMEOUT_S (5)
         Seconds to reach a scheduler before giving up with a one-line error.
@@ -160,6 +188,9 @@ class DaskExecutor:
         self.sample_memory = sample_memory
         self.connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT_S
         self.restarts = 0
+        # worker address -> the thread budget its cases got (run.json's worker_threads)
+        self.worker_threads: dict[str, int] = {}
+        self.max_workers = 0
 
     def connect(self) -> tuple[Any, Callable[[], None]]:
         """A client (and how to release it): the given one, the scheduler's, or a new
@@ -188,7 +219,8 @@ class DaskExecutor:
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
             cluster = distributed.LocalCluster(
                 n_workers=self.n_workers,
-                threads_per_worker=1,
+                # a worker's nthreads is its cases' budget (one case per worker at a time)
+                threads_per_worker=self.threads,
                 processes=True,
                 dashboard_address=None,
                 silence_logs=logging.CRITICAL,
@@ -203,6 +235,26 @@ class DaskExecutor:
 
         return client, close
 
+    def run_info(self) -> dict[str, Any]:
+        """What ``run.json`` should say about threads and workers, once the run is over.
+
+        Returns
+        -------
+        dict
+            ``threads``: the budget of every case when they all had the same (else None,
+            and each record says its own); ``workers``: the most workers seen at once;
+            ``worker_threads``: ``{worker address: budget}`` of the workers that ran cases.
+            Empty before a run (nothing is known about a remote cluster yet).
+        """
+        if not self.worker_threads:
+            return {}
+        budgets = set(self.worker_threads.values())
+        return {
+            "threads": budgets.pop() if len(budgets) == 1 else None,
+            "workers": self.max_workers,
+            "worker_threads": dict(sorted(self.worker_threads.items())),
+        }
+
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every case of ``plan`` on the cluster, passing each record to ``emit``.
 
@@ -212,6 +264,7 @@ class DaskExecutor:
             Dask is not installed, or the scheduler cannot be reached.
         """
         client, close = self.connect()
+        self.worker_threads, self.max_workers = {}, 0  # this run's, not a previous one's
         try:
             self._run(client, plan, run_id, emit)
         finally:
@@ -255,9 +308,10 @@ STRANDED_GRACE_S = 3.0
 class _DaskRun:
     """The runner's side of one :meth:`DaskExecutor.run`.
 
-    Each task is pinned to a worker thread that is free (``workers=[address]``), so that a
-    task starts when it is submitted (its timeout counts from there) and a worker's death
-    is charged to the case it was running, never to cases queued behind it.
+    Each task is pinned to a worker that is free (``workers=[address]``), so that a task
+    starts when it is submitted (its timeout counts from there) and a worker's death is
+    charged to the case it was running, never to cases queued behind it. A worker runs one
+    task at a time, with its ``nthreads`` as the thread budget (see the module's notes).
     """
 
     def __init__(self, executor, client, plan, run_id, emit, timeout, pending) -> None:
@@ -273,9 +327,8 @@ class _DaskRun:
         self.left = Counter(case.dataset.name for case in pending)  # not yet recorded
         self.payloads: dict[str, Any] = {}  # dataset -> future of scattered (data, splits)
         self.slot = DataSlot()  # the runner's copy of the current dataset (to re-scatter)
-        self.busy: dict[
-            Any, tuple[Case, str, float | None]
-        ] = {}  # future -> case, worker, deadline
+        # future -> case, worker, deadline, thread budget
+        self.busy: dict[Any, tuple[Case, str, float | None, int]] = {}
         self.resubmits: Counter[str] = Counter()
         self.no_workers_since: float | None = None
         self.alive: dict[str, int] = {}  # worker address -> threads, as of this loop
@@ -313,13 +366,21 @@ class _DaskRun:
                 self.slot.name, self.slot.dataset, self.slot.splits = None, None, []
         self.emit(record)
 
-    def _failed(self, case: Case, status: str, message: str, worker: str | None) -> Record:
+    def _failed(
+        self, case: Case, status: str, message: str, worker: str | None, threads: int | None
+    ) -> Record:
         from benchsuite.executors._case import base_record
 
         rec = base_record(case, run_id=self.run_id, suite=self.suite.name)
         rec.status, rec.error = status, message
-        rec.threads, rec.worker = self.executor.threads, worker
+        rec.threads, rec.worker = threads, worker
         return rec
+
+    def budget(self, worker: str) -> int:
+        """The thread budget of a case on ``worker``: ``--threads``, else its nthreads."""
+        if self.executor.threads is not None:
+            return self.executor.threads
+        return max(1, int(self.alive.get(worker) or 1))
 
     def submit_to_free_workers(self) -> None:
         from benchsuite.executors._case import error_record
@@ -336,11 +397,13 @@ class _DaskRun:
             time.sleep(0.1)
             return
         self.no_workers_since = None
-        used = Counter(worker for _, worker, _ in self.busy.values())
-        for worker, n in nthreads.items():
-            for _ in range(n - used[worker]):
-                if not self.pending:
-                    return
+        self.executor.max_workers = max(self.executor.max_workers, len(nthreads))
+        busy = {worker for _, worker, _, _ in self.busy.values()}
+        # one case per worker process, whatever its nthreads: threadpoolctl's BLAS limits
+        # and torch's thread count are process-wide, so a second case would change (and,
+        # when it ends, undo) the first one's; peak memory is the process's too
+        for worker in [w for w in nthreads if w not in busy]:
+            while self.pending:
                 case = self.pending.popleft()
                 payload = self._payload(case, worker)
                 if payload is None:
@@ -351,6 +414,7 @@ class _DaskRun:
                         case, error_record(case, payload, run_id=self.run_id, suite=self.suite.name)
                     )
                     continue
+                threads = self.budget(worker)
                 future = self.client.submit(
                     run_case_task,
                     case,
@@ -358,7 +422,7 @@ class _DaskRun:
                     self.run_id,
                     self.suite.name,
                     self.executor.sample_memory,
-                    self.executor.threads,
+                    threads,
                     # unique: a resumed run reuses its run id, a shared cluster sees many
                     key=f"benchsuite-{case.key}-{uuid.uuid4().hex}",
                     pure=False,
@@ -366,7 +430,9 @@ class _DaskRun:
                     allow_other_workers=False,
                 )
                 deadline = time.monotonic() + self.timeout if self.timeout is not None else None
-                self.busy[future] = (case, worker, deadline)
+                self.busy[future] = (case, worker, deadline, threads)
+                self.executor.worker_threads[worker] = threads
+                break
 
     def collect(self) -> None:
         """Wait (at most a second, or until the next deadline) and record finished tasks."""
@@ -374,7 +440,7 @@ class _DaskRun:
 
         if not self.busy:
             return
-        deadlines = [d for _, _, d in self.busy.values() if d is not None]
+        deadlines = [d for _, _, d, _ in self.busy.values() if d is not None]
         wait_s = 1.0
         if deadlines:
             wait_s = max(0.01, min(min(deadlines) - time.monotonic(), 1.0))
@@ -384,7 +450,7 @@ class _DaskRun:
         except Exception:  # TimeoutError; a cancelled future (handled below)
             pass
         for future in [f for f in self.busy if f.done()]:
-            case, worker, _ = self.busy.pop(future)
+            case, worker, _, threads = self.busy.pop(future)
             if future.status == "finished":
                 self._record(case, future.result())
                 continue
@@ -407,7 +473,7 @@ class _DaskRun:
                 self.payloads.clear()  # data held only by the dead worker is gone
             else:
                 message = one_line(exc)
-            self._record(case, self._failed(case, "error", message, worker))
+            self._record(case, self._failed(case, "error", message, worker, threads))
 
     def _resubmit(self, case: Case) -> bool:
         self.resubmits[case.key] += 1
@@ -419,7 +485,7 @@ class _DaskRun:
     def requeue_stranded(self) -> None:
         """Submit again the tasks pinned to a worker that left before running them."""
         now = time.monotonic()
-        for future, (case, worker, _) in list(self.busy.items()):
+        for future, (case, worker, _, threads) in list(self.busy.items()):
             if worker in self.alive or future.done():
                 self.missing_since.pop(future, None)
                 continue
@@ -430,12 +496,12 @@ class _DaskRun:
             self.client.cancel([future], force=True)
             if not self._resubmit(case):
                 message = f"worker {worker} left before running the case, repeatedly"
-                self._record(case, self._failed(case, "error", message, worker))
+                self._record(case, self._failed(case, "error", message, worker, threads))
 
     def enforce_deadlines(self) -> None:
         """End the worker of every task past its deadline; record those as ``timeout``."""
         now = time.monotonic()
-        for future, (case, worker, deadline) in list(self.busy.items()):
+        for future, (case, worker, deadline, threads) in list(self.busy.items()):
             if deadline is None or now < deadline or future.done():
                 continue
             del self.busy[future]
@@ -450,4 +516,4 @@ class _DaskRun:
                 self.executor.restarts += 1
                 self.payloads.clear()  # data only that worker held is gone
             message = f"no result within the {self.timeout:g} s timeout; worker restarted"
-            self._record(case, self._failed(case, "timeout", message, worker))
+            self._record(case, self._failed(case, "timeout", message, worker, threads))

@@ -148,3 +148,34 @@ estimators: [{name: nb, model: "sklearn.naive_bayes:GaussianNB"}]
     assert [r.status for r in records] == ["ok"]
     loaded = client.run(lambda: "sklearn.naive_bayes" in sys.modules)
     assert len(loaded) == 2 and all(loaded.values())  # both workers, not only the one used
+
+
+def test_a_worker_with_two_threads_runs_one_case_at_a_time_with_both(tmp_path):
+    # threadpoolctl's BLAS limits and torch's thread count are process-wide: two cases in
+    # one worker process would pin (and on exit unpin) each other's pools
+    import dask
+    from distributed import Client, LocalCluster
+
+    text = """
+name: two
+defaults: {evaluation: {cv: 3}, metrics: [accuracy]}
+datasets: [iris]
+estimators: [{name: probe, model: "thread_probe:PoolProbe", params: {seconds: 1.0}}]
+"""
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(
+            n_workers=1,
+            threads_per_worker=2,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        ) as cluster,
+        Client(cluster, set_as_default=False) as client,
+    ):
+        records = _run(_plan(text, tmp_path), DaskExecutor(client=client))
+    assert [r.status for r in records] == ["ok"] * 3
+    assert [r.threads for r in records] == [2, 2, 2]
+    for r in records:
+        assert "UserWarning: concurrent: 1" in r.warnings
+        assert any(w.startswith("UserWarning: pools: ") and "openmp=2" in w for w in r.warnings)
