@@ -48,7 +48,7 @@ defaults: {evaluation: {cv: 5}}
 datasets: [iris, wine]
 estimators:
   - knn
-  - {name: broken, model: knn, params: {n_neighbors: 0}}
+  - {name: broken, model: knn, params: {n_neighbors: 5000}}  # valid, fails at predict
   - {name: gated, model: "gate:Gated"}
 """
 

@@ -30,7 +30,7 @@ defaults: {evaluation: {cv: 3}}
 datasets: [iris]
 estimators:
   - knn
-  - {name: broken, model: knn, params: {n_neighbors: 0}}
+  - {name: broken, model: knn, params: {n_neighbors: 5000}}  # valid, fails at predict
 """
 
 
