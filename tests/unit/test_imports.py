@@ -76,6 +76,25 @@ ALLOWED = (
 )
 
 
+# pandas as if it were not installed (scikit-learn copes: it imports pandas only if it
+# can); every attempt to import it is logged with the file that asked for it
+NO_PANDAS = """
+import json, sys, traceback
+asked = []
+class NoPandas:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in ("pandas", "pyarrow"):
+            return None
+        frames = [f for f in traceback.extract_stack()[:-1] if not f.filename.startswith("<")]
+        asked.append([name, frames[-1].filename if frames else "?"])
+        raise ModuleNotFoundError(f"No module named {{name!r}}", name=name)
+sys.meta_path.insert(0, NoPandas())
+from benchsuite.cli import main
+code = main(["run", {suite!r}, "-q", "-o", {out!r}, "--run-id", "r"])
+print(json.dumps({{"code": code, "asked": asked}}))
+"""
+
+
 def _modules(code: str, tmp_path: Path, env: dict[str, str]) -> dict:
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -134,3 +153,18 @@ def test_run_of_a_sklearn_suite_imports_nothing_heavy(tmp_path):
     ]
     assert info["environment"]["packages"]["scikit-learn"]
     assert info["threadpools"]
+
+
+def test_run_on_arrays_does_not_ask_for_pandas(tmp_path):
+    # scikit-learn may import pandas on its own (1.9 does, when installed); benchsuite must
+    # not, for data that are arrays: with pandas missing the run works and never asks
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text(TINY)
+    out = tmp_path / "out"
+    env = _env_with_fake_gpu(tmp_path)
+    run = _modules(NO_PANDAS.format(suite=str(suite), out=str(out)), tmp_path, env)
+    assert run["code"] == 0
+    benchsuite_dir = str(ROOT / "benchsuite")
+    assert [a for a in run["asked"] if a[1].startswith(benchsuite_dir)] == []
+    records = (out / "tiny" / "r" / "records.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["status"] for line in records] == ["ok"]
