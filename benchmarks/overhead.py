@@ -157,8 +157,9 @@ def _tiny_side(which: str, tmp_path: Path, env: dict[str, str]) -> tuple[float, 
 def run_tiny(rounds: int, env: dict[str, str]) -> None:
     """The start-up cost: the one-job suite against the same fit/predict/score by hand."""
     # Python's default: modules are compiled once and loaded from __pycache__ afterwards, as
-    # for an installed package. PYTHONDONTWRITEBYTECODE=1 (set on some shared machines)
-    # would recompile benchsuite's own sources in every run and bill that to start-up.
+    # for an installed package. With PYTHONDONTWRITEBYTECODE=1 (set on some shared
+    # machines) and no __pycache__ in the checkout yet, every run would compile
+    # benchsuite's own sources again and bill that to start-up.
     env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
     print(f"\nA = python -m benchsuite run {TINY_SUITE} -q -o TMP")
     print(f"B = python {TINY_PLAIN} TMP.json")
