@@ -3,6 +3,7 @@ values, captured at a smaller start-up cost (issue 12)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from importlib import metadata
@@ -30,6 +31,8 @@ def _git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A git repository with one commit of one file."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
     path = tmp_path / "repo"
     path.mkdir()
     _git(path, "init", "-q", ".")
@@ -96,6 +99,8 @@ def test_git_commit_and_dirty_flag_from_one_process(repo, monkeypatch):
 
 def test_git_is_none_outside_a_repository_and_before_the_first_commit(tmp_path):
     assert results._git_sha(tmp_path) is None
+    if shutil.which("git") is None:
+        return
     empty = tmp_path / "empty"
     empty.mkdir()
     _git(empty, "init", "-q", ".")
