@@ -418,7 +418,7 @@ def _distribution_version(name: str) -> str | None:
     """``importlib.metadata.version(name)`` without its cost: the same ``Version`` field.
 
     ``metadata.version`` parses the whole METADATA file with the ``email`` package (torch's
-    is 40 KB): about 1 ms per package, 10-30 ms per run for nothing but one header line.
+    is 40 KB): 10-40 ms for the eleven packages a run records, for one header line each.
     The headers end at the first empty line; ``Version`` is never a folded header.
     """
     try:
@@ -599,8 +599,8 @@ def prefetch_environment(cwd: str | os.PathLike[str] | None = None) -> None:
     """Start the slow parts of :func:`capture_environment` in a background thread.
 
     Three of them wait on other programs: ``git status`` (the commit of ``cwd``),
-    ``nvidia-smi`` (the GPUs; on a GPU machine it can take a second to load the driver's
-    library) and ``uname -p``, which :func:`platform.platform` runs once per process. A
+    ``nvidia-smi`` (the GPUs; slow where it has to load the driver's library first) and
+    ``uname -p``, which :func:`platform.platform` runs once per process. A
     thread waiting on a child process holds no GIL, so the command line starts them
     before it imports scikit-learn and validates the suite, and the run's start no longer
     waits for them. :func:`capture_environment` with the same ``cwd`` joins the thread and
