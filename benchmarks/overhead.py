@@ -9,9 +9,16 @@ It also times ``benchsuite --help`` (``python -m benchsuite --help`` and the con
 script; goal under 0.3 s) against ``python -c pass``, and compares the fit/predict times
 benchsuite records with the fit/score times of ``cross_validate``.
 
+``--tiny`` measures the fixed cost alone (issue 12, "start-up cost"): the one-job suite
+``benchmarks/overhead_tiny.yaml`` (iris x logreg, one 80/20 holdout split) through
+``python -m benchsuite run`` against ``benchmarks/_plain_tiny.py``, which does the same single
+fit/predict/score by hand; each a fresh process, rounds alternating AB / BA, medians of the
+whole-process wall and CPU times and their difference (goal: at most 0.15 s).
+
 This is a report, not a test: it prints and exits 0. Usage::
 
     python benchmarks/overhead.py [--rounds N] [--quick] [--threads N]
+    python benchmarks/overhead.py --tiny [--rounds N] [--threads N]
 """
 
 from __future__ import annotations
@@ -35,6 +42,10 @@ PLAIN = "benchmarks/_plain_cv.py"
 RUN_GOAL = 1.05  # benchsuite wall time / plain script wall time
 HELP_GOAL_S = 0.3
 HELP_REPEATS = 10
+TINY_SUITE = "benchmarks/overhead_tiny.yaml"
+TINY_PLAIN = "benchmarks/_plain_tiny.py"
+TINY_GOAL_S = 0.15  # benchsuite's fixed cost: median wall time difference, in seconds
+TINY_ROUNDS = 15
 
 
 def _timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -114,10 +125,90 @@ def time_help(env: dict[str, str]) -> dict[str, list[float]]:
     return times
 
 
+def _timed_usage(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Whole-process wall time and CPU time (user + system, from ``os.wait4``) of ``cmd``."""
+    with tempfile.TemporaryFile() as log:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - t0
+        if os.waitstatus_to_exitcode(status) != 0:
+            log.seek(0)
+            tail = log.read().decode(errors="replace").strip().splitlines()[-5:]
+            raise SystemExit(f"command failed: {' '.join(cmd)}\n" + "\n".join(tail))
+    return elapsed, usage.ru_utime + usage.ru_stime
+
+
+def _tiny_side(which: str, tmp_path: Path, env: dict[str, str]) -> tuple[float, float, float]:
+    """Run side A (benchsuite) or B (plain) once: wall s, CPU s and the accuracy it got."""
+    if which == "A":
+        cmd = [sys.executable, "-m", "benchsuite", "run", TINY_SUITE, "-q", "-o", str(tmp_path)]
+        wall, cpu = _timed_usage(cmd, env)
+        (records,) = tmp_path.glob("*/*/records.jsonl")
+        (rec,) = [json.loads(line) for line in records.read_text(encoding="utf-8").splitlines()]
+        if rec["status"] != "ok":
+            raise SystemExit(f"benchsuite case {rec['case_key']} ended {rec['status']}")
+        return wall, cpu, rec["metrics"]["accuracy"]
+    out_json = tmp_path / "plain.json"
+    wall, cpu = _timed_usage([sys.executable, TINY_PLAIN, str(out_json)], env)
+    return wall, cpu, json.loads(out_json.read_text(encoding="utf-8"))["accuracy"]
+
+
+def run_tiny(rounds: int, env: dict[str, str]) -> None:
+    """The start-up cost: the one-job suite against the same fit/predict/score by hand."""
+    # Python's default: modules are compiled once and loaded from __pycache__ afterwards, as
+    # for an installed package. With PYTHONDONTWRITEBYTECODE=1 (set on some shared
+    # machines) and no __pycache__ in the checkout yet, every run would compile
+    # benchsuite's own sources again and bill that to start-up.
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    print(f"\nA = python -m benchsuite run {TINY_SUITE} -q -o TMP")
+    print(f"B = python {TINY_PLAIN} TMP.json")
+    print(f"{rounds} rounds after one warm-up of each, order alternating AB / BA; whole process")
+    times: dict[str, list[tuple[float, float]]] = {"A": [], "B": []}
+    accuracy: dict[str, float] = {}
+    for i in range(-1, rounds):  # round -1: warm-up (bytecode and file caches), not counted
+        order = "AB" if i % 2 == 0 else "BA"
+        for which in order:
+            with tempfile.TemporaryDirectory(prefix="benchsuite-tiny-") as tmp:
+                wall, cpu, accuracy[which] = _tiny_side(which, Path(tmp), env)
+            if i >= 0:
+                times[which].append((wall, cpu))
+        if i >= 0:
+            (wa, ca), (wb, cb) = times["A"][-1], times["B"][-1]
+            print(
+                f"  round {i + 1:2}/{rounds} ({order}): benchsuite {wa:6.3f} s (cpu {ca:6.3f})"
+                f"   plain {wb:6.3f} s (cpu {cb:6.3f})   difference {wa - wb:+.3f} s",
+                flush=True,
+            )
+    wall_a = statistics.median(w for w, _ in times["A"])
+    wall_b = statistics.median(w for w, _ in times["B"])
+    cpu_a = statistics.median(c for _, c in times["A"])
+    cpu_b = statistics.median(c for _, c in times["B"])
+    pairs = [a[0] - b[0] for a, b in zip(times["A"], times["B"], strict=True)]
+    diff = wall_a - wall_b
+    verdict = "PASS" if diff <= TINY_GOAL_S else "FAIL"
+    print(f"\nmedian wall time   benchsuite {wall_a:6.3f} s   plain {wall_b:6.3f} s")
+    print(f"median CPU time    benchsuite {cpu_a:6.3f} s   plain {cpu_b:6.3f} s")
+    print(
+        f"fixed cost         {diff:+.3f} s wall (median of round differences"
+        f" {statistics.median(pairs):+.3f} s), {cpu_a - cpu_b:+.3f} s CPU"
+    )
+    print(f"goal <= {TINY_GOAL_S:.2f} s      {verdict}")
+    same = "same" if accuracy["A"] == accuracy["B"] else "DIFFERENT"
+    print(f"accuracy           benchsuite {accuracy['A']:.4f}   plain {accuracy['B']:.4f} ({same})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of A+B (default: 5)")
+    parser.add_argument(
+        "--rounds", type=int, help=f"rounds of A+B (default: 5; with --tiny {TINY_ROUNDS})"
+    )
     parser.add_argument("--quick", action="store_true", help="2 rounds")
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help=f"only the start-up cost: the one-job suite {TINY_SUITE} against {TINY_PLAIN}",
+    )
     parser.add_argument(
         "--threads",
         type=int,
@@ -126,12 +217,17 @@ def main(argv: list[str] | None = None) -> int:
         " 0 leaves the environment as it is)",
     )
     args = parser.parse_args(argv)
-    rounds = 2 if args.quick else max(1, args.rounds)
+    default_rounds = TINY_ROUNDS if args.tiny else 5
+    rounds = 2 if args.quick else max(1, args.rounds or default_rounds)
     env = thread_env(args.threads or None)
     threads = f"{args.threads}" if args.threads else "unset (library defaults)"
 
     print(f"benchsuite overhead · python {sys.version.split()[0]} · {os.cpu_count()} CPUs")
     print(f"thread variables: {threads} · load average {os.getloadavg()[0]:.2f} (1 min)")
+    if args.tiny:
+        run_tiny(rounds, env)
+        print(f"load average at the end {os.getloadavg()[0]:.2f} (1 min)")
+        return 0
     print(f"\nA = python -m benchsuite run {SUITE} -q -o TMP\nB = python {PLAIN} TMP.json")
     print(f"{rounds} rounds, order alternating AB / BA; whole-process wall time")
     wall_a, wall_b, inner_a, inner_b = run_rounds(rounds, env)

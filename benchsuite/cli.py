@@ -310,7 +310,9 @@ def _version() -> str:
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    console = Console(stderr=stderr, highlight=False)
+    # emoji=False: a ':name:' in a path or an error is text, not an emoji (and rich's
+    # emoji table is not loaded on every run)
+    console = Console(stderr=stderr, highlight=False, emoji=False)
     if not console.is_terminal and "COLUMNS" not in os.environ and console.width < 160:
         console.width = 160  # a file, a pipe or a CI log: tables need not wrap at 80 columns
     return console
@@ -331,7 +333,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from benchsuite.plan import build_plan
     from benchsuite.suite import load_suite
 
-    suite = load_suite(_suite_path(args.suite))
+    suite_file = _suite_path(args.suite)
+    if not args.dry_run and args.resume is None:
+        from benchsuite.results import prefetch_environment
+
+        # git and nvidia-smi answer while scikit-learn loads (what run.json records, sooner)
+        prefetch_environment(os.path.dirname(suite_file) or ".")
+    suite = load_suite(suite_file)
     plan = build_plan(suite, filters=args.filter)
     if not plan.cases:
         raise BenchsuiteError(

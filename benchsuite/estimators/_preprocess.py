@@ -19,14 +19,19 @@ from their constructor parameters.
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.compose import ColumnTransformer
-from sklearn.impute import SimpleImputer
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.preprocessing import StandardScaler
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+
+# pandas, sklearn.compose and sklearn.impute (which imports sklearn.neighbors and more) are
+# imported only once a DataFrame shows up: a run on arrays (the sklearn builtins, image
+# sets) needs none of them, and they are a good part of a small run's start-up time
 
 NUMERIC_MODES = ("passthrough", "scale")
 CATEGORICAL_MODES = ("onehot", "ordinal")
@@ -38,6 +43,8 @@ def categorical_columns(X: pd.DataFrame) -> list[Any]:
     ``category``, object, string and bool columns; bool counts as a category because a
     one-hot or ordinal code is what every downstream estimator can use.
     """
+    import pandas as pd
+
     return [
         col
         for col, dtype in X.dtypes.items()
@@ -54,7 +61,8 @@ def needs_tabular_handling(X: Any) -> bool:
     Anything else (arrays, numeric frames without NaN) keeps benchsuite's original
     preprocessing.
     """
-    if not isinstance(X, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported
+    if pd is None or not isinstance(X, pd.DataFrame):
         return False
     return bool(categorical_columns(X)) or bool(X.isna().to_numpy().any())
 
@@ -90,7 +98,8 @@ class CategoricalDtypes(TransformerMixin, BaseEstimator):
         self
         """
         self.categories_: dict[Any, list[Any]] = {}
-        if isinstance(X, pd.DataFrame):
+        pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported
+        if pd is not None and isinstance(X, pd.DataFrame):
             for col in categorical_columns(X):
                 dtype = X[col].dtype
                 if isinstance(dtype, pd.CategoricalDtype):
@@ -116,7 +125,11 @@ class CategoricalDtypes(TransformerMixin, BaseEstimator):
         array-like or DataFrame
             ``X`` itself when every column already has its fitted dtype, else a copy.
         """
-        if not self.categories_ or not isinstance(X, pd.DataFrame):
+        if not self.categories_:  # no categorical column in the training fold
+            return X
+        import pandas as pd
+
+        if not isinstance(X, pd.DataFrame):
             return X
         dtypes = {col: pd.CategoricalDtype(cats) for col, cats in self.categories_.items()}
         changed = [col for col, dtype in dtypes.items() if X[col].dtype != dtype]
@@ -174,6 +187,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         self.frames_only = frames_only
 
     def _column_transformer(self, X: pd.DataFrame) -> ColumnTransformer:
+        from sklearn.compose import ColumnTransformer
+        from sklearn.impute import SimpleImputer
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
+
         categorical = categorical_columns(X)
         numeric = [c for c in X.columns if c not in set(categorical)]
         numeric_steps: list[Any] = [SimpleImputer(strategy="median")]
