@@ -73,6 +73,7 @@ ALLOWED = (
     "typing_inspection",
     "statistics",  # the run's summary (mean, stdev, median); stdlib, a few ms
     "_statistics",
+    "shlex",  # the command line quoted into the run lock file; stdlib, tiny
 )
 
 
