@@ -392,6 +392,12 @@ BAD = [
                 "defaults.evaluation",
                 "give one of 'cv', 'holdout' or 'split', not cv and holdout",
             ),
+            (
+                "split: official, stratify: false",
+                "defaults.evaluation",
+                "stratify applies to cv and holdout; split: official uses the published split",
+            ),
+            ("holdout: 0.2, stratify: 'no'", "defaults.evaluation.stratify", "boolean"),
         ]
     ),
     bad(
