@@ -139,12 +139,15 @@ def _config_hash(
     seed: int,
     metrics: tuple[str, ...],
 ) -> str:
+    dataset = ds.model_dump()
+    if ds.evaluation is not None:
+        dataset["evaluation"] = ds.evaluation.hash_fields()
     blob = json.dumps(
         {
-            "dataset": ds.model_dump(),
+            "dataset": dataset,
             "model": est.model,
             "params": params,
-            "evaluation": ev.model_dump(),
+            "evaluation": ev.hash_fields(),
             "seed": seed,
             "metrics": list(metrics),
         },
@@ -202,6 +205,86 @@ def device_skip_reason(model: str, device: str | None) -> str | None:
     if device == "mps" and not mps_available():
         return "device 'mps' requested but Apple MPS is not available on this machine"
     return None
+
+
+def shape_skip_reason(
+    model: str, params: dict[str, Any], dataset: str, sample_shape: tuple[int, ...] | None
+) -> str | None:
+    """Why ``model`` cannot take the samples of ``dataset``, or None.
+
+    Image models (``torch.cnn``, ``torch.keras_cnn``, ``torch.lenet``) need images, and
+    sequence models (``torch.lstm``, ``torch.gru``, ``torch.transformer``) sequences or
+    images: a dataset that declares no sample shape (a table) is no input for them, though
+    its feature count may happen to be a square (iris: 4 "pixels"). An image smaller than
+    the network's layers can take is skipped too, as the network would fail on every fold.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string.
+    params : dict
+        The case's params: an explicit ``input_shape`` wins over the dataset's shape, and
+        ``padding`` sets how small an image may be.
+    dataset : str
+        The dataset's name, for the reason.
+    sample_shape : tuple of int or None
+        The dataset's declared per-sample shape (None: a table).
+
+    Returns
+    -------
+    str or None
+    """
+    from benchsuite.estimators._registry import alias_of
+
+    alias = alias_of(model)
+    if alias is None or alias.input_kind == "flat":
+        return None
+    given = params.get("input_shape")
+    if given is not None:
+        shape, where = _shape_or_none(given), "params.input_shape"
+        if shape is None:
+            return None  # not a shape at all: the estimator's own error says what is wrong
+    elif sample_shape is None:
+        if alias.input_kind == "image":
+            return (
+                f"{model} needs images; dataset '{dataset}' declares no image shape (a "
+                "table); to run it anyway, set params.input_shape (channels, height, "
+                "width), e.g. [1, 28, 28]"
+            )
+        return (
+            f"{model} needs sequences or images; dataset '{dataset}' declares no sample "
+            "shape (a table); to run it anyway, set params.input_shape (steps, features), "
+            "e.g. [100, 10]"
+        )
+    else:
+        shape, where = tuple(sample_shape), f"dataset '{dataset}'"
+    if alias.input_kind != "image" or len(shape) not in (2, 3):
+        return None
+    height, width = shape[-2:]
+    need = alias.min_side(params)
+    if min(height, width) >= need:
+        return None
+    hint = ""
+    if "same" in alias.min_image_side and params.get("padding", "valid") != "same":
+        side = alias.min_image_side["same"]
+        hint = f" (padding: same takes images down to {side}x{side})"
+    return f"{model} needs images of at least {need}x{need}; {where} gives {height}x{width}{hint}"
+
+
+def _shape_or_none(value: Any) -> tuple[int, ...] | None:
+    if not isinstance(value, (list, tuple)) or not value:
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        return None
+    return tuple(value)
+
+
+def declared_sample_shape(ds: DatasetEntry) -> tuple[int, ...] | None:
+    """The per-sample shape of a dataset entry, from its source alone (no data read)."""
+    from benchsuite.datasets import DATASET_SOURCES
+
+    source = DATASET_SOURCES.get(ds.source)
+    return None if source is None else source.declared_sample_shape(ds.params)
 
 
 @functools.lru_cache(maxsize=1)
@@ -285,6 +368,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
     defaults = suite.defaults
     cases: list[Case] = []
     tasks: dict[str, str] = {}
+    shapes: dict[str, tuple[int, ...] | None] = {}
     for ds, est in suite.selected_pairs():
         if ds.name not in tasks:
             tasks[ds.name] = dataset_task(ds, base_dir=suite.base_dir)
@@ -304,6 +388,8 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             and accepts_param(est.model, "device")
             and (device != "auto" or est.model.startswith("torch."))
         )
+        if ds.name not in shapes:
+            shapes[ds.name] = declared_sample_shape(ds)
         grid_keys = list(est.grid)
         for values in itertools.product(*(est.grid[k] for k in grid_keys)):
             point = dict(zip(grid_keys, values, strict=True))
@@ -311,6 +397,8 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             if not matches(key, filters):
                 continue
             params = {**est.params, **point}
+            # per grid point: a grid may vary padding or input_shape
+            point_reason = reason or shape_skip_reason(est.model, params, ds.name, shapes[ds.name])
             if pass_device and "device" not in params:
                 params["device"] = device
             common = dict(
@@ -321,16 +409,18 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                 task=task,
                 evaluation=ev,
                 metrics=metrics,
-                n_folds=_n_folds(ds, ev) if reason is None else ev.n_folds,
+                n_folds=_n_folds(ds, ev) if point_reason is None else ev.n_folds,
                 seed=suite.seed,
                 key=key,
                 config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
                 device=device,
                 target=_target_for(defaults.target, task),
             )
-            if reason is not None:
+            if point_reason is not None:
                 # one record stands for the whole skipped case
-                cases.append(Case(**common, fold=0, repeat=0, random_state=0, skip_reason=reason))
+                cases.append(
+                    Case(**common, fold=0, repeat=0, random_state=0, skip_reason=point_reason)
+                )
                 continue
             for fold in range(common["n_folds"]):
                 for repeat in range(defaults.repeats):

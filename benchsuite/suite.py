@@ -68,12 +68,19 @@ class Evaluation(_Model):
 
     cv: int | None = Field(default=None, ge=2, description="number of CV folds")
     holdout: float | None = Field(
-        default=None, gt=0.0, lt=1.0, description="test fraction of one stratified split"
+        default=None, gt=0.0, lt=1.0, description="test fraction of one shuffled split"
     )
     split: Literal["official", "openml"] | None = Field(
         default=None,
         description="the dataset's published train/test split (official), or the folds "
         "of an OpenML task (openml)",
+    )
+    # None (not given) means stratified for classification: the default, kept out of
+    # config hashes so that suites written before this option keep their case hashes
+    stratify: bool | None = Field(
+        default=None,
+        description="cv and holdout: keep class proportions in every split (default true; "
+        "false: plain shuffled KFold / train_test_split; regression is never stratified)",
     )
 
     @model_validator(mode="after")
@@ -81,7 +88,17 @@ class Evaluation(_Model):
         given = [k for k in ("cv", "holdout", "split") if getattr(self, k) is not None]
         if len(given) > 1:
             raise ValueError(f"give one of 'cv', 'holdout' or 'split', not {' and '.join(given)}")
+        if self.split is not None and self.stratify is not None:
+            raise ValueError(
+                f"stratify applies to cv and holdout; split: {self.split} uses the "
+                "published split as it is (remove stratify)"
+            )
         return self
+
+    @property
+    def stratified(self) -> bool:
+        """Whether classification targets are stratified (``stratify`` unset: yes)."""
+        return self.stratify is not False
 
     @property
     def n_folds(self) -> int:
@@ -100,7 +117,17 @@ class Evaluation(_Model):
     def describe(self) -> str:
         if self.split is not None:
             return f"split={self.split}"
-        return f"holdout={self.holdout}" if self.holdout is not None else f"cv={self.n_folds}"
+        text = f"holdout={self.holdout}" if self.holdout is not None else f"cv={self.n_folds}"
+        # only a non-default choice is spelled out: records of older runs read the same
+        return text if self.stratify is None else f"{text},stratify={str(self.stratify).lower()}"
+
+    def hash_fields(self) -> dict[str, Any]:
+        """The fields that define the evaluation, for config hashes: ``model_dump()``
+        without ``stratify`` when it is not given (hashes from before it existed hold)."""
+        fields = self.model_dump()
+        if fields["stratify"] is None:
+            del fields["stratify"]
+        return fields
 
 
 class Defaults(_Model):

@@ -513,6 +513,7 @@ def _load(
     if source.kind == "builtin":
         bunch = loader()
         X = np.asarray(bunch.data, dtype=np.float64)
+        sample_shape = source.sample_shape  # digits' rows are 8x8 images
         target_values = bunch.target
         feature_names = [str(name) for name in bunch.feature_names]
         what = f"dataset {source.name!r}"

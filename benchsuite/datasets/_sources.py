@@ -64,6 +64,12 @@ class DatasetSource:
         a reader ``(path, *, columns=None, header_only=False) -> DataFrame`` (file).
     remote : RemoteSpec or None, default=None
         Files, checksums, mirrors and official parts of a download source.
+    sample_shape : tuple of int or None, default=None
+        Shape of one sample of a builtin image dataset, channel first (digits:
+        ``(1, 8, 8)``); download sources declare theirs in ``remote``. None: tabular.
+    shape_params : tuple of str, default=()
+        For a generator of 3-D data (sequences): the parameters whose values (or the
+        generator's defaults) make the per-sample shape, ``("n_steps", "n_features")``.
     """
 
     name: str
@@ -72,6 +78,38 @@ class DatasetSource:
     task: str | None
     loader: str
     remote: RemoteSpec | None = None
+    sample_shape: tuple[int, ...] | None = None
+    shape_params: tuple[str, ...] = ()
+
+    def declared_sample_shape(self, params: dict[str, Any]) -> tuple[int, ...] | None:
+        """The per-sample shape this source's data has, known without loading it.
+
+        Parameters
+        ----------
+        params : dict
+            The entry's ``params`` (a generator's shape may depend on them).
+
+        Returns
+        -------
+        tuple of int or None
+            ``(C, H, W)`` for images, ``(steps, features)`` for sequences; None for tables
+            and for sources whose shape is only known from their data (files, OpenML).
+        """
+        if self.remote is not None:
+            return self.remote.sample_shape or None
+        if self.shape_params:
+            import inspect
+
+            # the generator's own defaults: its module imports nothing heavy at import time
+            signature = inspect.signature(self.resolve_loader())
+            shape = []
+            for name in self.shape_params:
+                value = params.get(name, signature.parameters[name].default)
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    return None  # the generator rejects it when the dataset loads
+                shape.append(value)
+            return tuple(shape)
+        return self.sample_shape
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -90,8 +128,12 @@ def _uci(name: str, description: str, task: str, remote: RemoteSpec) -> DatasetS
     )
 
 
-def _builtin(name: str, description: str, task: str) -> DatasetSource:
-    return DatasetSource(name, description, "builtin", task, f"sklearn.datasets:load_{name}")
+def _builtin(
+    name: str, description: str, task: str, sample_shape: tuple[int, ...] | None = None
+) -> DatasetSource:
+    return DatasetSource(
+        name, description, "builtin", task, f"sklearn.datasets:load_{name}", None, sample_shape
+    )
 
 
 DATASET_SOURCES: dict[str, DatasetSource] = {
@@ -105,7 +147,11 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "binary",
         ),
         _builtin(
-            "digits", "8x8 handwritten digits: 1797 samples, 64 features, 10 classes", "multiclass"
+            "digits",
+            "8x8 handwritten digits: 1797 samples, 64 features (1x8x8 images), 10 classes",
+            "multiclass",
+            # its rows are 8x8 images (sklearn's ``images``): image models may run on it
+            sample_shape=(1, 8, 8),
         ),
         _builtin("diabetes", "Diabetes progression: 442 samples, 10 features", "regression"),
         DatasetSource(
@@ -187,6 +233,7 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "synthetic",
             None,
             "benchsuite.datasets._sequences:make_sequences",
+            shape_params=("n_steps", "n_features"),
         ),
         DatasetSource(
             "openml",

@@ -33,6 +33,9 @@ PREPROCESSING = ("none", "scale_onehot", "ordinal", "native", "tables")
 PREPROCESS_PARAM = "preprocess"
 PREPROCESS_OPTIONS = ("none", "auto")
 
+# What one sample must be for an estimator (see EstimatorAlias.input_kind)
+INPUT_KINDS = ("flat", "image", "sequence")
+
 
 @dataclass(frozen=True)
 class EstimatorAlias:
@@ -61,6 +64,15 @@ class EstimatorAlias:
         ``known_params`` is allowed unless it looks like a typo of a known one.
     description : str, default=""
         One line: class, preprocessing and defaults.
+    input_kind : {"flat", "image", "sequence"}, default="flat"
+        What one sample must be: any row of features (flat), an image ``(C, H, W)`` or
+        ``(H, W)``, or a sequence ``(steps, features)`` (an image is read as rows). The
+        planner skips an image or sequence model on a dataset that declares no such
+        shape, unless the suite gives ``input_shape``.
+    min_image_side : dict, default={}
+        For image models: the smallest height and width the network takes, by its
+        ``padding`` parameter's value (key None for a network without one); smaller
+        images leave an empty feature map, so the planner skips such pairs.
     """
 
     name: str
@@ -72,12 +84,25 @@ class EstimatorAlias:
     known_params: tuple[str, ...] | None = None
     accepts_kwargs: bool = False
     description: str = ""
+    input_kind: str = "flat"
+    min_image_side: dict[str | None, int] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         if self.classifier is None and self.regressor is None:
             raise ValueError(f"alias {self.name!r} needs a classifier or a regressor")
         if self.preprocessing not in PREPROCESSING:
             raise ValueError(f"alias {self.name!r}: unknown preprocessing {self.preprocessing!r}")
+        if self.input_kind not in INPUT_KINDS:
+            raise ValueError(f"alias {self.name!r}: unknown input kind {self.input_kind!r}")
+
+    def min_side(self, params: Mapping[str, Any]) -> int:
+        """Smallest image height/width the network takes with ``params`` (1: any)."""
+        if not self.min_image_side:
+            return 1
+        if None in self.min_image_side:
+            return self.min_image_side[None]
+        # the torch networks' padding default is 'valid' (a unit test checks it)
+        return self.min_image_side.get(params.get("padding", "valid"), 1)
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -206,6 +231,8 @@ def _torch(
     network_params: tuple[str, ...],
     description: str,
     preprocessing: str = "none",
+    input_kind: str = "flat",
+    min_image_side: dict[str | None, int] | None = None,
 ) -> EstimatorAlias:
     module = "benchsuite.estimators.torch"
     prep = (
@@ -220,6 +247,8 @@ def _torch(
         preprocessing=preprocessing,
         known_params=network_params + _TORCH_COMMON_PARAMS,
         description=f"Torch{family}Classifier / Torch{family}Regressor, {prep}; " + description,
+        input_kind=input_kind,
+        min_image_side=min_image_side or {},
     )
 
 
@@ -237,30 +266,41 @@ _TORCH_ALIASES = (
         "CNN",
         (),
         "conv32-pool-conv64-pool-fc128, SGD lr 1e-3 momentum 0.9, 5 epochs, batch 64",
+        input_kind="image",
+        # padded 3x3 convolutions keep the size; two 2x2 poolings need 4x4
+        min_image_side={None: 4},
     ),
     _torch(
         "keras_cnn",
         "KerasCNN",
         ("padding",),
         "conv32-pool-conv64-pool-conv64-dense64 (valid padding), Adam lr 1e-3, 5 epochs",
+        input_kind="image",
+        # three unpadded 3x3 convolutions and two poolings: 18 -> 16 -> 8 -> 6 -> 3 -> 1
+        min_image_side={"valid": 18, "same": 4},
     ),
     _torch(
         "lenet",
         "LeNet",
         ("padding",),
         "LeNet-5 conv6-pool-conv16-pool-fc120-fc84, Adam lr 1e-3, 5 epochs",
+        input_kind="image",
+        # padded 5x5, pool, unpadded 5x5, pool: 12 -> 12 -> 6 -> 2 -> 1
+        min_image_side={"valid": 12, "same": 4},
     ),
     _torch(
         "lstm",
         "LSTM",
         ("hidden_size",),
         "LSTM(64)-LSTM(64)-dense over image rows or time steps, Adam lr 1e-3, 5 epochs",
+        input_kind="sequence",
     ),
     _torch(
         "gru",
         "GRU",
         ("hidden_size",),
         "GRU(64)-GRU(64)-dense over image rows or time steps, Adam lr 1e-3, 5 epochs",
+        input_kind="sequence",
     ),
     _torch(
         "transformer",
@@ -268,6 +308,7 @@ _TORCH_ALIASES = (
         ("d_model", "n_heads", "n_layers"),
         "2-layer encoder (d_model 64, 4 heads, class token) over rows or time steps, "
         "AdamW lr 1e-3, 5 epochs",
+        input_kind="sequence",
     ),
 )
 
@@ -509,6 +550,21 @@ def get_alias(model: str) -> EstimatorAlias:
     except KeyError:
         hint = _suggest_alias(model)
         raise ConfigError(f"unknown estimator {model!r}{hint}", ("model",)) from None
+
+
+def alias_of(model: str) -> EstimatorAlias | None:
+    """The alias ``model`` names, or whose class an import string names, else None.
+
+    ``benchsuite.estimators.torch:TorchCNNClassifier`` is ``torch.cnn``'s classifier, so
+    it needs images as the alias does; an import string of any other class gets None.
+    Unknown aliases also give None (validation reports them).
+    """
+    if not is_import_string(model):
+        return ESTIMATOR_ALIASES.get(model)
+    for alias in ESTIMATOR_ALIASES.values():
+        if model in (alias.classifier, alias.regressor):
+            return alias
+    return None
 
 
 def accepts_param(model: str, name: str) -> bool:

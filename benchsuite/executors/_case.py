@@ -85,13 +85,18 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
 
     ``cv: k``: ``StratifiedKFold(k, shuffle=True, random_state=seed)`` for classification,
     ``KFold`` for regression. ``holdout: f``: one ``train_test_split`` (stratified for
-    classification) with ``test_size=f``. ``split: official``: the dataset's published
-    split; ``split: openml``: the folds of its OpenML task.
+    classification) with ``test_size=f`` and ``random_state=seed``. With ``stratify: false``
+    classification is split as regression is: ``KFold(k, shuffle=True, random_state=seed)``,
+    or ``train_test_split(..., test_size=f, random_state=seed)`` without ``stratify``, index
+    for index what the classic ``train_test_split(X, y, test_size=f, random_state=seed)``
+    gives. ``split: official``: the dataset's published split; ``split: openml``: the folds
+    of its OpenML task.
     """
     import numpy as np
     from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-    classification = dataset.task != "regression"
+    # regression targets are never stratified; classification unless the suite says not to
+    stratified = dataset.task != "regression" and evaluation.stratified
     if evaluation.method == "openml":
         folds = getattr(dataset, "folds", None)
         if folds is None:
@@ -114,10 +119,10 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
             idx,
             test_size=evaluation.holdout,
             random_state=seed,
-            stratify=dataset.y if classification else None,
+            stratify=dataset.y if stratified else None,
         )
         return [(train, test)]
-    cls = StratifiedKFold if classification else KFold
+    cls = StratifiedKFold if stratified else KFold
     splitter = cls(n_splits=evaluation.n_folds, shuffle=True, random_state=seed)
     return list(splitter.split(np.zeros((dataset.n_samples, 1)), dataset.y))
 

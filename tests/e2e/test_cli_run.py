@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -83,6 +84,56 @@ def test_dry_run_shows_plan_and_writes_nothing(tmp_path, write_suite):
     assert not (tmp_path / "o").exists()
 
 
+SHAPES = """
+name: shapes
+defaults: {evaluation: {cv: 2}, metrics: [accuracy]}
+datasets: [iris, {name: digits, source: digits, subsample: 200}]
+estimators:
+  - {name: cnn, model: torch.cnn, params: {epochs: 1, threads: 1}, device: cpu}
+"""
+
+
+def test_image_model_on_a_table_is_skipped_at_plan_time_with_its_reason(tmp_path, write_suite):
+    suite = write_suite(SHAPES)
+    reason = (
+        "torch.cnn needs images; dataset 'iris' declares no image shape (a table); to run it "
+        "anyway, set params.input_shape (channels, height, width), e.g. [1, 28, 28]"
+    )
+    # wide enough that the reason stays on one line of the plan table
+    env = {**os.environ, "COLUMNS": "400"}
+    run = [sys.executable, "-m", "benchsuite", "run", str(suite), "-o", str(tmp_path)]
+    proc = subprocess.run([*run, "--dry-run"], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    assert f"skipped: {reason}" in proc.stdout
+    proc = subprocess.run([*run, "--run-id", "r1", "-q"], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    lines = (tmp_path / "shapes" / "r1" / "records.jsonl").read_text().splitlines()
+    recs = {(r["case_key"], r["fold"]): r for r in map(json.loads, lines)}
+    # one skipped record for iris, no error; digits' 8x8 images run
+    assert recs[("iris/cnn", 0)]["status"] == "skipped"
+    assert recs[("iris/cnn", 0)]["error"] == reason
+    assert [recs[("digits/cnn", f)]["status"] for f in (0, 1)] == ["ok", "ok"]
+    assert recs[("digits/cnn", 0)]["params"]["input_shape"] == [1, 8, 8]
+    assert len(recs) == 3
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchsuite",
+            "report",
+            str(tmp_path / "shapes" / "r1"),
+            "--format",
+            "markdown",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "iris/cnn" in proc.stdout and "declares no image shape" in proc.stdout
+
+
 def test_filter_matching_nothing_is_a_usage_error(tmp_path, write_suite):
     proc = bench("run", str(write_suite(SMALL)), "-o", str(tmp_path), "-f", "nope")
     assert proc.returncode == 2
@@ -143,9 +194,13 @@ def test_console_script_and_module_entry_points():
 def test_quickstart_runs_end_to_end(tmp_path):
     proc = bench("run", "suites/quickstart.yaml", "-o", str(tmp_path), "-q", "--strict")
     assert proc.returncode == 0, proc.stderr
-    recs = list(tmp_path.glob("quickstart/*/records.jsonl"))[0].read_text().splitlines()
-    assert len(recs) == 4 * 7 * 5
-    assert all(json.loads(r)["status"] == "ok" for r in recs)
+    lines = list(tmp_path.glob("quickstart/*/records.jsonl"))[0].read_text().splitlines()
+    recs = [json.loads(line) for line in lines]
+    # 8 estimators on 4 datasets, torch.cnn on digits' images; one skipped record per table
+    assert len(recs) == 4 * 8 * 5 + 5 + 3
+    skipped = {r["case_key"] for r in recs if r["status"] == "skipped"}
+    assert skipped == {"iris/torch.cnn", "wine/torch.cnn", "breast_cancer/torch.cnn"}
+    assert all(r["status"] == "ok" for r in recs if r["case_key"] not in skipped)
 
 
 def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite):

@@ -134,3 +134,116 @@ def test_device_cuda_without_gpu_is_skipped_and_auto_runs_on_cpu(monkeypatch):
     params = {c.key: c.params for c in plan.cases}
     assert params["iris/torch.mlp"]["device"] == "auto"  # torch models resolve auto
     assert "device" not in params["iris/svc"] and "device" not in params["iris/xgboost"]
+
+
+def test_config_hashes_of_the_ci_suite_match_its_committed_baseline():
+    # options added to the suite model must not change the hash of suites that do not use
+    # them: `compare` would call every case of the CI baseline not-comparable
+    import json
+    from pathlib import Path
+
+    from benchsuite.suite import load_suite
+
+    root = Path(__file__).resolve().parents[2]
+    plan = build_plan(load_suite(root / "suites" / "ci.yaml"))
+    (records,) = root.glob("results/baseline/ci/*/records.jsonl")
+    baseline = {}
+    for line in records.read_text().splitlines():
+        rec = json.loads(line)
+        baseline[rec["case_key"]] = rec["config_hash"]
+    planned = {c.key: c.config_hash for c in plan.cases}
+    assert planned == baseline
+
+
+def test_stratify_false_is_part_of_the_case_definition():
+    plain = build_plan(parse_suite(SUITE))
+    unstratified = build_plan(parse_suite(SUITE.replace("{cv: 3}", "{cv: 3, stratify: false}")))
+    stratified = build_plan(parse_suite(SUITE.replace("{cv: 3}", "{cv: 3, stratify: true}")))
+    hashes = [{c.key: c.config_hash for c in p.cases} for p in (plain, unstratified, stratified)]
+    assert all(hashes[0][k] != hashes[1][k] for k in hashes[0])
+    assert all(hashes[1][k] != hashes[2][k] for k in hashes[0])
+    assert unstratified.cases[0].evaluation.describe() == "cv=3,stratify=false"
+    assert plain.cases[0].evaluation.describe() == "cv=3"
+
+
+SHAPES = """
+name: shapes
+defaults: {evaluation: {cv: 2}}
+datasets:
+  - iris
+  - digits
+  - {name: seq, source: synthetic_sequences, params: {n_samples: 60, n_steps: 12, n_features: 3}}
+  - {name: blobs, source: make_classification, params: {n_samples: 60, n_features: 16}}
+estimators:
+  - torch.mlp
+  - torch.cnn
+  - torch.keras_cnn
+  - {name: keras-same, model: torch.keras_cnn, params: {padding: same}}
+  - torch.lenet
+  - torch.lstm
+  - torch.gru
+  - torch.transformer
+  - {name: cnn-4x4, model: torch.cnn, params: {input_shape: [1, 4, 4]}}
+  - {name: lstm-16x1, model: torch.lstm, params: {input_shape: [16, 1]}}
+  - {name: lenet-class, model: "benchsuite.estimators.torch:TorchLeNetClassifier"}
+  - svc
+"""
+
+
+def test_image_and_sequence_models_need_a_declared_sample_shape():
+    reasons = {c.key: c.skip_reason for c in build_plan(parse_suite(SHAPES)).cases}
+    # a table is no image, even when its feature count is a square (iris: 4 = 2x2)
+    for model in ("torch.cnn", "torch.keras_cnn", "keras-same", "torch.lenet", "lenet-class"):
+        for dataset in ("iris", "blobs"):
+            assert "needs images" in reasons[f"{dataset}/{model}"]
+            assert f"dataset '{dataset}' declares no image shape" in reasons[f"{dataset}/{model}"]
+            assert "params.input_shape" in reasons[f"{dataset}/{model}"]
+    for model in ("torch.lstm", "torch.gru", "torch.transformer"):
+        for dataset in ("iris", "blobs"):
+            assert "needs sequences or images" in reasons[f"{dataset}/{model}"]
+        # sequences and images are both read step by step
+        assert reasons[f"seq/{model}"] is None and reasons[f"digits/{model}"] is None
+    # tabular models take anything
+    for dataset in ("iris", "digits", "seq", "blobs"):
+        assert reasons[f"{dataset}/torch.mlp"] is None and reasons[f"{dataset}/svc"] is None
+    # digits declares its 8x8 images
+    assert reasons["digits/torch.cnn"] is None and reasons["digits/keras-same"] is None
+
+
+def test_images_too_small_for_the_network_are_skipped_with_the_size_needed():
+    reasons = {c.key: c.skip_reason for c in build_plan(parse_suite(SHAPES)).cases}
+    assert reasons["digits/torch.keras_cnn"] == (
+        "torch.keras_cnn needs images of at least 18x18; dataset 'digits' gives 8x8 "
+        "(padding: same takes images down to 4x4)"
+    )
+    assert "at least 12x12; dataset 'digits' gives 8x8" in reasons["digits/torch.lenet"]
+    assert "at least 12x12" in reasons["digits/lenet-class"]  # import string of an alias
+    # a sequence seen as an image: 12 steps x 3 features is too narrow for two poolings
+    assert reasons["seq/torch.cnn"] == (
+        "torch.cnn needs images of at least 4x4; dataset 'seq' gives 12x3"
+    )
+
+
+def test_explicit_input_shape_overrides_the_dataset():
+    plan = build_plan(parse_suite(SHAPES))
+    reasons = {c.key: c.skip_reason for c in plan.cases}
+    assert reasons["blobs/cnn-4x4"] is None and reasons["blobs/lstm-16x1"] is None
+    assert reasons["iris/cnn-4x4"] is None  # the model says what it fails on at fit time
+    assert len([c for c in plan.cases if c.key == "blobs/cnn-4x4"]) == 2  # both folds
+    text = SHAPES.replace("input_shape: [1, 4, 4]", "input_shape: [1, 2, 8]")
+    reasons = {c.key: c.skip_reason for c in build_plan(parse_suite(text)).cases}
+    assert reasons["blobs/cnn-4x4"] == (
+        "torch.cnn needs images of at least 4x4; params.input_shape gives 2x8"
+    )
+
+
+def test_a_grid_over_padding_skips_only_the_points_that_cannot_run():
+    text = (
+        "name: g\ndefaults: {evaluation: {cv: 2}}\ndatasets: [digits]\n"
+        "estimators: [{name: k, model: torch.keras_cnn, grid: {padding: [valid, same]}}]\n"
+    )
+    plan = build_plan(parse_suite(text))
+    reasons = {c.key: c.skip_reason for c in plan.cases}
+    assert "at least 18x18" in reasons["digits/k[padding=valid]"]
+    assert reasons["digits/k[padding=same]"] is None
+    assert len(plan.runnable) == 2

@@ -392,6 +392,12 @@ BAD = [
                 "defaults.evaluation",
                 "give one of 'cv', 'holdout' or 'split', not cv and holdout",
             ),
+            (
+                "split: official, stratify: false",
+                "defaults.evaluation",
+                "stratify applies to cv and holdout; split: official uses the published split",
+            ),
+            ("holdout: 0.2, stratify: 'no'", "defaults.evaluation.stratify", "boolean"),
         ]
     ),
     bad(
@@ -731,7 +737,9 @@ def test_quickstart_validates():
     suite = load_suite(ROOT / "suites" / "quickstart.yaml")
     assert suite.name == "quickstart"
     assert len(suite.datasets) == 4
-    assert len(suite.estimators) == 7
+    # 7 classic estimators and the two deep halves of the product: torch.mlp, torch.cnn
+    assert len(suite.estimators) == 9
+    assert {"torch.mlp", "torch.cnn"} <= {e.model for e in suite.estimators}
 
 
 @pytest.mark.parametrize(
