@@ -64,11 +64,16 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
 }
 
 
-@parametrize_with_checks(
-    [T.TorchMLPClassifier(**FAST_MLP), T.TorchMLPRegressor(**FAST_MLP)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
-)
-def test_sklearn_estimator_checks(estimator, check):
+# The expected failures are applied in the test, not with parametrize_with_checks'
+# expected_failed_checks: that argument is new in scikit-learn 1.6, and the declared floor
+# is older (`nox -s lowest` collects this file with it). Strict: an expected failure that
+# starts passing fails the run, so the list cannot go stale.
+@parametrize_with_checks([T.TorchMLPClassifier(**FAST_MLP), T.TorchMLPRegressor(**FAST_MLP)])
+def test_sklearn_estimator_checks(estimator, check, request):
+    name = getattr(check, "func", check).__name__  # the checks are functools.partials
+    reason = EXPECTED_FAILED_CHECKS[type(estimator).__name__].get(name)
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     check(estimator)
 
 
