@@ -406,6 +406,10 @@ _ALIASES = (
         classifier=_sk("ensemble:HistGradientBoostingClassifier"),
         regressor=_sk("ensemble:HistGradientBoostingRegressor"),
         preprocessing="native",
+        # scikit-learn's default only from 1.6; 1.4 and 1.5 default to None, which reads
+        # the category columns as floats and fails ("could not convert string to float").
+        # Numeric input is unaffected (a unit test checks predictions are identical).
+        defaults={"categorical_features": "from_dtype"},
         description="HistGradientBoostingClassifier / HistGradientBoostingRegressor, "
         "no scaling; native categoricals (categorical_features='from_dtype')"
         + _NATIVE

@@ -39,6 +39,10 @@ try:  # scikit-learn >= 1.6
 except ImportError:  # pragma: no cover - older scikit-learn
     _sk_validate_data = None
 
+# scikit-learn < 1.6 reads estimator tags from ``_more_tags`` and ignores
+# ``__sklearn_tags__``; the estimators below declare theirs both ways. Only defined there:
+# 1.6 warns about (and later versions ignore) the old method.
+_OLD_TAGS = _sk_validate_data is None
 
 # (name, default, annotation) of the parameters every torch estimator takes, in signature
 # order after the architecture's own. ``loss`` defaults by kind (see make_init).
@@ -575,6 +579,11 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
         tags.classifier_tags.poor_score = True
         return tags
 
+    if _OLD_TAGS:  # pragma: no cover - scikit-learn < 1.6 (nox -s lowest)
+
+        def _more_tags(self) -> dict[str, Any]:
+            return {"poor_score": True}
+
 
 class TorchRegressor(RegressorMixin, TorchEstimator):
     """Regressor half: one or several float targets; score = R^2."""
@@ -609,3 +618,8 @@ class TorchRegressor(RegressorMixin, TorchEstimator):
         tags.regressor_tags.poor_score = True
         tags.target_tags.multi_output = True
         return tags
+
+    if _OLD_TAGS:  # pragma: no cover - scikit-learn < 1.6 (nox -s lowest)
+
+        def _more_tags(self) -> dict[str, Any]:
+            return {"poor_score": True, "multioutput": True}

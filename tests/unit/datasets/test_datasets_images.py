@@ -319,11 +319,11 @@ def test_cifar10_is_channel_first_as_published(cifar):
     ds = load(entry("cifar10", part="test"))
     data = cifar.data["test_batch"]
     image = ds.X[2].reshape(ds.sample_shape)  # (3, 32, 32)
+    # divided as an array: float32 on every numpy (a uint8 scalar / float32 is float64 on 1.x)
+    published = data[2] / np.float32(255)
     # a published row is 1024 red values, then 1024 green, then 1024 blue, row-major
     for channel, row, col in [(0, 0, 0), (1, 5, 7), (2, 31, 30)]:
-        assert image[channel, row, col] == data[2, channel * 1024 + row * 32 + col] / np.float32(
-            255
-        )
+        assert image[channel, row, col] == published[channel * 1024 + row * 32 + col]
 
 
 def test_cifar10_all_parts(cifar):

@@ -230,6 +230,31 @@ def test_hist_gb_uses_native_categoricals(table):
     assert estimator[-1].is_categorical_.tolist() == [False, False, False, True, True, True]
 
 
+def test_hist_gb_sets_from_dtype_whatever_the_sklearn_default():
+    # scikit-learn 1.4 and 1.5 default to categorical_features=None, which fails on the
+    # category columns CategoricalDtypes makes; the alias passes "from_dtype" (1.6's default)
+    params = resolved_params("hist_gb", {}, task="binary", random_state=0)
+    assert params["categorical_features"] == "from_dtype"
+    estimator = build_estimator("hist_gb", {}, task="binary", random_state=0)
+    assert estimator[-1].get_params()["categorical_features"] == "from_dtype"
+    user = build_estimator("hist_gb", {"categorical_features": None}, task="binary", random_state=0)
+    assert user[-1].get_params()["categorical_features"] is None
+
+
+def test_hist_gb_from_dtype_changes_nothing_on_numeric_data():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X, y = load_breast_cancer(return_X_y=True)
+    frame = load_breast_cancer(as_frame=True).data
+    for data in (X, frame):
+        plain = HistGradientBoostingClassifier(max_iter=10, random_state=0).fit(data, y)
+        alias = build_estimator("hist_gb", {"max_iter": 10}, task="binary", random_state=0)
+        alias.fit(data, y)
+        mask = alias[-1].is_categorical_  # None when no feature is categorical
+        assert mask is None or not mask.any()
+        np.testing.assert_array_equal(plain.predict_proba(data), alias.predict_proba(data))
+
+
 def test_lightgbm_uses_native_categoricals(table):
     pytest.importorskip("lightgbm")
     X_train, y_train, _, _, _, _ = table

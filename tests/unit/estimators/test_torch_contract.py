@@ -51,7 +51,9 @@ def digits():
 
 # -- scikit-learn's own checks ----------------------------------------------------------
 
-FAST_MLP = {"hidden_layer_sizes": (16,), "epochs": 2, "batch_size": 32, "lr": 0.01, "threads": 1}
+# 10 epochs: scikit-learn < 1.6's check_classifiers_classes wants every class predicted on
+# its training blobs, which 2 epochs (2 steps on 30 rows) do not reach
+FAST_MLP = {"hidden_layer_sizes": (16,), "epochs": 10, "batch_size": 32, "lr": 0.01, "threads": 1}
 
 # check name -> reason, per class. Every check passes for the MLP today; the explicit
 # (empty) dicts make any future exception a written, reviewed decision. The convolutional
@@ -64,11 +66,16 @@ EXPECTED_FAILED_CHECKS: dict[str, dict[str, str]] = {
 }
 
 
-@parametrize_with_checks(
-    [T.TorchMLPClassifier(**FAST_MLP), T.TorchMLPRegressor(**FAST_MLP)],
-    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS[type(est).__name__],
-)
-def test_sklearn_estimator_checks(estimator, check):
+# The expected failures are applied in the test, not with parametrize_with_checks'
+# expected_failed_checks: that argument is new in scikit-learn 1.6, and the declared floor
+# is older (`nox -s lowest` collects this file with it). Strict: an expected failure that
+# starts passing fails the run, so the list cannot go stale.
+@parametrize_with_checks([T.TorchMLPClassifier(**FAST_MLP), T.TorchMLPRegressor(**FAST_MLP)])
+def test_sklearn_estimator_checks(estimator, check, request):
+    name = getattr(check, "func", check).__name__  # the checks are functools.partials
+    reason = EXPECTED_FAILED_CHECKS[type(estimator).__name__].get(name)
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
     check(estimator)
 
 
