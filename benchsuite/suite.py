@@ -1,47 +1,49 @@
 """Suite YAML -> validated :class:`Suite`.
 
 Everything a suite names is checked here, before anything runs: the YAML itself, its
-shape (a pydantic model), dataset sources, estimator aliases or import strings, parameter
-names and metric names. Every problem becomes one :class:`SuiteError` line of the form
+shape, dataset sources, estimator aliases or import strings, parameter names and metric
+names. Every problem becomes one :class:`SuiteError` line of the form
 ``suites/x.yaml:12: estimators[3].params: unknown parameter 'n_estimator' for
 RandomForestClassifier (did you mean 'n_estimators'?)``.
 
 Only ``yaml.safe_load`` semantics are used: tags that would build Python objects are
 rejected, never executed.
+
+The shape is defined by the pydantic models of :mod:`benchsuite._suite_schema`, which are
+also the single source of its error messages. Importing pydantic and building those models
+costs a run about 0.1 s, so a plainly valid suite is checked by :func:`_fast_fields`
+instead, a strict hand-written subset of the same schema: the moment it meets anything it
+is not sure of, it gives up and pydantic validates (and words the error). Both give the
+same frozen dataclasses (``tests/unit/test_suite_fastpath.py`` holds them to it).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializerFunctionWrapHandler,
-    ValidationError,
-    model_serializer,
-    model_validator,
-)
 
 from benchsuite._suggest import did_you_mean
 from benchsuite.errors import BenchsuiteError, ConfigError, DataError
 
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+
 Task = Literal["binary", "multiclass", "regression"]
 Part = Literal["train", "test", "all"]
-# where a model runs: auto = CUDA when present, else CPU
-Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")]
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 # YAML nodes visited while indexing lines; aliases can make a small file expand
 # exponentially ("billion laughs"), which no real suite needs
 _MAX_NODES = 100_000
+# the top-level keys of a suite, in the schema's order (benchsuite._suite_schema.SuiteModel)
+_SUITE_KEYS = ("name", "description", "seed", "defaults", "datasets", "estimators", "pairs")
 
 
 class SuiteError(BenchsuiteError):
@@ -57,43 +59,49 @@ class SuiteError(BenchsuiteError):
 # --------------------------------------------------------------------------------------
 
 
-class _Model(BaseModel):
-    # strict: YAML already gives real types; `cv: true` or `seed: "1"` are mistakes
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+class _Entry:
+    """What the suite's frozen dataclasses share: :meth:`model_dump`."""
+
+    def model_dump(self) -> dict[str, Any]:
+        """The fields as a dict, nested entries as dicts: the same dict pydantic's
+        ``model_dump()`` gave when these were pydantic models. Config hashes are built
+        from it (:func:`benchsuite.plan._config_hash`), so it must not change."""
+        return {f.name: _dump(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
 
 
-class Evaluation(_Model):
+def _dump(value: Any) -> Any:
+    if isinstance(value, _Entry):
+        return value.model_dump()
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_dump(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Evaluation(_Entry):
     """How each (dataset, estimator) pair is split: k-fold CV, one holdout split, or the
-    dataset's official train/test split."""
+    dataset's official train/test split.
 
-    cv: int | None = Field(default=None, ge=2, description="number of CV folds")
-    holdout: float | None = Field(
-        default=None, gt=0.0, lt=1.0, description="test fraction of one shuffled split"
-    )
-    split: Literal["official", "openml"] | None = Field(
-        default=None,
-        description="the dataset's published train/test split (official), or the folds "
-        "of an OpenML task (openml)",
-    )
-    # None (not given) means stratified for classification: the default, kept out of
-    # config hashes so that suites written before this option keep their case hashes
-    stratify: bool | None = Field(
-        default=None,
-        description="cv and holdout: keep class proportions in every split (default true; "
-        "false: plain shuffled KFold / train_test_split; regression is never stratified)",
-    )
+    Attributes
+    ----------
+    cv : int or None
+        Number of CV folds (>= 2).
+    holdout : float or None
+        Test fraction of one shuffled split, in (0, 1).
+    split : {"official", "openml"} or None
+        The dataset's published train/test split, or the folds of an OpenML task.
+    stratify : bool or None
+        cv and holdout: keep class proportions in every split. None (not given) means
+        stratified for classification: the default, kept out of config hashes so that
+        suites written before this option keep their case hashes.
+    """
 
-    @model_validator(mode="after")
-    def _one_method(self) -> Evaluation:
-        given = [k for k in ("cv", "holdout", "split") if getattr(self, k) is not None]
-        if len(given) > 1:
-            raise ValueError(f"give one of 'cv', 'holdout' or 'split', not {' and '.join(given)}")
-        if self.split is not None and self.stratify is not None:
-            raise ValueError(
-                f"stratify applies to cv and holdout; split: {self.split} uses the "
-                "published split as it is (remove stratify)"
-            )
-        return self
+    cv: int | None = None
+    holdout: float | None = None
+    split: Literal["official", "openml"] | None = None
+    stratify: bool | None = None
 
     @property
     def stratified(self) -> bool:
@@ -115,6 +123,8 @@ class Evaluation(_Model):
         return "holdout" if self.holdout is not None else "cv"
 
     def describe(self) -> str:
+        """``cv=5``, ``holdout=0.2``, ``split=official``, plus ``,stratify=false`` when
+        given: the evaluation as records show it."""
         if self.split is not None:
             return f"split={self.split}"
         text = f"holdout={self.holdout}" if self.holdout is not None else f"cv={self.n_folds}"
@@ -124,79 +134,98 @@ class Evaluation(_Model):
     def hash_fields(self) -> dict[str, Any]:
         """The fields that define the evaluation, for config hashes: ``model_dump()``
         without ``stratify`` when it is not given (hashes from before it existed hold)."""
-        fields = self.model_dump()
-        if fields["stratify"] is None:
-            del fields["stratify"]
-        return fields
-
-
-class Defaults(_Model):
-    """Settings shared by every case unless an entry overrides them."""
-
-    evaluation: Evaluation = Field(default_factory=lambda: Evaluation(cv=5))
-    repeats: int = Field(default=1, ge=1, description="timing repeats (refits) per fold")
-    metrics: list[str] | None = None
-    timeout: float | None = Field(default=None, gt=0, description="seconds per case")
-    device: Device | None = Field(default=None, description="default device of models")
-    target: dict[Literal["accuracy", "r2"], float] | None = Field(
-        default=None,
-        description="time-to-accuracy: deep models record when the test fold reaches this",
-    )
-
-
-class DatasetEntry(_Model):
-    """One dataset of the suite (``- iris`` or a mapping)."""
-
-    name: str
-    source: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    path: str | None = None
-    target: str | None = None
-    task: Task | None = None
-    subsample: int | None = Field(default=None, ge=1)
-    part: Part | None = None
-    evaluation: Evaluation | None = Field(
-        default=None, description="overrides defaults.evaluation for this dataset"
-    )
-    encoding: str | None = Field(
-        default=None, description="text encoding of a CSV file (default utf-8), e.g. latin-1"
-    )
-
-    @model_serializer(mode="wrap")
-    def _dump(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data = handler(self)
-        # an unset encoding is left out, so the config_hash of every existing case (a hash
-        # of this dump) stays what it was before the key existed: baselines still compare
-        if self.encoding is None:
-            data.pop("encoding", None)
+        data = self.model_dump()
+        if data["stratify"] is None:
+            del data["stratify"]
         return data
 
 
-class EstimatorEntry(_Model):
-    """One estimator of the suite (``- svc`` or a mapping)."""
+@dataclass(frozen=True)
+class Defaults(_Entry):
+    """Settings shared by every case unless an entry overrides them.
+
+    Attributes
+    ----------
+    evaluation : Evaluation
+        Default 5-fold CV.
+    repeats : int
+        Timing repeats (refits) per fold.
+    metrics : list of str or None
+        None: the task's default metrics.
+    timeout : float or None
+        Seconds per case.
+    device : str or None
+        Default device of models: auto, cpu, cuda, cuda:N or mps.
+    target : dict or None
+        Time-to-accuracy, e.g. ``{"accuracy": 0.99}``: deep models record when the test
+        fold reaches it.
+    """
+
+    evaluation: Evaluation = field(default_factory=lambda: Evaluation(cv=5))
+    repeats: int = 1
+    metrics: list[str] | None = None
+    timeout: float | None = None
+    device: str | None = None
+    target: dict[str, float] | None = None
+
+
+@dataclass(frozen=True)
+class DatasetEntry(_Entry):
+    """One dataset of the suite (``- iris`` or a mapping); fields as in README "Suite
+    files". ``evaluation`` overrides ``defaults.evaluation`` for this dataset."""
+
+    name: str
+    source: str
+    params: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None
+    target: str | None = None
+    task: Task | None = None
+    subsample: int | None = None
+    part: Part | None = None
+    evaluation: Evaluation | None = None
+    encoding: str | None = None  # text encoding of a CSV file (default utf-8)
+
+    def model_dump(self) -> dict[str, Any]:
+        data = super().model_dump()
+        # an unset encoding is left out, so the config_hash of every existing case (a hash
+        # of this dump) stays what it was before the key existed: baselines still compare
+        if self.encoding is None:
+            del data["encoding"]
+        return data
+
+
+@dataclass(frozen=True)
+class EstimatorEntry(_Entry):
+    """One estimator of the suite (``- svc`` or a mapping): an alias or import string,
+    its params, an optional grid (one case per point) and device."""
 
     name: str
     model: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    grid: dict[str, list[Any]] = Field(default_factory=dict)
-    device: Device | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    device: str | None = None
 
 
-class PairSpec(_Model):
+@dataclass(frozen=True)
+class PairSpec(_Entry):
     """An explicit selection of datasets x estimators to run."""
 
-    datasets: list[str] = Field(min_length=1)
-    estimators: list[str] = Field(min_length=1)
+    datasets: list[str]
+    estimators: list[str]
 
 
-class _SuiteModel(_Model):
+@dataclass(frozen=True)
+class SuiteFields:
+    """A suite's validated content, before it becomes a :class:`Suite` (what the fast
+    checker and the pydantic models both produce)."""
+
     name: str
-    description: str = ""
-    seed: int = 0
-    defaults: Defaults = Field(default_factory=Defaults)
-    datasets: list[DatasetEntry] = Field(min_length=1)
-    estimators: list[EstimatorEntry] = Field(min_length=1)
-    pairs: Literal["all"] | Annotated[list[PairSpec], Field(min_length=1)] = "all"
+    description: str
+    seed: int
+    defaults: Defaults
+    datasets: tuple[DatasetEntry, ...]
+    estimators: tuple[EstimatorEntry, ...]
+    pairs: Literal["all"] | tuple[PairSpec, ...]
 
 
 @dataclass(frozen=True)
@@ -310,32 +339,275 @@ def parse_suite(
             f" and 'estimators', got {_type_name(doc)}"
         )
     for key in doc:  # before the entries are normalized, so 'estimator' is not 'missing'
-        if key not in _SuiteModel.model_fields:
-            raise checker.unknown_key((key,), list(_SuiteModel.model_fields))
+        if key not in _SUITE_KEYS:
+            raise checker.unknown_key((key,), list(_SUITE_KEYS))
     doc = checker.interpolate(doc, ())
     if "name" not in doc and path is not None:
         doc["name"] = path.stem
     doc["datasets"] = checker.normalize_entries(doc.get("datasets"), "datasets")
     doc["estimators"] = checker.normalize_entries(doc.get("estimators"), "estimators")
 
-    try:
-        model = _SuiteModel.model_validate(doc)
-    except ValidationError as exc:
-        raise checker.from_validation(exc) from None
+    content = _fast_fields(doc)
+    if content is None:  # not plainly valid: pydantic decides, and words any error
+        from pydantic import ValidationError
 
-    checker.check_semantics(model, base)
-    return Suite(
-        name=model.name,
-        description=model.description,
-        seed=model.seed,
-        defaults=model.defaults,
-        datasets=tuple(model.datasets),
-        estimators=tuple(model.estimators),
-        pairs=model.pairs if model.pairs == "all" else tuple(model.pairs),
+        from benchsuite import _suite_schema
+
+        try:
+            content = _suite_schema.validate(doc)
+        except ValidationError as exc:
+            raise checker.from_validation(exc) from None
+
+    suite = Suite(
+        name=content.name,
+        description=content.description,
+        seed=content.seed,
+        defaults=content.defaults,
+        datasets=content.datasets,
+        estimators=content.estimators,
+        pairs=content.pairs,
         path=path,
         base_dir=base,
         file_hash=file_hash,
     )
+    checker.check_semantics(suite, base)
+    return suite
+
+
+# --------------------------------------------------------------------------------------
+# The fast checker: plainly valid suites without pydantic
+# --------------------------------------------------------------------------------------
+
+
+class _Unsure(Exception):
+    """The fast checker met something it does not plainly accept: pydantic decides."""
+
+
+_EVALUATION_KEYS = frozenset(f.name for f in fields(Evaluation))
+_DEFAULTS_KEYS = frozenset(f.name for f in fields(Defaults))
+_DATASET_KEYS = frozenset(f.name for f in fields(DatasetEntry))
+_ESTIMATOR_KEYS = frozenset(f.name for f in fields(EstimatorEntry))
+_PAIR_KEYS = frozenset(f.name for f in fields(PairSpec))
+# an ASCII-only subset of the schema's device pattern (pydantic's regex engine reads \d
+# and $ differently from Python's; this subset means the same to both)
+_DEVICE_RE = re.compile(r"auto|cpu|cuda|cuda:[0-9]{1,6}|mps")
+# ints the fast checker accepts; beyond, pydantic decides (it takes any size)
+_INT_LIMIT = 2**63
+# ints a float field accepts as they are; pydantic converts them to float, exactly below this
+_FLOAT_INT_LIMIT = 2**53
+# nesting the fast checker follows in free-form params; deeper, pydantic decides
+_MAX_DEPTH = 20
+
+
+def _fast_fields(doc: dict[str, Any]) -> SuiteFields | None:
+    """The suite's entries if ``doc`` is plainly valid, else None (then pydantic decides).
+
+    A strict subset of the schema of :mod:`benchsuite._suite_schema`: exact types only
+    (no bool for an int, no string for a number), values in range, no unknown key, and
+    free-form params made of plain YAML scalars, lists and string-keyed mappings. It never
+    raises a user-facing error: whatever it does not accept, pydantic validates.
+
+    Parameters
+    ----------
+    doc : dict
+        The suite mapping after interpolation and short-form expansion.
+
+    Returns
+    -------
+    SuiteFields or None
+    """
+    try:
+        _keys(doc, frozenset(_SUITE_KEYS), required=("name", "datasets", "estimators"))
+        pairs = doc.get("pairs", "all")
+        return SuiteFields(
+            name=_str(doc["name"]),
+            description=_str(doc.get("description", "")),
+            seed=_int(doc.get("seed", 0)),
+            defaults=_fast_defaults(doc["defaults"]) if "defaults" in doc else Defaults(),
+            datasets=tuple(_fast_dataset(d) for d in _list(doc["datasets"])),
+            estimators=tuple(_fast_estimator(e) for e in _list(doc["estimators"])),
+            pairs="all" if pairs == "all" else tuple(_fast_pair(p) for p in _list(pairs)),
+        )
+    except _Unsure:
+        return None
+
+
+def _fast_evaluation(value: Any) -> Evaluation:
+    _keys(value, _EVALUATION_KEYS)
+    cv = _opt(value.get("cv"), _int)
+    if cv is not None and cv < 2:
+        raise _Unsure
+    holdout = _opt(value.get("holdout"), _float)
+    if holdout is not None and not 0.0 < holdout < 1.0:
+        raise _Unsure
+    split = _opt(value.get("split"), _one_of("official", "openml"))
+    stratify = _opt(value.get("stratify"), _bool)
+    # one method at most, and stratify only with cv or holdout (the schema's own check)
+    if sum(v is not None for v in (cv, holdout, split)) > 1 or (split and stratify is not None):
+        raise _Unsure
+    return Evaluation(cv=cv, holdout=holdout, split=split, stratify=stratify)
+
+
+def _fast_defaults(value: Any) -> Defaults:
+    _keys(value, _DEFAULTS_KEYS)
+    repeats = _int(value.get("repeats", 1))
+    timeout = _opt(value.get("timeout"), _float)
+    if repeats < 1 or (timeout is not None and not timeout > 0):
+        raise _Unsure
+    target = _opt(value.get("target"), _dict)
+    if target is not None:
+        target = {_one_of("accuracy", "r2")(k): _float(v) for k, v in target.items()}
+    return Defaults(
+        evaluation=_fast_evaluation(value["evaluation"])
+        if "evaluation" in value
+        else Evaluation(cv=5),
+        repeats=repeats,
+        metrics=_opt(value.get("metrics"), _str_list),
+        timeout=timeout,
+        device=_opt(value.get("device"), _device),
+        target=target,
+    )
+
+
+def _fast_dataset(value: Any) -> DatasetEntry:
+    _keys(value, _DATASET_KEYS, required=("name", "source"))
+    subsample = _opt(value.get("subsample"), _int)
+    if subsample is not None and subsample < 1:
+        raise _Unsure
+    return DatasetEntry(
+        name=_str(value["name"]),
+        source=_str(value["source"]),
+        params=_params(value.get("params", {})),
+        path=_opt(value.get("path"), _str),
+        target=_opt(value.get("target"), _str),
+        task=_opt(value.get("task"), _one_of("binary", "multiclass", "regression")),
+        subsample=subsample,
+        part=_opt(value.get("part"), _one_of("train", "test", "all")),
+        evaluation=_opt(value.get("evaluation"), _fast_evaluation),
+        encoding=_opt(value.get("encoding"), _str),
+    )
+
+
+def _fast_estimator(value: Any) -> EstimatorEntry:
+    _keys(value, _ESTIMATOR_KEYS, required=("name", "model"))
+    grid = _dict(value.get("grid", {}))
+    return EstimatorEntry(
+        name=_str(value["name"]),
+        model=_str(value["model"]),
+        params=_params(value.get("params", {})),
+        grid={_str(k): _plain_list(v) for k, v in grid.items()},
+        device=_opt(value.get("device"), _device),
+    )
+
+
+def _fast_pair(value: Any) -> PairSpec:
+    _keys(value, _PAIR_KEYS, required=("datasets", "estimators"))
+    return PairSpec(
+        datasets=_str_list(value["datasets"]), estimators=_str_list(value["estimators"])
+    )
+
+
+def _keys(value: Any, allowed: frozenset[str], required: tuple[str, ...] = ()) -> None:
+    if type(value) is not dict or not all(type(k) is str and k in allowed for k in value):
+        raise _Unsure
+    if not all(k in value for k in required):
+        raise _Unsure
+
+
+def _opt(value: Any, check: Any) -> Any:
+    return None if value is None else check(value)
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise _Unsure
+    return value
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int or not -_INT_LIMIT < value < _INT_LIMIT:
+        raise _Unsure
+    return value
+
+
+def _float(value: Any) -> float:
+    # the schema's floats are strict but take ints, as floats: `timeout: 900` is 900.0
+    if type(value) is int and -_FLOAT_INT_LIMIT < value < _FLOAT_INT_LIMIT:
+        return float(value)
+    if type(value) is not float or not math.isfinite(value):
+        raise _Unsure
+    return value
+
+
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise _Unsure
+    return value
+
+
+def _one_of(*choices: str) -> Any:
+    def check(value: Any) -> str:
+        if type(value) is not str or value not in choices:
+            raise _Unsure
+        return value
+
+    return check
+
+
+def _device(value: Any) -> str:
+    if type(value) is not str or not _DEVICE_RE.fullmatch(value):
+        raise _Unsure
+    return value
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if type(value) is not dict or not all(type(k) is str for k in value):
+        raise _Unsure
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list or not value:
+        raise _Unsure
+    return value
+
+
+def _str_list(value: Any) -> list[str]:
+    return [_str(v) for v in _list(value)]
+
+
+def _plain_list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise _Unsure
+    return [_plain(v, 1) for v in value]
+
+
+def _params(value: Any) -> dict[str, Any]:
+    return {k: _plain(v, 1) for k, v in _dict(value).items()}
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """A free-form value (params, grid points) made only of plain YAML scalars, lists and
+    string-keyed mappings; anything else (dates, binary, sets, odd keys) is pydantic's."""
+    if depth > _MAX_DEPTH:
+        raise _Unsure
+    kind = type(value)
+    if kind in (str, bool) or value is None:
+        return value
+    if kind is int:
+        return _int(value)
+    if kind is float:
+        return value  # any float, nan and inf too: pydantic passes Any through untouched
+    if kind is list:
+        for v in value:
+            _plain(v, depth + 1)
+        return value
+    if kind is dict:
+        for k, v in value.items():
+            _str(k)
+            _plain(v, depth + 1)
+        return value
+    raise _Unsure
 
 
 def _got(value: Any) -> str:
@@ -363,9 +635,9 @@ def _type_name(value: Any) -> str:
 
 def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     """Parse with safe semantics; return the document and a map key-path -> line."""
+    parsed = _parse_c(text) if _C_LOADER is not None and _C_SAFE_TEXT.fullmatch(text) else None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        doc = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+        node, doc = parsed or _parse(text, yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = f"{source}:{mark.line + 1}" if mark else source
@@ -392,8 +664,46 @@ def _load_yaml(text: str, source: str) -> tuple[Any, dict[tuple, int]]:
     return doc, lines
 
 
+# libyaml's parser (PyYAML's C extension), about 10 times faster than the pure-Python one
+_C_LOADER: type | None = getattr(yaml, "CSafeLoader", None)
+# text both parsers read alike: printable characters and \n line ends; not tabs, \r, BOMs
+# or the extra line breaks of YAML 1.1 (\x85, \u2028, \u2029), where they could differ
+_C_SAFE_TEXT = re.compile(
+    "[\n\x20-\x7e\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
+)
+
+
+def _parse(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the document built from it: one parse, as
+    ``yaml.compose`` and then ``yaml.load`` (``SafeConstructor``) would give them."""
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, None
+        if "<<" in text or "merge" in text:
+            # SafeConstructor expands merge keys into the very nodes it builds from, which
+            # would turn the merged keys into duplicates in the line map: build the document
+            # from a second parse instead (merge keys are rare; tags may spell them too)
+            return node, yaml.load(text, Loader=loader_class)  # noqa: S506 - a safe loader
+        return node, loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _parse_c(text: str) -> tuple[yaml.Node | None, Any] | None:
+    """:func:`_parse` with libyaml, or None on any error: then the pure-Python parser
+    parses again, and words the error as it always has (libyaml words them differently)."""
+    try:
+        return _parse(text, _C_LOADER)  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - whatever it is, the Python parser reports it
+        return None
+
+
 def _key_value(key_node: yaml.Node) -> Any:
     """The key as ``safe_load`` builds it (``1`` for ``1:``, None for ``~:``)."""
+    if key_node.tag == "tag:yaml.org,2002:str":
+        return key_node.value  # what SafeConstructor builds for a string, without one
     if isinstance(key_node, yaml.ScalarNode):
         try:
             return yaml.SafeLoader("").construct_object(key_node)
@@ -615,7 +925,8 @@ class _Checker:
 
     # -- names, sources, params ----------------------------------------------------------
 
-    def check_semantics(self, model: _SuiteModel, base_dir: Path) -> None:
+    def check_semantics(self, model: Suite, base_dir: Path) -> None:
+        """Names, sources, params, metrics and pairs of a suite of the right shape."""
         from benchsuite.datasets import check_dataset_entry, dataset_task
         from benchsuite.estimators import check_estimator_entry
         from benchsuite.metrics import METRICS
@@ -713,18 +1024,11 @@ def _strip_union_tags(loc: tuple) -> tuple:
     return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "str")))
 
 
-_SECTION_MODELS: dict[str, type[BaseModel]] = {
-    "defaults": Defaults,
-    "evaluation": Evaluation,
-    "datasets": DatasetEntry,
-    "estimators": EstimatorEntry,
-    "pairs": PairSpec,
-}
-
-
 def _allowed_keys(parent: tuple) -> list[str]:
     """Field names of the model at ``parent`` (a pydantic error location)."""
-    named = [p for p in parent if isinstance(p, str) and p in _SECTION_MODELS]
+    from benchsuite._suite_schema import SECTION_MODELS
+
+    named = [p for p in parent if isinstance(p, str) and p in SECTION_MODELS]
     if not named:
-        return list(_SuiteModel.model_fields)
-    return list(_SECTION_MODELS[named[-1]].model_fields)
+        return list(_SUITE_KEYS)
+    return list(SECTION_MODELS[named[-1]].model_fields)

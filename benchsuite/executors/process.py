@@ -425,6 +425,13 @@ class _Run:
             cause = death_cause(
                 w.process.exitcode, label, when="while starting (its error is printed above)"
             )
+            if label and w.process.exitcode is not None and w.process.exitcode > 0:
+                # a native library that cannot allocate within the limit may exit the
+                # process instead of raising MemoryError (OpenBLAS does, for its buffers)
+                cause += (
+                    f"; its libraries may not load within the memory limit {label}:"
+                    " raise --memory-limit"
+                )
             raise BenchsuiteError(f"a worker process could not start: {cause}")
         if w.busy:
             self._finish(w, self._record(w, "error", death_cause(w.process.exitcode, label)))

@@ -1,0 +1,193 @@
+"""The pydantic models of a suite file: the schema's reference and its error text.
+
+:mod:`benchsuite.suite` validates a plainly valid suite with its own small checker and
+builds the frozen dataclasses downstream code uses, without importing pydantic (0.3 s of a
+run's start-up, issue 12). Whenever that checker is unsure, these models validate the suite
+instead: every error message a user sees comes from here, and a valid suite is converted
+to the same dataclasses by :func:`to_entries`. The class names are part of the error text
+(pydantic puts ``list[PairSpec]`` into error locations), so they match the dataclasses'.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from benchsuite import suite as _suite
+
+Task = Literal["binary", "multiclass", "regression"]
+Part = Literal["train", "test", "all"]
+# where a model runs: auto = CUDA when present, else CPU
+Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")]
+
+
+class _Model(BaseModel):
+    # strict: YAML already gives real types; `cv: true` or `seed: "1"` are mistakes
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Evaluation(_Model):
+    """How each (dataset, estimator) pair is split (see :class:`benchsuite.suite.Evaluation`)."""
+
+    cv: int | None = Field(default=None, ge=2, description="number of CV folds")
+    holdout: float | None = Field(
+        default=None, gt=0.0, lt=1.0, description="test fraction of one shuffled split"
+    )
+    split: Literal["official", "openml"] | None = Field(
+        default=None,
+        description="the dataset's published train/test split (official), or the folds "
+        "of an OpenML task (openml)",
+    )
+    stratify: bool | None = Field(
+        default=None,
+        description="cv and holdout: keep class proportions in every split (default true; "
+        "false: plain shuffled KFold / train_test_split; regression is never stratified)",
+    )
+
+    @model_validator(mode="after")
+    def _one_method(self) -> Evaluation:
+        given = [k for k in ("cv", "holdout", "split") if getattr(self, k) is not None]
+        if len(given) > 1:
+            raise ValueError(f"give one of 'cv', 'holdout' or 'split', not {' and '.join(given)}")
+        if self.split is not None and self.stratify is not None:
+            raise ValueError(
+                f"stratify applies to cv and holdout; split: {self.split} uses the "
+                "published split as it is (remove stratify)"
+            )
+        return self
+
+
+class Defaults(_Model):
+    """Settings shared by every case unless an entry overrides them."""
+
+    evaluation: Evaluation = Field(default_factory=lambda: Evaluation(cv=5))
+    repeats: int = Field(default=1, ge=1, description="timing repeats (refits) per fold")
+    metrics: list[str] | None = None
+    timeout: float | None = Field(default=None, gt=0, description="seconds per case")
+    device: Device | None = Field(default=None, description="default device of models")
+    target: dict[Literal["accuracy", "r2"], float] | None = Field(
+        default=None,
+        description="time-to-accuracy: deep models record when the test fold reaches this",
+    )
+
+
+class DatasetEntry(_Model):
+    """One dataset of the suite (``- iris`` or a mapping)."""
+
+    name: str
+    source: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    path: str | None = None
+    target: str | None = None
+    task: Task | None = None
+    subsample: int | None = Field(default=None, ge=1)
+    part: Part | None = None
+    evaluation: Evaluation | None = Field(
+        default=None, description="overrides defaults.evaluation for this dataset"
+    )
+    encoding: str | None = Field(
+        default=None, description="text encoding of a CSV file (default utf-8), e.g. latin-1"
+    )
+
+
+class EstimatorEntry(_Model):
+    """One estimator of the suite (``- svc`` or a mapping)."""
+
+    name: str
+    model: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    grid: dict[str, list[Any]] = Field(default_factory=dict)
+    device: Device | None = None
+
+
+class PairSpec(_Model):
+    """An explicit selection of datasets x estimators to run."""
+
+    datasets: list[str] = Field(min_length=1)
+    estimators: list[str] = Field(min_length=1)
+
+
+class SuiteModel(_Model):
+    """A whole suite file, after :class:`benchsuite.suite._Checker` expanded short forms."""
+
+    name: str
+    description: str = ""
+    seed: int = 0
+    defaults: Defaults = Field(default_factory=Defaults)
+    datasets: list[DatasetEntry] = Field(min_length=1)
+    estimators: list[EstimatorEntry] = Field(min_length=1)
+    pairs: Literal["all"] | Annotated[list[PairSpec], Field(min_length=1)] = "all"
+
+
+# models by the section name that pydantic error locations carry (see suite._allowed_keys)
+SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "defaults": Defaults,
+    "evaluation": Evaluation,
+    "datasets": DatasetEntry,
+    "estimators": EstimatorEntry,
+    "pairs": PairSpec,
+}
+
+
+def validate(doc: dict[str, Any]) -> _suite.SuiteFields:
+    """Validate a normalized suite document; raises :class:`pydantic.ValidationError`.
+
+    Parameters
+    ----------
+    doc : dict
+        The suite mapping after interpolation and short-form expansion.
+
+    Returns
+    -------
+    benchsuite.suite.SuiteFields
+        The suite's entries as the dataclasses downstream code uses.
+    """
+    return to_entries(SuiteModel.model_validate(doc))
+
+
+def to_entries(model: SuiteModel) -> _suite.SuiteFields:
+    """The validated model as :mod:`benchsuite.suite`'s frozen dataclasses."""
+    return _suite.SuiteFields(
+        name=model.name,
+        description=model.description,
+        seed=model.seed,
+        defaults=_suite.Defaults(
+            evaluation=_evaluation(model.defaults.evaluation),
+            repeats=model.defaults.repeats,
+            metrics=model.defaults.metrics,
+            timeout=model.defaults.timeout,
+            device=model.defaults.device,
+            target=model.defaults.target,
+        ),
+        datasets=tuple(
+            _suite.DatasetEntry(
+                name=d.name,
+                source=d.source,
+                params=d.params,
+                path=d.path,
+                target=d.target,
+                task=d.task,
+                subsample=d.subsample,
+                part=d.part,
+                evaluation=None if d.evaluation is None else _evaluation(d.evaluation),
+                encoding=d.encoding,
+            )
+            for d in model.datasets
+        ),
+        estimators=tuple(
+            _suite.EstimatorEntry(
+                name=e.name, model=e.model, params=e.params, grid=e.grid, device=e.device
+            )
+            for e in model.estimators
+        ),
+        pairs="all"
+        if model.pairs == "all"
+        else tuple(
+            _suite.PairSpec(datasets=p.datasets, estimators=p.estimators) for p in model.pairs
+        ),
+    )
+
+
+def _evaluation(ev: Evaluation) -> _suite.Evaluation:
+    return _suite.Evaluation(cv=ev.cv, holdout=ev.holdout, split=ev.split, stratify=ev.stratify)
