@@ -43,17 +43,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT / "benchmarks" / "dask_threads.yaml"
-# read by the BLAS/OpenMP libraries at start-up; a user's "dask worker" has none of them
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
 
 
 def _clean_env() -> dict[str, str]:
+    """This environment without the thread variables: a user's "dask worker" has none."""
+    from benchsuite.executors._limits import THREAD_VARS
+
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     return env

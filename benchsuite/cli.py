@@ -368,12 +368,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         baseline = load_run(args.compare, suite=suite.name, on_warning=_warn)
 
     store_path: list[str] = []
-    dropped = _rows_without_target(plan)
+    _warn_rows_without_target(plan)  # run_plan records the counts in run.json
 
     def started(store) -> None:
         store_path.append(str(store.path))
-        if dropped:
-            store.update_info(rows_without_target=dropped)
 
     if not args.quiet:
         _warn_if_busy()
@@ -438,24 +436,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _rows_without_target(plan) -> dict[str, int]:
+def _warn_rows_without_target(plan) -> None:
     """Warn, one line per file dataset, about the rows loading will drop for having no
-    target value; return ``{dataset: rows dropped}`` for ``run.json``."""
-    from benchsuite.datasets._loading import rows_without_target
-
-    dropped: dict[str, int] = {}
-    for ds in {c.dataset.name: c.dataset for c in plan.runnable}.values():
-        counts = rows_without_target(ds, base_dir=plan.suite.base_dir)
-        if counts is None or not counts[1]:
-            continue
-        n_rows, n_missing = counts
-        dropped[ds.name] = n_missing
+    target value."""
+    for name, (n_rows, n_missing) in plan.rows_without_target().items():
+        ds = next(c.dataset for c in plan.runnable if c.dataset.name == name)
         _warn(
-            f"dataset '{ds.name}': {n_missing} row{'s' if n_missing > 1 else ''} without a"
+            f"dataset '{name}': {n_missing} row{'s' if n_missing > 1 else ''} without a"
             f" target dropped (no value in column '{ds.target}'; {n_rows - n_missing} of"
             f" {n_rows} rows of {ds.path} used)"
         )
-    return dropped
 
 
 def _compare_after_run(out, baseline, result, options: dict) -> int:

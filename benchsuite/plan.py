@@ -112,6 +112,19 @@ class Plan:
     def keys(self) -> list[str]:
         return list(dict.fromkeys(c.key for c in self.cases))
 
+    def rows_without_target(self) -> dict[str, tuple[int, int]]:
+        """``{dataset: (rows in its file, rows without a target)}`` for the file datasets
+        of runnable cases that lose rows on load (the target column is read once, cached).
+        """
+        from benchsuite.datasets._loading import rows_without_target
+
+        dropped: dict[str, tuple[int, int]] = {}
+        for ds in {c.dataset.name: c.dataset for c in self.runnable}.values():
+            counts = rows_without_target(ds, base_dir=self.suite.base_dir)
+            if counts is not None and counts[1]:
+                dropped[ds.name] = counts
+        return dropped
+
 
 def derive_seed(*parts: object) -> int:
     """A deterministic seed in ``[0, 2**31)`` from any printable parts."""

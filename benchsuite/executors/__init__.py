@@ -219,6 +219,9 @@ def run_plan(
     discard = False
     try:
         # inside the try: whatever happens from here on, the store is closed and unlocked
+        dropped = plan.rows_without_target()
+        if dropped:  # rows loading drops for having no target, said in run.json
+            store.update_info(rows_without_target={k: n for k, (_, n) in dropped.items()})
         if on_start is not None:
             on_start(store)
         if on_plan is not None:

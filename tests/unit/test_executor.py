@@ -281,3 +281,18 @@ def test_run_warns_when_other_processes_load_the_cpu(tmp_path, write_suite, monk
     assert "warning" not in capsys.readouterr().err
     run = json.loads(next((tmp_path / "w").glob("*/run.json")).read_text())
     assert run["environment"]["load_average"] == [64.0, 64.0, 64.0]
+
+
+def test_the_python_api_records_rows_dropped_for_having_no_target(tmp_path):
+    # run.json says it whether the run comes from the CLI or from run_plan directly
+    rows = [f"{i % 7},{(i * 3) % 5},{'ab'[i % 2]}" for i in range(40)]
+    rows[5] = "1,2,"  # no target
+    (tmp_path / "t.csv").write_text("x1,x2,label\n" + "\n".join(rows) + "\n")
+    plan = _plan(
+        "name: t\ndefaults: {evaluation: {cv: 2}}\n"
+        "datasets: [{name: tiny, path: t.csv, target: label}]\nestimators: [dummy]\n",
+        tmp_path,
+    )
+    result = run_plan(plan, output=tmp_path / "out", executor=SequentialExecutor())
+    info = json.loads((result.path / "run.json").read_text())
+    assert info["rows_without_target"] == {"tiny": 1}
