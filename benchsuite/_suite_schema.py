@@ -6,6 +6,8 @@ run's start-up, issue 12). Whenever that checker is unsure, these models validat
 instead: every error message a user sees comes from here, and a valid suite is converted
 to the same dataclasses by :func:`to_entries`. The class names are part of the error text
 (pydantic puts ``list[PairSpec]`` into error locations), so they match the dataclasses'.
+A new suite key goes into both: here, and into the fast checker of :mod:`benchsuite.suite`
+(which otherwise hands every suite using it to pydantic, slower but still right).
 """
 
 from __future__ import annotations

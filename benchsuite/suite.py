@@ -15,6 +15,7 @@ costs a run about 0.1 s, so a plainly valid suite is checked by :func:`_fast_fie
 instead, a strict hand-written subset of the same schema: the moment it meets anything it
 is not sure of, it gives up and pydantic validates (and words the error). Both give the
 same frozen dataclasses (``tests/unit/test_suite_fastpath.py`` holds them to it).
+A new suite key goes into both the models and :func:`_fast_fields`.
 """
 
 from __future__ import annotations
