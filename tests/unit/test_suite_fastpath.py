@@ -1,7 +1,7 @@
 """The suite's fast checker against the pydantic schema (issue 12: start-up cost).
 
-:func:`benchsuite.suite._fast_fields` builds a plainly valid suite's dataclasses without
-pydantic; whenever it is unsure it gives up and :mod:`benchsuite._suite_schema` validates.
+:func:`benchsuite.suite._fast.fast_fields` builds a plainly valid suite's dataclasses without
+pydantic; whenever it is unsure it gives up and :mod:`benchsuite.suite._schema` validates.
 These tests hold the two to one rule: whenever the fast checker accepts, pydantic accepts too,
 with the same dataclasses, down to the types of the values (``900`` and ``900.0`` are equal
 in Python but hash differently in a case's config hash). Also: the YAML parsed once with
@@ -28,9 +28,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from benchsuite import _suite_schema
 from benchsuite import suite as suite_mod
-from benchsuite.suite import SuiteError, load_suite, parse_suite
+from benchsuite.suite import SuiteError, _fast, _model, _schema, _yaml, load_suite, parse_suite
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(
@@ -47,10 +46,10 @@ SHIPPED = sorted(
 # --------------------------------------------------------------------------------------
 
 
-def _slow(doc: dict[str, Any]) -> suite_mod.SuiteFields | None:
+def _slow(doc: dict[str, Any]) -> _model.SuiteFields | None:
     """The pydantic path's result, None if pydantic rejects the document."""
     try:
-        return _suite_schema.validate(copy.deepcopy(doc))
+        return _schema.validate(copy.deepcopy(doc))
     except ValidationError:
         return None
 
@@ -59,7 +58,7 @@ def _assert_same(fast: Any, slow: Any) -> None:
     # repr tells 900 from 900.0 and True from 1, which == does not; the dumps feed hashes
     assert fast == slow
     assert repr(fast) == repr(slow)
-    if isinstance(fast, suite_mod.SuiteFields):
+    if isinstance(fast, _model.SuiteFields):
         for a, b in zip(fast.datasets, slow.datasets, strict=True):
             assert json.dumps(a.model_dump(), default=str) == json.dumps(
                 b.model_dump(), default=str
@@ -67,18 +66,18 @@ def _assert_same(fast: Any, slow: Any) -> None:
 
 
 class _Spy:
-    """Wraps ``_fast_fields``: records each document and what the fast checker made of it."""
+    """Wraps ``_fast.fast_fields``: records each document and what the fast checker made of it."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, *, disable: bool = False) -> None:
-        self.calls: list[tuple[dict, suite_mod.SuiteFields | None]] = []
-        real = suite_mod._fast_fields
+        self.calls: list[tuple[dict, _model.SuiteFields | None]] = []
+        real = _fast.fast_fields
 
-        def spy(doc: dict[str, Any]) -> suite_mod.SuiteFields | None:
+        def spy(doc: dict[str, Any]) -> _model.SuiteFields | None:
             fast = None if disable else real(doc)
             self.calls.append((copy.deepcopy(doc), fast))
             return fast
 
-        monkeypatch.setattr(suite_mod, "_fast_fields", spy)
+        monkeypatch.setattr(_fast, "fast_fields", spy)
 
 
 def _outcome(parse: Any) -> tuple[str, str]:
@@ -367,7 +366,7 @@ def test_mutated_suites_the_fast_checker_accepts_pydantic_accepts_alike():
 
     fast_yes = fast_no_slow_yes = fast_no_slow_no = 0
     for doc in docs:
-        fast = suite_mod._fast_fields(copy.deepcopy(doc))
+        fast = _fast.fast_fields(copy.deepcopy(doc))
         slow = _slow(doc)
         if fast is not None:
             assert slow is not None, f"the fast checker accepts what pydantic rejects: {doc!r}"
@@ -400,11 +399,11 @@ def test_fast_checker_refuses_what_strict_pydantic_refuses():
         {"target": {"accuracy": True}},
     ):
         doc = {**base, "defaults": defaults}
-        assert suite_mod._fast_fields(copy.deepcopy(doc)) is None, defaults
+        assert _fast.fast_fields(copy.deepcopy(doc)) is None, defaults
         assert _slow(doc) is None, defaults
     # and what both accept comes out with the schema's types: 900 -> 900.0
     doc = {**base, "defaults": {"timeout": 900, "target": {"r2": 1}}}
-    fast = suite_mod._fast_fields(copy.deepcopy(doc))
+    fast = _fast.fast_fields(copy.deepcopy(doc))
     assert fast is not None
     assert type(fast.defaults.timeout) is float and type(fast.defaults.target["r2"]) is float
     _assert_same(fast, _slow(doc))
@@ -460,28 +459,28 @@ YAML_EDGES = [
 
 def _both_parsers(text: str) -> tuple[Any, Any]:
     try:
-        py = suite_mod._parse(text, yaml.SafeLoader)
+        py = _yaml._parse(text, yaml.SafeLoader)
     except yaml.YAMLError:
         py = None
-    return py, suite_mod._parse_c(text)
+    return py, _yaml._parse_c(text)
 
 
 def _lines(node: Any) -> dict[tuple, int] | str:
     lines: dict[tuple, int] = {}
     try:
-        suite_mod._index_lines(node, (), lines, "s", active=set(), budget=[1000])
+        _yaml._index_lines(node, (), lines, "s", active=set(), budget=[1000])
     except SuiteError as exc:
         return str(exc)
     return lines
 
 
-@pytest.mark.skipif(suite_mod._C_LOADER is None, reason="PyYAML built without libyaml")
+@pytest.mark.skipif(_yaml._C_LOADER is None, reason="PyYAML built without libyaml")
 def test_libyaml_gives_the_same_document_and_lines_as_pure_python():
     shipped = [p.read_text(encoding="utf-8") for p in SHIPPED]
     compared = refused = 0
     for text in [*shipped, *TEST_TEXTS, *YAML_EDGES]:
         py, c = _both_parsers(text)
-        if not suite_mod._C_SAFE_TEXT.fullmatch(text):
+        if not _yaml._C_SAFE_TEXT.fullmatch(text):
             refused += py is None and c is not None  # a difference the guard keeps away
             continue  # the pure-Python parser reads it, as before
         if py is None:
@@ -563,9 +562,15 @@ def test_dataclasses_and_schema_have_the_same_fields():
 
     for name in ("Evaluation", "Defaults", "DatasetEntry", "EstimatorEntry", "PairSpec"):
         ours = [f.name for f in fields(getattr(suite_mod, name))]
-        assert ours == list(getattr(_suite_schema, name).model_fields), name
-    assert list(suite_mod._SUITE_KEYS) == list(_suite_schema.SuiteModel.model_fields)
-    assert [f.name for f in fields(suite_mod.SuiteFields)] == list(suite_mod._SUITE_KEYS)
+        assert ours == list(getattr(_schema, name).model_fields), name
+    assert list(_model.SUITE_KEYS) == list(_schema.SuiteModel.model_fields)
+    # a Suite is its validated content plus where it came from
+    assert [f.name for f in fields(suite_mod.Suite)] == [
+        *_model.SUITE_KEYS,
+        "path",
+        "base_dir",
+        "file_hash",
+    ]
 
 
 def test_all_kinds_of_values_were_tried():

@@ -1,13 +1,14 @@
 """The pydantic models of a suite file: the schema's reference and its error text.
 
-:mod:`benchsuite.suite` validates a plainly valid suite with its own small checker and
-builds the frozen dataclasses downstream code uses, without importing pydantic (0.3 s of a
-run's start-up, issue 12). Whenever that checker is unsure, these models validate the suite
-instead: every error message a user sees comes from here, and a valid suite is converted
-to the same dataclasses by :func:`to_entries`. The class names are part of the error text
-(pydantic puts ``list[PairSpec]`` into error locations), so they match the dataclasses'.
-A new suite key goes into both: here, and into the fast checker of :mod:`benchsuite.suite`
-(which otherwise hands every suite using it to pydantic, slower but still right).
+:mod:`benchsuite.suite._fast` validates a plainly valid suite with its own small checker
+and builds the frozen dataclasses downstream code uses, without importing pydantic (0.3 s
+of a run's start-up, issue 12). Whenever that checker is unsure, these models validate the
+suite instead: every error message a user sees comes from here, and a valid suite is
+converted to the same dataclasses (:mod:`benchsuite.suite._model`) by :func:`validate`.
+The class names are part of the error text (pydantic puts ``list[PairSpec]`` into error
+locations), so they match the dataclasses'. A new suite key goes into both: here, and into
+the fast checker (which otherwise hands every suite using it to pydantic, slower but still
+right).
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from benchsuite import suite as _suite
+from benchsuite.suite import _model
+from benchsuite.suite._model import Part, Task
 
-Task = Literal["binary", "multiclass", "regression"]
-Part = Literal["train", "test", "all"]
 # where a model runs: auto = CUDA when present, else CPU
 Device = Annotated[str, Field(pattern=r"^(auto|cpu|cuda|cuda:\d+|mps)$")]
 
@@ -66,7 +66,9 @@ class Defaults(_Model):
     evaluation: Evaluation = Field(default_factory=lambda: Evaluation(cv=5))
     repeats: int = Field(default=1, ge=1, description="timing repeats (refits) per fold")
     metrics: list[str] | None = None
-    timeout: float | None = Field(default=None, gt=0, description="seconds per case")
+    timeout: float | None = Field(
+        default=None, gt=0, description="seconds per job (one fit + predict)"
+    )
     device: Device | None = Field(default=None, description="default device of models")
     target: dict[Literal["accuracy", "r2"], float] | None = Field(
         default=None,
@@ -111,7 +113,7 @@ class PairSpec(_Model):
 
 
 class SuiteModel(_Model):
-    """A whole suite file, after :class:`benchsuite.suite._Checker` expanded short forms."""
+    """A whole suite file, after :mod:`benchsuite.suite._shorthand` expanded short forms."""
 
     name: str
     description: str = ""
@@ -122,7 +124,7 @@ class SuiteModel(_Model):
     pairs: Literal["all"] | Annotated[list[PairSpec], Field(min_length=1)] = "all"
 
 
-# models by the section name that pydantic error locations carry (see suite._allowed_keys)
+# models by the section name that pydantic error locations carry (see _errors._allowed_keys)
 SECTION_MODELS: dict[str, type[BaseModel]] = {
     "defaults": Defaults,
     "evaluation": Evaluation,
@@ -132,64 +134,40 @@ SECTION_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def validate(doc: dict[str, Any]) -> _suite.SuiteFields:
-    """Validate a normalized suite document; raises :class:`pydantic.ValidationError`.
+def validate(doc: dict[str, Any]) -> _model.SuiteFields:
+    """Validate a normalized suite document with the models.
 
     Parameters
     ----------
     doc : dict
-        The suite mapping after interpolation and short-form expansion.
+        What the fast checker was given (and was unsure of).
 
     Returns
     -------
-    benchsuite.suite.SuiteFields
-        The suite's entries as the dataclasses downstream code uses.
+    benchsuite.suite._model.SuiteFields
+        The same dataclasses the fast checker builds.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        The document does not fit the schema.
     """
-    return to_entries(SuiteModel.model_validate(doc))
+    return _to_dataclass(SuiteModel.model_validate(doc))
 
 
-def to_entries(model: SuiteModel) -> _suite.SuiteFields:
-    """The validated model as :mod:`benchsuite.suite`'s frozen dataclasses."""
-    return _suite.SuiteFields(
-        name=model.name,
-        description=model.description,
-        seed=model.seed,
-        defaults=_suite.Defaults(
-            evaluation=_evaluation(model.defaults.evaluation),
-            repeats=model.defaults.repeats,
-            metrics=model.defaults.metrics,
-            timeout=model.defaults.timeout,
-            device=model.defaults.device,
-            target=model.defaults.target,
-        ),
-        datasets=tuple(
-            _suite.DatasetEntry(
-                name=d.name,
-                source=d.source,
-                params=d.params,
-                path=d.path,
-                target=d.target,
-                task=d.task,
-                subsample=d.subsample,
-                part=d.part,
-                evaluation=None if d.evaluation is None else _evaluation(d.evaluation),
-                encoding=d.encoding,
-            )
-            for d in model.datasets
-        ),
-        estimators=tuple(
-            _suite.EstimatorEntry(
-                name=e.name, model=e.model, params=e.params, grid=e.grid, device=e.device
-            )
-            for e in model.estimators
-        ),
-        pairs="all"
-        if model.pairs == "all"
-        else tuple(
-            _suite.PairSpec(datasets=p.datasets, estimators=p.estimators) for p in model.pairs
-        ),
-    )
+# each model's dataclass; the others share their class name
+_DATACLASSES: dict[type[BaseModel], type] = {SuiteModel: _model.SuiteFields}
 
 
-def _evaluation(ev: Evaluation) -> _suite.Evaluation:
-    return _suite.Evaluation(cv=ev.cv, holdout=ev.holdout, split=ev.split, stratify=ev.stratify)
+def _to_dataclass(value: Any) -> Any:
+    """A validated model as the dataclass of the same name, field by field; a list of
+    models becomes a tuple (``datasets``, ``estimators``, ``pairs``); other values, params
+    included, are kept as pydantic built them."""
+    if isinstance(value, BaseModel):
+        cls = _DATACLASSES.get(type(value)) or getattr(_model, type(value).__name__)
+        return cls(
+            **{name: _to_dataclass(getattr(value, name)) for name in type(value).model_fields}
+        )
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+        return tuple(_to_dataclass(v) for v in value)
+    return value
