@@ -10,8 +10,8 @@ The steps, one private module each:
 
 - :mod:`~benchsuite.suite._yaml`: safe YAML parsing, a line number for every key path,
   ``${VAR}`` interpolation;
-- :mod:`~benchsuite.suite._shorthand`: short forms (``- iris``, ``- svc``, ``openml:31``)
-  expanded into mappings;
+- :mod:`~benchsuite.suite._normalize`: top-level keys checked, ``${VAR}`` replaced, short
+  forms (``- iris``, ``- svc``, ``openml:31``) expanded into mappings;
 - :mod:`~benchsuite.suite._fast`: the fast checker, which builds a plainly valid suite's
   dataclasses (:mod:`~benchsuite.suite._model`) without importing pydantic;
 - :mod:`~benchsuite.suite._schema`: the pydantic models, the schema's reference: they
@@ -25,15 +25,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import fields
 from pathlib import Path
 
 from benchsuite.suite import _fast
 from benchsuite.suite._checks import NAME_RE as _NAME_RE  # noqa: F401 - benchsuite._bundled
 from benchsuite.suite._checks import check_semantics
-from benchsuite.suite._errors import Locator, SuiteError, from_validation, type_name
+from benchsuite.suite._errors import Locator, SuiteError, from_validation
 from benchsuite.suite._model import (
-    SUITE_KEYS,
     DatasetEntry,
     Defaults,
     EstimatorEntry,
@@ -41,11 +39,10 @@ from benchsuite.suite._model import (
     PairSpec,
     Part,
     Suite,
-    SuiteFields,
     Task,
 )
-from benchsuite.suite._shorthand import normalize_entries
-from benchsuite.suite._yaml import interpolate, load_yaml
+from benchsuite.suite._normalize import normalize
+from benchsuite.suite._yaml import load_yaml
 
 __all__ = [
     "DatasetEntry",
@@ -73,12 +70,13 @@ def load_suite(path: str | os.PathLike[str]) -> Suite:
     Returns
     -------
     Suite
-        The validated suite.
+        The validated suite, with ``path`` and ``file_hash`` of the file and relative
+        dataset paths resolved against its folder.
 
     Raises
     ------
     SuiteError
-        With a one-line ``file:line: key: message`` for any problem.
+        The file cannot be read, or has a problem: one ``file:line: key: message`` line.
     """
     path = Path(path)
     where = str(path)
@@ -140,21 +138,8 @@ def parse_suite(
         )
 
     doc, lines = load_yaml(text, source)
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
     where = Locator(source, lines)
-    if not isinstance(doc, dict):
-        raise SuiteError(
-            f"{source}:{lines.get((), 1)}: the top level must be a mapping with 'datasets'"
-            f" and 'estimators', got {type_name(doc)}"
-        )
-    for key in doc:  # before the entries are normalized, so 'estimator' is not 'missing'
-        if key not in SUITE_KEYS:
-            raise where.unknown_key((key,), list(SUITE_KEYS))
-    doc = interpolate(doc, (), where)
-    if "name" not in doc and path is not None:
-        doc["name"] = path.stem
-    doc["datasets"] = normalize_entries(doc.get("datasets"), "datasets", where)
-    doc["estimators"] = normalize_entries(doc.get("estimators"), "estimators", where)
+    doc = normalize(doc, where, name=path.stem if path is not None else None)
 
     content = _fast.fast_fields(doc)
     if content is None:  # not plainly valid: pydantic decides, and words any error
@@ -167,11 +152,7 @@ def parse_suite(
         except ValidationError as exc:
             raise from_validation(exc, where) from None
 
-    suite = Suite(
-        **{f.name: getattr(content, f.name) for f in fields(SuiteFields)},
-        path=path,
-        base_dir=base,
-        file_hash=file_hash,
-    )
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    suite = Suite.from_fields(content, path=path, base_dir=base, file_hash=file_hash)
     check_semantics(suite, base, where)
     return suite

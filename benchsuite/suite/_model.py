@@ -208,6 +208,14 @@ class Suite(SuiteFields):
     base_dir: Path = field(default_factory=Path.cwd)
     file_hash: str = ""
 
+    @classmethod
+    def from_fields(
+        cls, content: SuiteFields, *, path: Path | None, base_dir: Path, file_hash: str
+    ) -> Suite:
+        """The suite of validated ``content`` read from ``path``."""
+        data = {f.name: getattr(content, f.name) for f in fields(SuiteFields)}
+        return cls(**data, path=path, base_dir=base_dir, file_hash=file_hash)
+
     def dataset(self, name: str) -> DatasetEntry:
         """The dataset entry called ``name``."""
         return next(d for d in self.datasets if d.name == name)

@@ -1,5 +1,8 @@
-"""Short forms of suite entries, expanded before validation.
+"""The raw YAML document -> the document the validators read.
 
+Top-level keys are checked first (so that a misspelt ``estimator`` is reported as unknown,
+not as ``estimators`` missing), then ``${VAR}`` references are replaced, a missing
+``name`` becomes the file's stem, and the short forms of entries are expanded:
 ``- iris`` is ``{name: iris, source: iris}``, ``- svc`` is ``{name: svc, model: svc}``,
 ``- openml:31`` is the openml source with its id (named ``openml-31``), a dataset with only
 a ``path`` takes its source from the suffix and its name from the file name, and an
@@ -11,10 +14,51 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from benchsuite.suite._errors import Locator, type_name
+from benchsuite.suite._errors import Locator, SuiteError, type_name
+from benchsuite.suite._model import SUITE_KEYS
+from benchsuite.suite._yaml import interpolate
 
 
-def normalize_entries(entries: Any, section: str, where: Locator) -> list[Any]:
+def normalize(doc: Any, where: Locator, *, name: str | None = None) -> dict[str, Any]:
+    """Check the top level, interpolate, and expand the entries' short forms.
+
+    Parameters
+    ----------
+    doc : Any
+        The document as the YAML gave it.
+    where : Locator
+        The suite's file name and line map.
+    name : str, optional
+        The suite's name when the document gives none (the file's stem).
+
+    Returns
+    -------
+    dict
+        The normalized suite mapping, ready for validation.
+
+    Raises
+    ------
+    SuiteError
+        The top level is not a mapping, has an unknown key, a ``${VAR}`` is not set, or
+        ``datasets``/``estimators`` is not a list of names and mappings.
+    """
+    if not isinstance(doc, dict):
+        raise SuiteError(
+            f"{where.source}:{where.lines.get((), 1)}: the top level must be a mapping with"
+            f" 'datasets' and 'estimators', got {type_name(doc)}"
+        )
+    for key in doc:
+        if key not in SUITE_KEYS:
+            raise where.unknown_key((key,), list(SUITE_KEYS))
+    doc = interpolate(doc, (), where)
+    if "name" not in doc and name is not None:
+        doc["name"] = name
+    doc["datasets"] = _normalize_entries(doc.get("datasets"), "datasets", where)
+    doc["estimators"] = _normalize_entries(doc.get("estimators"), "estimators", where)
+    return doc
+
+
+def _normalize_entries(entries: Any, section: str, where: Locator) -> list[Any]:
     """Expand the short forms (``- iris``) and fill in default names.
 
     Parameters
