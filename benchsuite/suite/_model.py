@@ -212,7 +212,19 @@ class Suite(SuiteFields):
     def from_fields(
         cls, content: SuiteFields, *, path: Path | None, base_dir: Path, file_hash: str
     ) -> Suite:
-        """The suite of validated ``content`` read from ``path``."""
+        """The suite of validated ``content`` read from ``path``.
+
+        Parameters
+        ----------
+        content : SuiteFields
+            What the fast checker or the pydantic schema built.
+        path, base_dir, file_hash
+            As the attributes of the same names.
+
+        Returns
+        -------
+        Suite
+        """
         data = {f.name: getattr(content, f.name) for f in fields(SuiteFields)}
         return cls(**data, path=path, base_dir=base_dir, file_hash=file_hash)
 
