@@ -184,7 +184,7 @@ def write_starter(target: str | None, *, force: bool = False) -> Path:
     """
     target = target or STARTER_NAME
     path = Path(target if target.endswith(_SUFFIXES) else f"{target}.yaml")
-    from benchsuite.suite import _NAME_RE
+    from benchsuite.suite._checks import NAME_RE as _NAME_RE
 
     if not _NAME_RE.match(path.stem):
         # the file name becomes the suite's name, which is also a results folder

@@ -28,7 +28,6 @@ import os
 from pathlib import Path
 
 from benchsuite.suite import _fast
-from benchsuite.suite._checks import NAME_RE as _NAME_RE  # noqa: F401 - benchsuite._bundled
 from benchsuite.suite._checks import check_semantics
 from benchsuite.suite._errors import Locator, SuiteError, from_validation
 from benchsuite.suite._model import (
