@@ -4,25 +4,22 @@ resumed without losing or duplicating a record; bad options are one line, exit 2
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import shlex
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from e2e_helpers import TESTS, wait_for_lines
 
 from benchsuite.cli import main
 from benchsuite.plan import build_plan
 from benchsuite.results import read_records
 from benchsuite.suite import load_suite
-
-ROOT = Path(__file__).resolve().parents[2]
-TESTS = ROOT / "tests"  # holds faults.py, for the runner and its workers
 
 SLOW = """
 name: slow
@@ -34,36 +31,10 @@ estimators:
 """
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
-    return env
-
-
-def _start(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "benchsuite", *args],
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # a user's Ctrl-C: even when the tests run in a background job (SIGINT ignored)
-        preexec_fn=_default_sigint,
-    )
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _wait_for_lines(path: Path, n: int, proc) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if path.exists() and path.read_text().count("\n") >= n:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {n} records in {path} (runner ended: {proc.poll()})")
+@pytest.fixture
+def _start(started_bench):
+    """Start the runner, faults.py importable, Ctrl-C as a user's (see start_bench)."""
+    return functools.partial(started_bench, pythonpath=[TESTS], ctrl_c=True)
 
 
 def _ids(records):
@@ -83,12 +54,14 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie has stopped running
 
 
-def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(tmp_path, write_suite):
+def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(
+    tmp_path, write_suite, _start
+):
     suite = write_suite(SLOW)
     run_dir = tmp_path / "slow" / "k"
     records = run_dir / "records.jsonl"
     proc = _start("run", str(suite), "-o", str(tmp_path), "--run-id", "k", "-j", "2", "-q")
-    _wait_for_lines(records, 4, proc)
+    wait_for_lines(records, 4, proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     # as if the kill had landed in the middle of a write
@@ -117,13 +90,13 @@ def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(tmp_path
     assert sum(run["counts"].values()) == len(after)
 
 
-def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, write_suite):
+def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, write_suite, _start):
     suite = write_suite(SLOW)
     records = tmp_path / "slow" / "c" / "records.jsonl"
     proc = _start(
         "run", str(suite), "-o", str(tmp_path), "--run-id", "c", "--executor", "process", "-q"
     )
-    _wait_for_lines(records, 2, proc)
+    wait_for_lines(records, 2, proc)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
