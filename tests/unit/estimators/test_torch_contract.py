@@ -37,12 +37,6 @@ def small(family: str, kind: str, **params):
     return cls(**{**FAST, **SMALL[family], **params})
 
 
-@pytest.fixture(autouse=True)
-def _seed_torch():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
-
 @pytest.fixture(scope="module")
 def digits():
     X, y = load_digits(return_X_y=True)

@@ -16,12 +16,6 @@ CUDA = torch.cuda.is_available()
 FAST = {"threads": 1, "random_state": 0}
 
 
-@pytest.fixture(autouse=True)
-def _seed_torch():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
-
 @pytest.fixture(scope="module")
 def digits():
     """Held-out split of sklearn's 8x8 digits, scaled to [0, 1] like image datasets."""
