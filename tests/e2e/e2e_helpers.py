@@ -16,8 +16,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"  # holds faults.py, for runners and their workers
@@ -140,3 +142,18 @@ def wait_for_lines(path: Path, n: int, proc: subprocess.Popen[str], timeout: flo
             return
         time.sleep(0.05)
     raise AssertionError(f"fewer than {n} records in {path} (runner ended: {proc.poll()})")
+
+
+def planned_ids(suite_path: str | Path) -> Counter[tuple[str, int, int]]:
+    """``(case key, fold, repeat)`` of every measurement the suite file plans, counted:
+    what a complete run's records hold, each exactly once."""
+    from benchsuite.plan import build_plan
+    from benchsuite.suite import load_suite
+
+    plan = build_plan(load_suite(suite_path))
+    return Counter((c.key, c.fold, c.repeat) for c in plan.cases)
+
+
+def record_ids(records: Iterable[Any]) -> Counter[tuple[str, int, int]]:
+    """``(case key, fold, repeat)`` of each record (``Record``s), counted."""
+    return Counter((r.case_key, r.fold, r.repeat) for r in records)

@@ -10,16 +10,13 @@ import os
 import shlex
 import signal
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from e2e_helpers import TESTS, wait_for_lines
+from e2e_helpers import TESTS, planned_ids, record_ids, wait_for_lines
 
 from benchsuite.cli import main
-from benchsuite.plan import build_plan
 from benchsuite.results import read_records
-from benchsuite.suite import load_suite
 
 SLOW = """
 name: slow
@@ -35,15 +32,6 @@ estimators:
 def _start(started_bench):
     """Start the runner, faults.py importable, Ctrl-C as a user's (see start_bench)."""
     return functools.partial(started_bench, pythonpath=[TESTS], ctrl_c=True)
-
-
-def _ids(records):
-    return Counter((r.case_key, r.fold, r.repeat) for r in records)
-
-
-def _planned(suite_path):
-    plan = build_plan(load_suite(suite_path))
-    return Counter((c.key, c.fold, c.repeat) for c in plan.cases)
 
 
 def _gone(pid: int) -> bool:
@@ -83,7 +71,7 @@ def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(
     assert "removed a truncated last line" in stderr
     assert "resumed:" in stdout
     after = read_records(run_dir)
-    assert _ids(after) == _planned(suite)  # every measurement exactly once
+    assert record_ids(after) == planned_ids(suite)  # every measurement exactly once
     assert records.read_text().splitlines()[: len(before)] == before
     run = json.loads((run_dir / "run.json").read_text())
     assert run["status"] == "completed" and run["resumes"][0]["kept"] == len(before)
@@ -112,7 +100,7 @@ def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, w
     proc = _start(*words[1:], "-q")
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    assert _ids(read_records(tmp_path / "slow" / "c")) == _planned(suite)
+    assert record_ids(read_records(tmp_path / "slow" / "c")) == planned_ids(suite)
 
 
 def test_full_disk_stops_with_one_line_and_keeps_valid_records(
@@ -147,7 +135,7 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
 
     monkeypatch.setattr(results.RunStore, "append", real_append)
     assert main(["run", str(suite), "--resume", str(tmp_path / "slow" / "d"), "-q"]) == 0
-    assert _ids(read_records(tmp_path / "slow" / "d")) == _planned(suite)
+    assert record_ids(read_records(tmp_path / "slow" / "d")) == planned_ids(suite)
 
 
 @pytest.mark.parametrize(
