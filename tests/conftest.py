@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def _seeded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seed Python and numpy; point data/cache folders at test locations."""
+    """Seed Python, numpy and (when a test module has imported it) torch; point data/cache
+    folders at test locations."""
     random.seed(0)
     try:
         import numpy as np
@@ -22,6 +24,8 @@ def _seeded(monkeypatch: pytest.MonkeyPatch) -> None:
         np.random.seed(0)
     except ImportError:  # pragma: no cover
         pass
+    if "torch" in sys.modules:  # never imported here: most tests need no torch
+        sys.modules["torch"].manual_seed(0)
     if "BENCHSUITE_DATA_DIR" not in os.environ and SHARED_DATA.is_dir():
         monkeypatch.setenv("BENCHSUITE_DATA_DIR", str(SHARED_DATA))
 

@@ -7,25 +7,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from e2e_helpers import ROOT, bench
 
-ROOT = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("BENCHSUITE_DATA_DIR") or ROOT.parent / "shared" / "data")
-
-
-def benchsuite(*args: str | Path, env: dict[str, str] | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-    )
 
 
 @pytest.mark.parametrize(
@@ -44,7 +31,7 @@ def test_validate_rejects_bad_csv(tmp_path, csv, entry, message):
     suite.write_text(
         f"name: s\ndatasets:\n  - {{name: t, path: t.csv, {entry}}}\nestimators: [logreg]\n"
     )
-    proc = benchsuite("validate", suite)
+    proc = bench("validate", suite)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
@@ -68,8 +55,8 @@ def test_data_problem_at_load_time_fails_only_that_dataset(tmp_path):
         "datasets: [banknote, spambase]\nestimators: [logreg]\n"
     )
     env = {"BENCHSUITE_DATA_DIR": str(data), "BENCHSUITE_CACHE_DIR": str(tmp_path / "cache")}
-    assert benchsuite("validate", suite, env=env).returncode == 0  # files are read at run time
-    proc = benchsuite("run", suite, "-o", tmp_path / "out", "-q", env=env)
+    assert bench("validate", suite, env=env).returncode == 0  # files are read at run time
+    proc = bench("run", suite, "-o", tmp_path / "out", "-q", env=env)
     assert "Traceback" not in proc.stderr
     (records,) = (tmp_path / "out").rglob("records.jsonl")
     by = {}
@@ -102,7 +89,7 @@ def test_latin1_csv_fails_at_validate_and_runs_with_its_encoding(tmp_path):
     suite.write_text(text % "")
     # run fails before any job, not once per job
     for command in (["validate"], ["run", "-o", tmp_path / "out", "-q"]):
-        proc = benchsuite(command[0], suite, *command[1:])
+        proc = bench(command[0], suite, *command[1:])
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         assert proc.stderr.splitlines() == [
             f"error: {suite}:4: datasets[0].path: {tmp_path / 'cities.csv'} is not UTF-8"
@@ -111,8 +98,8 @@ def test_latin1_csv_fails_at_validate_and_runs_with_its_encoding(tmp_path):
     assert not (tmp_path / "out").exists()
 
     suite.write_text(text % ", encoding: latin-1")
-    assert benchsuite("validate", suite).returncode == 0
-    proc = benchsuite("run", suite, "-o", tmp_path / "out", "-q")
+    assert bench("validate", suite).returncode == 0
+    proc = bench("run", suite, "-o", tmp_path / "out", "-q")
     assert proc.returncode == 0, proc.stderr
     (records,) = (tmp_path / "out").rglob("records.jsonl")
     recs = [json.loads(line) for line in records.read_text().splitlines()]
@@ -127,7 +114,7 @@ def test_rows_without_a_target_are_dropped_with_a_warning(tmp_path):
         "datasets:\n  - {name: cities, path: cities.csv, target: label}\n  - iris\n"
         "estimators: [logreg]\n"
     )
-    proc = benchsuite("run", suite, "-o", tmp_path / "out", "-q")
+    proc = bench("run", suite, "-o", tmp_path / "out", "-q")
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("warning:")]
     assert warnings == [

@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from e2e_helpers import bench, one_error_line
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def benchsuite(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k != "BENCHSUITE_DEBUG"}
-    env.pop("BS_E2E_UNSET", None)
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
+# no BENCHSUITE_DEBUG (it turns error lines into tracebacks); BS_E2E_UNSET stays unset
+benchsuite = functools.partial(bench, unset=("BENCHSUITE_DEBUG", "BS_E2E_UNSET"), timeout=120)
 
 
 def assert_one_error_line(proc: subprocess.CompletedProcess[str], start: str, *parts: str):
-    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr
-    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    line = one_error_line(proc, *parts)
     assert proc.stdout == ""
-    lines = proc.stderr.splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"error: {start}"), lines[0]
-    for part in parts:
-        assert part in lines[0], lines[0]
+    assert line.startswith(f"error: {start}"), line
 
 
 BODY = "datasets: [iris]\nestimators: [svc]\n"

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_helpers import bench, one_error_line
 
 TINY = """
 name: tiny
@@ -19,23 +16,6 @@ defaults: {evaluation: {cv: 3}, metrics: [accuracy]}
 datasets: [iris]
 estimators: [logreg, knn]
 """
-
-
-def bench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
-
-
-def one_line_error(proc: subprocess.CompletedProcess, text: str) -> None:
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and text in lines[0], proc.stderr
 
 
 @pytest.fixture(scope="module")
@@ -125,26 +105,26 @@ def test_truncated_last_line_is_a_warning(runs):
 def test_bad_input_is_one_line_exit_2(runs, tmp_path):
     tmp, _ = runs
     base = str(tmp / "baseline")
-    one_line_error(bench("compare", base, str(tmp_path / "missing")), "no such file")
+    one_error_line(bench("compare", base, str(tmp_path / "missing")), "no such file")
     (tmp_path / "records.jsonl").write_text("")
-    one_line_error(bench("compare", base, str(tmp_path / "records.jsonl")), "no records")
+    one_error_line(bench("compare", base, str(tmp_path / "records.jsonl")), "no records")
     (tmp_path / "junk.jsonl").write_text("not json\n{}\n")
-    one_line_error(bench("compare", base, str(tmp_path / "junk.jsonl")), "junk.jsonl:1")
+    one_error_line(bench("compare", base, str(tmp_path / "junk.jsonl")), "junk.jsonl:1")
     other = tmp_path / "other"
     shutil.copytree(tmp / "out" / "tiny" / "c1", other)
     lines = [json.loads(x) for x in (other / "records.jsonl").read_text().splitlines()]
     for rec in lines:
         rec["case_key"] = "wine/" + rec["case_key"].split("/", 1)[1]
     (other / "records.jsonl").write_text("\n".join(json.dumps(r) for r in lines) + "\n")
-    one_line_error(bench("compare", base, str(other)), "no case in common")
-    one_line_error(
+    one_error_line(bench("compare", base, str(other)), "no case in common")
+    one_error_line(
         bench("compare", base, base, "--fail-on", "metric,speed"), "unknown category 'speed'"
     )
-    one_line_error(bench("compare", base, base, "--metric-tolerance", "x=y"), "metric-tolerance")
-    one_line_error(bench("compare", base, base, "--format", "html"), "invalid choice")
+    one_error_line(bench("compare", base, base, "--metric-tolerance", "x=y"), "metric-tolerance")
+    one_error_line(bench("compare", base, base, "--format", "html"), "invalid choice")
     # run --compare checks its baseline before running anything
     suite = tmp / "tiny.yaml"
-    one_line_error(
+    one_error_line(
         bench("run", str(suite), "-o", str(tmp_path), "--compare", str(tmp_path / "nope")),
         "no such file",
     )
@@ -164,11 +144,11 @@ def test_results_list_and_export(runs, tmp_path):
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        one_line_error(proc, "pip install 'benchsuite[parquet]'")
+        one_error_line(proc, "pip install 'benchsuite[parquet]'")
     else:
         assert proc.returncode == 0 and (tmp_path / "r.pq").is_file()
-    one_line_error(bench("results", "export", str(tmp)), "--parquet FILE and/or --csv FILE")
-    one_line_error(bench("results", "list", str(tmp_path / "nope")), "no such file")
+    one_error_line(bench("results", "export", str(tmp)), "--parquet FILE and/or --csv FILE")
+    one_error_line(bench("results", "list", str(tmp_path / "nope")), "no such file")
 
 
 def test_run_compare_exits_1_on_a_regression(runs, tmp_path):

@@ -4,25 +4,19 @@ resumed without losing or duplicating a record; bad options are one line, exit 2
 from __future__ import annotations
 
 import errno
+import functools
 import json
 import os
 import shlex
 import signal
-import subprocess
-import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
+from e2e_helpers import TESTS, planned_ids, record_ids, wait_for_lines
 
 from benchsuite.cli import main
-from benchsuite.plan import build_plan
 from benchsuite.results import read_records
-from benchsuite.suite import load_suite
-
-ROOT = Path(__file__).resolve().parents[2]
-TESTS = ROOT / "tests"  # holds faults.py, for the runner and its workers
 
 SLOW = """
 name: slow
@@ -34,45 +28,10 @@ estimators:
 """
 
 
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
-    return env
-
-
-def _start(*args):
-    return subprocess.Popen(
-        [sys.executable, "-m", "benchsuite", *args],
-        cwd=ROOT,
-        env=_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # a user's Ctrl-C: even when the tests run in a background job (SIGINT ignored)
-        preexec_fn=_default_sigint,
-    )
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _wait_for_lines(path: Path, n: int, proc) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if path.exists() and path.read_text().count("\n") >= n:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {n} records in {path} (runner ended: {proc.poll()})")
-
-
-def _ids(records):
-    return Counter((r.case_key, r.fold, r.repeat) for r in records)
-
-
-def _planned(suite_path):
-    plan = build_plan(load_suite(suite_path))
-    return Counter((c.key, c.fold, c.repeat) for c in plan.cases)
+@pytest.fixture
+def _start(started_bench):
+    """Start the runner, faults.py importable, Ctrl-C as a user's (see start_bench)."""
+    return functools.partial(started_bench, pythonpath=[TESTS], ctrl_c=True)
 
 
 def _gone(pid: int) -> bool:
@@ -83,12 +42,14 @@ def _gone(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie has stopped running
 
 
-def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(tmp_path, write_suite):
+def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(
+    tmp_path, write_suite, _start
+):
     suite = write_suite(SLOW)
     run_dir = tmp_path / "slow" / "k"
     records = run_dir / "records.jsonl"
     proc = _start("run", str(suite), "-o", str(tmp_path), "--run-id", "k", "-j", "2", "-q")
-    _wait_for_lines(records, 4, proc)
+    wait_for_lines(records, 4, proc)
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
     # as if the kill had landed in the middle of a write
@@ -110,20 +71,20 @@ def test_sigkill_of_the_runner_then_resume_loses_and_duplicates_nothing(tmp_path
     assert "removed a truncated last line" in stderr
     assert "resumed:" in stdout
     after = read_records(run_dir)
-    assert _ids(after) == _planned(suite)  # every measurement exactly once
+    assert record_ids(after) == planned_ids(suite)  # every measurement exactly once
     assert records.read_text().splitlines()[: len(before)] == before
     run = json.loads((run_dir / "run.json").read_text())
     assert run["status"] == "completed" and run["resumes"][0]["kept"] == len(before)
     assert sum(run["counts"].values()) == len(after)
 
 
-def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, write_suite):
+def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, write_suite, _start):
     suite = write_suite(SLOW)
     records = tmp_path / "slow" / "c" / "records.jsonl"
     proc = _start(
         "run", str(suite), "-o", str(tmp_path), "--run-id", "c", "--executor", "process", "-q"
     )
-    _wait_for_lines(records, 2, proc)
+    wait_for_lines(records, 2, proc)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
@@ -139,7 +100,7 @@ def test_ctrl_c_says_how_to_resume_and_that_command_finishes_the_run(tmp_path, w
     proc = _start(*words[1:], "-q")
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
-    assert _ids(read_records(tmp_path / "slow" / "c")) == _planned(suite)
+    assert record_ids(read_records(tmp_path / "slow" / "c")) == planned_ids(suite)
 
 
 def test_full_disk_stops_with_one_line_and_keeps_valid_records(
@@ -174,7 +135,7 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
 
     monkeypatch.setattr(results.RunStore, "append", real_append)
     assert main(["run", str(suite), "--resume", str(tmp_path / "slow" / "d"), "-q"]) == 0
-    assert _ids(read_records(tmp_path / "slow" / "d")) == _planned(suite)
+    assert record_ids(read_records(tmp_path / "slow" / "d")) == planned_ids(suite)
 
 
 @pytest.mark.parametrize(

@@ -5,22 +5,20 @@ lock; readers (report, compare, results) work on the folder while it is written.
 
 from __future__ import annotations
 
+import functools
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from e2e_helpers import one_error_line
 
 from benchsuite.plan import build_plan
 from benchsuite.results import LOCK_FILE, read_records
 from benchsuite.suite import load_suite
-
-ROOT = Path(__file__).resolve().parents[2]
 
 # An estimator whose fit waits until the test opens a gate (a file): a run blocks in it at
 # a known point, with a known number of records written, for as long as the test needs.
@@ -54,34 +52,18 @@ estimators:
 
 
 @pytest.fixture
-def bench(tmp_path, monkeypatch):
-    """Start ``benchsuite`` subprocesses that can import the gated estimator; every one
-    still running at the end of the test is killed (a test failing before the fix leaves a
-    second writer blocked at the gate)."""
+def bench(tmp_path, monkeypatch, started_bench):
+    """Start ``benchsuite`` subprocesses in ``tmp_path`` that can import the gated
+    estimator; every one still running at the end of the test is killed (a test failing
+    before the fix leaves a second writer blocked at the gate)."""
     (tmp_path / "gate.py").write_text(GATE_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))  # the test plans the suite too
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(ROOT), env.get("PYTHONPATH", "")])
-    env["BENCHSUITE_TEST_GATE"] = str(tmp_path / "gate-open")
-    started: list[subprocess.Popen] = []
-
-    def start(*args: str) -> subprocess.Popen:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "benchsuite", *args],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        started.append(proc)
-        return proc
-
-    yield start
-    for proc in started:
-        if proc.poll() is None:
-            proc.kill()
-        proc.communicate()
+    return functools.partial(
+        started_bench,
+        cwd=tmp_path,
+        env={"BENCHSUITE_TEST_GATE": str(tmp_path / "gate-open")},
+        pythonpath=[tmp_path],
+    )
 
 
 def _wait_until(condition, proc: subprocess.Popen, what: str, timeout: float = 180) -> None:
@@ -110,15 +92,6 @@ def _holder(run_dir: Path) -> int | None:
 def _snapshot(folder: Path) -> dict[str, bytes]:
     """Every file of the folder (dot files included), by relative path, with its bytes."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))}
-
-
-def _one_line_error(proc: subprocess.Popen, timeout: float = 180) -> str:
-    _, stderr = proc.communicate(timeout=timeout)
-    assert proc.returncode == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 def test_second_writer_exits_2_and_changes_nothing_then_one_record_per_job(tmp_path, bench):
@@ -159,7 +132,7 @@ def test_second_writer_exits_2_and_changes_nothing_then_one_record_per_job(tmp_p
         assert _snapshot(run_dir) == before, "a second writer changed the run folder"
         time.sleep(0.05)
     for proc, folder in ((second, run_dir), (same_id, Path("out", "locked", "r"))):
-        line = _one_line_error(proc, timeout=1)
+        line = one_error_line(proc, timeout=1)
         assert line.startswith(f"error: {folder} is being written by pid {writer.pid} ("), line
     assert writer.poll() is None  # the first writer was still running all along
     assert _snapshot(run_dir) == before  # nothing created, repaired, moved or appended

@@ -7,13 +7,11 @@ import re
 import shutil
 import struct
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_helpers import bench, one_error_line, python
 
 TINY = """
 name: tiny
@@ -26,16 +24,6 @@ estimators:
   # more neighbours than training rows: a value only the data can refute (predict fails)
   - {name: broken, model: knn, params: {n_neighbors: 5000}}
 """
-
-
-def bench(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -82,10 +70,7 @@ def test_report_to_stdout_and_format_from_suffix(tiny_run, tmp_path):
 
 
 def _one_line_error(proc: subprocess.CompletedProcess, pattern: str) -> None:
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
-    assert re.search(pattern, lines[0]), lines[0]
+    one_error_line(proc, match=pattern)
 
 
 def test_bad_input(tiny_run, tmp_path):
@@ -151,7 +136,7 @@ def test_report_help_does_not_import_matplotlib():
         "try:\n    main(['report', '--help'])\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('matplotlib', 'sklearn', 'pandas') if m in sys.modules))"
     )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    proc = python(code)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
+from e2e_helpers import bench, python, wait_for_lines
 
 SMALL = """
 name: small
@@ -23,16 +21,6 @@ estimators:
   # more neighbours than training rows: a value only the data can refute (predict fails)
   - {name: broken, model: knn, params: {n_neighbors: 5000}}
 """
-
-
-def bench(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or ROOT,
-        timeout=300,
-    )
 
 
 def test_run_prints_table_and_writes_records(tmp_path, write_suite):
@@ -100,12 +88,12 @@ def test_image_model_on_a_table_is_skipped_at_plan_time_with_its_reason(tmp_path
         "anyway, set params.input_shape (channels, height, width), e.g. [1, 28, 28]"
     )
     # wide enough that the reason stays on one line of the plan table
-    env = {**os.environ, "COLUMNS": "400"}
-    run = [sys.executable, "-m", "benchsuite", "run", str(suite), "-o", str(tmp_path)]
-    proc = subprocess.run([*run, "--dry-run"], capture_output=True, text=True, env=env, cwd=ROOT)
+    env = {"COLUMNS": "400"}
+    run = ["run", str(suite), "-o", str(tmp_path)]
+    proc = bench(*run, "--dry-run", env=env)
     assert proc.returncode == 0, proc.stderr
     assert f"skipped: {reason}" in proc.stdout
-    proc = subprocess.run([*run, "--run-id", "r1", "-q"], capture_output=True, text=True, env=env)
+    proc = bench(*run, "--run-id", "r1", "-q", env=env)
     assert proc.returncode == 0, proc.stderr
     lines = (tmp_path / "shapes" / "r1" / "records.jsonl").read_text().splitlines()
     recs = {(r["case_key"], r["fold"]): r for r in map(json.loads, lines)}
@@ -115,21 +103,7 @@ def test_image_model_on_a_table_is_skipped_at_plan_time_with_its_reason(tmp_path
     assert [recs[("digits/cnn", f)]["status"] for f in (0, 1)] == ["ok", "ok"]
     assert recs[("digits/cnn", 0)]["params"]["input_shape"] == [1, 8, 8]
     assert len(recs) == 3
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchsuite",
-            "report",
-            str(tmp_path / "shapes" / "r1"),
-            "--format",
-            "markdown",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-    )
+    proc = bench("report", tmp_path / "shapes" / "r1", "--format", "markdown", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "iris/cnn" in proc.stdout and "declares no image shape" in proc.stdout
 
@@ -173,9 +147,7 @@ def test_light_commands_do_not_import_heavy_libraries(argv, forbidden):
         f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
+    proc = python(code, timeout=120)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
 
 
@@ -203,41 +175,17 @@ def test_quickstart_runs_end_to_end(tmp_path):
     assert all(r["status"] == "ok" for r in recs if r["case_key"] not in skipped)
 
 
-def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite):
+def test_ctrl_c_keeps_what_was_measured(tmp_path, write_suite, started_bench):
     import signal
-    import time
 
     suite = write_suite(
         "name: long\ndefaults: {evaluation: {cv: 10}, repeats: 5}\ndatasets: [digits]\n"
         "estimators: [{name: rf, model: rf, params: {n_estimators: 30}}]\n"
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "benchsuite",
-            "run",
-            str(suite),
-            "-o",
-            str(tmp_path),
-            "--run-id",
-            "r",
-            "-q",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        # a user's Ctrl-C: a background job (CI, nohup) starts children with SIGINT ignored,
-        # and Python then installs no KeyboardInterrupt handler
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    # a user's Ctrl-C, even in a background job (CI, nohup): see start_bench
+    proc = started_bench("run", suite, "-o", tmp_path, "--run-id", "r", "-q", ctrl_c=True)
     records = tmp_path / "long" / "r" / "records.jsonl"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if records.exists() and records.read_text().count("\n") >= 2:
-            break
-        time.sleep(0.05)
+    wait_for_lines(records, 2, proc)
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 130, stderr

@@ -15,34 +15,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from e2e_helpers import ROOT, bench, one_error_line, python
 
 from benchsuite import _bundled
 from benchsuite.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted(ROOT.glob("suites/*.yaml"))
-
-
-def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """``python -m benchsuite ARGS`` in ``cwd``, the checkout importable from anywhere."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return subprocess.run(
-        [sys.executable, "-m", "benchsuite", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-    )
-
-
-def one_line_error(proc: subprocess.CompletedProcess) -> str:
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
 
 
 def test_list_suites_names_describes_and_locates_each(tmp_path):
@@ -82,13 +60,13 @@ def test_existing_file_wins_and_the_bundled_name_is_flagged(tmp_path):
 
 def test_unknown_suite_is_one_line_with_the_bundled_names(tmp_path):
     for command in (["run", "quikstart"], ["run", "quikstart", "--dry-run"], ["validate", "x"]):
-        line = one_line_error(bench(*command, cwd=tmp_path))
+        line = one_error_line(bench(*command, cwd=tmp_path))
         assert "no such file or bundled suite" in line
         assert all(p.stem in line for p in SHIPPED), line
 
 
 def test_readme_path_outside_a_clone_points_at_the_name(tmp_path):
-    line = one_line_error(bench("run", "suites/quickstart.yaml", cwd=tmp_path))
+    line = one_error_line(bench("run", "suites/quickstart.yaml", cwd=tmp_path))
     assert line == (
         "error: suites/quickstart.yaml: no such file; the bundled suite 'quickstart' runs"
         " from any folder with 'benchsuite run quickstart'"
@@ -133,7 +111,7 @@ def test_init_writes_a_starter_that_validates_and_plans(tmp_path):
     assert "plan of suite 'my-suite'" in proc.stdout and "blobs/svc[C=10]" in proc.stdout
 
     (tmp_path / "my-suite.yaml").write_text("# edited\n")
-    line = one_line_error(bench("init", cwd=tmp_path))
+    line = one_error_line(bench("init", cwd=tmp_path))
     assert "my-suite.yaml: already exists" in line and "--force" in line
     assert (tmp_path / "my-suite.yaml").read_text() == "# edited\n"
     assert bench("init", "--force", cwd=tmp_path).returncode == 0
@@ -142,7 +120,7 @@ def test_init_writes_a_starter_that_validates_and_plans(tmp_path):
     proc = bench("init", "trees", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "name: trees" in (tmp_path / "trees.yaml").read_text()
-    assert "cannot name a suite" in one_line_error(bench("init", "my suite", cwd=tmp_path))
+    assert "cannot name a suite" in one_error_line(bench("init", "my suite", cwd=tmp_path))
 
 
 # --------------------------------------------------------------------------------------
@@ -335,10 +313,6 @@ def test_list_suites_and_init_stay_light(tmp_path):
         "main(['list', 'suites']); main(['init'])\n"
         f"print(sorted(m for m in {heavy!r} if m in sys.modules))"
     )
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
-    )
+    proc = python(code, cwd=tmp_path)
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
     assert (tmp_path / "my-suite.yaml").is_file()

@@ -12,7 +12,7 @@ from sklearn.svm import LinearSVC
 
 from benchsuite._stats import Stats
 from benchsuite.errors import BenchsuiteError
-from benchsuite.measure import RssSampler, current_rss_mb, measure_fold
+from benchsuite.measure import measure_fold
 from benchsuite.metrics import compute_metrics
 from benchsuite.results import Record, RunStore, read_records
 
@@ -32,15 +32,7 @@ def test_measure_fold_times_fit_and_predict_separately():
     m = measure_fold(_Fake(), [[0]], [0], [[0], [1]], clock=lambda: next(ticks))
     assert (m.fit_time_s, m.predict_time_s) == (2.5, 0.5)
     assert m.y_pred.tolist() == [0.0, 0.0]
-    assert m.peak_rss_mb >= current_rss_mb() * 0.5
-
-
-def test_rss_sampler_sees_an_allocation():
-    with RssSampler(interval_s=0.001) as s:
-        block = np.ones(64 * 2**20 // 8)  # 64 MiB, touched
-        block += 1
-        del block
-    assert s.delta_mb > 40
+    # peak memory: tests/unit/test_peak_memory.py
 
 
 def test_metrics_that_cannot_be_computed_become_warnings():

@@ -16,12 +16,6 @@ CUDA = torch.cuda.is_available()
 FAST = {"threads": 1, "random_state": 0}
 
 
-@pytest.fixture(autouse=True)
-def _seed_torch():
-    torch.manual_seed(0)
-    np.random.seed(0)
-
-
 @pytest.fixture(scope="module")
 def digits():
     """Held-out split of sklearn's 8x8 digits, scaled to [0, 1] like image datasets."""
@@ -168,13 +162,33 @@ def test_lr_schedules_and_optimizers(schedule, optimizer, tiny):
     assert np.isfinite([h["train_loss"] for h in model.history_]).all()
 
 
+def test_each_optimizer_and_schedule_trains_its_own_model(tiny):
+    """The options reach the training loop: with the same seed, every (optimizer, schedule)
+    pair ends with different weights (and a schedule other than 'none' changes them)."""
+    X, y = tiny
+    probas = {}
+    for optimizer in ("sgd", "adam", "adamw"):
+        for schedule in ("none", "cosine", "onecycle"):
+            model = T.TorchMLPClassifier(
+                epochs=2, optimizer=optimizer, lr_schedule=schedule, weight_decay=1e-2, **FAST
+            )
+            probas[optimizer, schedule] = model.fit(X, y).predict_proba(X)
+    keys = list(probas)
+    for i, first in enumerate(keys):
+        for second in keys[i + 1 :]:
+            assert not np.allclose(probas[first], probas[second]), (first, second)
+
+
 @pytest.mark.parametrize("cls", [T.TorchMLPClassifier, T.TorchCNNClassifier, T.TorchLSTMClassifier])
 def test_bf16_autocast_on_cpu(cls, tiny):
     X, y = tiny
     model = cls(epochs=1, amp="bf16", **FAST).fit(X, y)
     assert model.amp_ == "bf16"
     proba = model.predict_proba(X[:10])
+    assert proba.shape == (10, 10) and proba.dtype == np.float64
+    assert np.isfinite(proba).all()
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(model.predict(X[:10]), model.classes_[proba.argmax(axis=1)])
 
 
 @pytest.mark.skipif(CUDA, reason="tests the fallback on machines without CUDA")
@@ -196,9 +210,30 @@ def test_channels_last_gives_the_same_model(cls, tiny):
     np.testing.assert_allclose(nhwc.predict_proba(X), nchw.predict_proba(X), atol=1e-4)
 
 
-def test_channels_last_is_ignored_by_non_conv_models(tiny):
+@pytest.mark.parametrize(
+    ("cls", "params"),
+    [
+        (T.TorchMLPClassifier, {"hidden_layer_sizes": (16,)}),
+        (T.TorchLSTMClassifier, {"hidden_size": 8}),
+        (T.TorchGRUClassifier, {"hidden_size": 8}),
+        (T.TorchTransformerClassifier, {"d_model": 8, "n_heads": 2, "n_layers": 1}),
+    ],
+)
+def test_channels_last_is_ignored_by_non_conv_models(cls, params, tiny):
+    """channels_last=True on a model without convolutions trains exactly the model that
+    channels_last=False does (same seed): the same weights, bit for bit, in the default
+    memory layout, and the same predictions; the parameter itself is kept as given."""
     X, y = tiny
-    T.TorchLSTMClassifier(epochs=1, hidden_size=8, channels_last=True, **FAST).fit(X, y)
+    asked = cls(epochs=1, channels_last=True, **params, **FAST).fit(X, y)
+    plain = cls(epochs=1, channels_last=False, **params, **FAST).fit(X, y)
+    assert asked.get_params()["channels_last"] is True
+    weights, expected = asked.module_.state_dict(), plain.module_.state_dict()
+    assert list(weights) == list(expected)
+    for name, tensor in weights.items():
+        assert tensor.is_contiguous(), name  # row-major, not reordered to NHWC
+        torch.testing.assert_close(tensor, expected[name], rtol=0, atol=0, msg=name)
+    np.testing.assert_array_equal(asked.predict_proba(X), plain.predict_proba(X))
+    np.testing.assert_array_equal(asked.predict(X), plain.predict(X))
 
 
 def test_threads_are_restored(tiny):
@@ -254,7 +289,9 @@ def test_sequence_models_read_rows_as_steps(tiny):
 
 def test_mlp_checks_a_given_input_shape(tiny):
     X, y = tiny
-    assert T.TorchMLPClassifier(epochs=1, input_shape=(1, 8, 8), **FAST).fit(X, y)
+    model = T.TorchMLPClassifier(epochs=1, input_shape=(1, 8, 8), **FAST).fit(X, y)
+    assert model.input_shape_ == (1, 8, 8)
+    assert model.predict(X).shape == (len(X),)
     with pytest.raises(ValueError, match=r"input_shape \(1, 9, 9\) holds 81 values"):
         T.TorchMLPClassifier(input_shape=(1, 9, 9), **FAST).fit(X, y)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from report_helpers import THREE_BY_THREE, make_records
@@ -123,8 +126,41 @@ def test_several_runs_side_by_side(run_folder):
     assert html.count("<svg") == 4  # pareto, scores, one CD diagram per run
 
 
-def test_html_is_deterministic(report):
-    assert report_html(report) == report_html(report)
+def test_html_is_deterministic(report, tmp_path):
+    """The same run folder renders to the same bytes in separate processes: different
+    string-hash seeds (set and dict ordering of strings), different ``id()``s and clock
+    readings (over a second apart) change nothing in the page. The modules are the ones
+    this file imports, wherever they live."""
+    folder = tmp_path / "r"  # where the report fixture's run_folder("r", ...) wrote the run
+    assert (folder / "records.jsonl").is_file()
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        f"from {load_report_runs.__module__} import load_report_runs\n"
+        f"from {build_report.__module__} import build_report\n"
+        f"from {report_html.__module__} import report_html\n"
+        "html = report_html(build_report(load_report_runs([Path(sys.argv[1])])))\n"
+        "sys.stdout.buffer.write(html.encode('utf-8'))\n"
+    )
+    root = Path(__file__).resolve().parents[3]  # this checkout's benchsuite, from anywhere
+    pages = []
+    for seed in ("0", "4242"):
+        if pages:
+            time.sleep(1.1)  # a timestamp with one-second resolution differs too
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+        proc = subprocess.run(
+            [sys.executable, "-c", code, str(folder)],
+            capture_output=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+        pages.append(proc.stdout)
+    assert pages[0].startswith(b"<!DOCTYPE html>")
+    assert pages[0] == pages[1]
+    assert report_html(report).encode("utf-8") == pages[0]  # this process's hash seed too
 
 
 def test_importing_the_report_package_does_not_import_matplotlib():
