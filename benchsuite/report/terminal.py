@@ -7,15 +7,12 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text
 
-from benchsuite.report._format import format_seconds, format_stats, single_note, spread_label
+from benchsuite._format import format_seconds
+from benchsuite.report._format import format_stats, single_note, spread_label
+from benchsuite.report._model import row_label
 from benchsuite.report._summary import CaseSummary
 
-__all__ = ["comparison_table", "format_seconds", "print_report", "problems"]
-
-
-def _row_label(summary: CaseSummary) -> str:
-    # "iris/svm[C=1]" -> "svm[C=1]"
-    return summary.key.split("/", 1)[1] if "/" in summary.key else summary.key
+__all__ = ["comparison_table", "print_report", "problems"]
 
 
 def comparison_table(
@@ -34,8 +31,8 @@ def comparison_table(
     table says what a value without ``±`` is.
     """
     datasets = list(dict.fromkeys(s.dataset for s in summaries))
-    rows = list(dict.fromkeys(_row_label(s) for s in summaries))
-    cells = {(_row_label(s), s.dataset): s for s in summaries}
+    rows = list(dict.fromkeys(row_label(s) for s in summaries))
+    cells = {(row_label(s), s.dataset): s for s in summaries}
     best: dict[str, float] = {}
     for s in summaries:
         st = s.metrics.get(metric)

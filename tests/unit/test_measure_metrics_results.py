@@ -14,7 +14,8 @@ from benchsuite._stats import Stats
 from benchsuite.errors import BenchsuiteError
 from benchsuite.measure import RssSampler, current_rss_mb, measure_fold
 from benchsuite.metrics import compute_metrics
-from benchsuite.results import Record, RunStore, read_records
+from benchsuite.results import Record, read_records
+from benchsuite.runs import RUN_SCHEMA_VERSION, RunStore
 
 
 class _Fake:
@@ -99,7 +100,8 @@ def test_store_appends_and_reads_back(tmp_path):
     assert [r.status for r in recs] == ["ok", "error"]
     assert recs[0].metrics == {"accuracy": 0.5} and recs[0].params == {"a": 3}
     info = json.loads((tmp_path / "s" / "run1" / "run.json").read_text())
-    assert info["counts"]["error"] == 1 and info["x"] == 1 and info["schema_version"] == 1
+    assert info["counts"]["error"] == 1 and info["x"] == 1
+    assert info["schema_version"] == RUN_SCHEMA_VERSION == 2
     with pytest.raises(BenchsuiteError, match="already exists"):
         RunStore(tmp_path, "s", "run1").open({})
 
@@ -139,7 +141,7 @@ def test_garbage_collector_is_off_inside_the_clock_and_restored():
 def test_gpus_are_read_from_nvidia_smi_without_importing_torch(tmp_path, monkeypatch):
     import sys
 
-    from benchsuite.results import capture_environment
+    from benchsuite.environment import capture_environment
 
     fake = tmp_path / "nvidia-smi"
     fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 81559, 550.54.15'\n")
