@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from benchsuite.plan import build_plan
-from benchsuite.results import LOCK_FILE, read_records
+from benchsuite.results import read_records
+from benchsuite.runs import LOCK_FILE
 from benchsuite.suite import load_suite
 
 ROOT = Path(__file__).resolve().parents[2]
