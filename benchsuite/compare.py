@@ -404,6 +404,10 @@ def parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
+# transitional (issue 13): cli.py imports the old private name until the merge
+_parse_fail_on = parse_fail_on
+
+
 def _check_options(
     *, time_factor: float, memory_factor: float, metric_tolerance: float, alpha: float
 ) -> None:
