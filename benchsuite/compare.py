@@ -55,7 +55,7 @@ from benchsuite._format import format_seconds, p_clause
 from benchsuite.environment import EnvironmentDifference, environment_differences
 from benchsuite.errors import BenchsuiteError
 from benchsuite.metrics import greater_is_better
-from benchsuite.results import Record
+from benchsuite.results import Record, group_by_case
 from benchsuite.runs import Run, RunInfo
 
 __all__ = [
@@ -425,13 +425,6 @@ def _check_options(
 # --------------------------------------------------------------------------------------
 
 
-def _group(records: Iterable[Record]) -> dict[str, list[Record]]:
-    groups: dict[str, list[Record]] = {}
-    for rec in records:
-        groups.setdefault(rec.case_key, []).append(rec)
-    return groups
-
-
 def _compare_metrics(
     base: list[Record],
     cur: list[Record],
@@ -692,7 +685,7 @@ def compare_records(
         raise BenchsuiteError(f"{base_label}: no records")
     if not current:
         raise BenchsuiteError(f"{current_label}: no records")
-    b_groups, c_groups = _group(base), _group(current)
+    b_groups, c_groups = group_by_case(base), group_by_case(current)
     common = set(b_groups) & set(c_groups)
     if not common:
         b_suite = base[0].suite

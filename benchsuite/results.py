@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import os
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +143,14 @@ def upgrade_record(data: dict[str, Any]) -> dict[str, Any]:
 
 def utc_now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="milliseconds")
+
+
+def group_by_case(records: Iterable[Record]) -> dict[str, list[Record]]:
+    """Records grouped by ``case_key``: cases in the order first seen, records in order."""
+    groups: dict[str, list[Record]] = {}
+    for rec in records:
+        groups.setdefault(rec.case_key, []).append(rec)
+    return groups
 
 
 def read_records(

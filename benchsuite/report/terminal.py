@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from benchsuite._format import format_seconds
 from benchsuite.report._format import format_stats, single_note, spread_label
-from benchsuite.report._model import row_label
+from benchsuite.report._model import MetricTable, Report, row_label
 from benchsuite.report._summary import CaseSummary
 
 __all__ = ["comparison_table", "print_report", "problems"]
@@ -97,8 +98,8 @@ def problems(summaries: Sequence[CaseSummary], *, limit: int = 20) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def print_report(console, report) -> None:
-    """Print a :class:`~benchsuite.report._model.Report`: the runs (partial ones flagged),
+def print_report(console: Console, report: Report) -> None:
+    """Print a :class:`~benchsuite.report.Report`: the runs (partial ones flagged),
     the best estimator per dataset and its cost, one table per metric (mean ± std, best in
     bold, average rank), a cost table (fit, predict, peak memory) and the cases that failed
     or were skipped.
@@ -133,7 +134,7 @@ def print_report(console, report) -> None:
         console.print(line, style="dim", markup=False, soft_wrap=True)
 
 
-def _best_table(report) -> Table:
+def _best_table(report: Report) -> Table:
     from benchsuite.report import _text
 
     many = len(report.runs) > 1
@@ -152,7 +153,7 @@ def _best_table(report) -> Table:
     return t
 
 
-def _metric_table(table) -> Table:
+def _metric_table(table: MetricTable) -> Table:
     from benchsuite.report import _text
 
     many = len(table.runs) > 1
@@ -179,7 +180,7 @@ def _metric_table(table) -> Table:
     return t
 
 
-def _cost_table(report) -> Table:
+def _cost_table(report: Report) -> Table:
     from benchsuite.report import _text
 
     cols, rows = _text.cost_grid(report)
