@@ -73,12 +73,15 @@ class PendingTests:
         self.mwu: dict[tuple[int, int, str], list[tuple[Any, list[float], list[float]]]] = {}
 
     def t_test(self, target: Any, differences: Sequence[float], ratio: float) -> None:
+        """Set ``target.p_value`` to the Nadeau-Bengio p-value (now, or at :meth:`run`)."""
         t, p = _nb_statistic(differences, ratio)
         target.p_value = p
         if p is not None and math.isnan(p):
             self.student.append((target, t, len(differences) - 1))
 
     def mann_whitney(self, target: Any, xs: list[float], ys: list[float]) -> None:
+        """Set ``target.p_value`` to the two-sided Mann-Whitney U p-value of ``xs`` vs
+        ``ys`` (now when no test is possible or needed, else at :meth:`run`)."""
         if len(xs) < 2 or len(ys) < 2:
             target.p_value = None
             return
@@ -91,6 +94,7 @@ class PendingTests:
         self.mwu.setdefault((len(xs), len(ys), method), []).append((target, xs, ys))
 
     def run(self) -> None:
+        """Compute every queued test, a few vectorised scipy calls in all."""
         if self.student:
             import numpy as np
             from scipy.stats import t as student_t
