@@ -547,3 +547,22 @@ def test_one_split_shows_n1_not_a_p_value_or_a_spread():
     cv = compare_records(case(), case(scores=[b - 0.02 for b in BASE_ACC]))
     assert cells(cv.verdicts[0])["p"] != "n=1"
     assert SINGLE_NOTE not in comparison_markdown(cv)
+
+
+def test_one_format_for_p_values_seconds_and_commits():
+    from benchsuite._format import format_git_sha, format_p, format_seconds, p_clause, p_equation
+
+    assert [format_p(p) for p in (0.0123, 0.0004, None)] == ["0.012", "<0.001", "-"]
+    assert format_p(None, 1) == "n=1" and format_p(None, 5) == "-"
+    assert [p_clause(p) for p in (0.0123, 0.0004, None)] == ["p=0.012", "p<0.001", "n=1, no test"]
+    assert [p_equation(p) for p in (0.05, 0.0004)] == ["= 0.050", "< 0.001"]
+    assert [format_seconds(s) for s in (2.5, 0.0123, 4e-6, None)] == [
+        "2.5 s",
+        "12.3 ms",
+        "4 µs",
+        "-",
+    ]
+    git = {"sha": "0123456789abcdef", "dirty": True}
+    assert format_git_sha(git) == "0123456789+dirty"
+    assert format_git_sha(git, full=True) == "0123456789abcdef (dirty)"
+    assert format_git_sha(None) is None and format_git_sha({"sha": None}) is None

@@ -196,3 +196,13 @@ def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
     assert log == ["reset", "sync", "clock", "fit", "sync", "clock", "predict", "sync", "clock"]
     assert m.peak_gpu_mb == 300.0
     assert measure_fold(_Fake(), [[0]], [0], [[0]], cuda=None).peak_gpu_mb is None
+
+
+def test_greater_is_better_for_known_and_unknown_metrics():
+    from benchsuite.metrics import METRICS, greater_is_better
+
+    for name, metric in METRICS.items():
+        assert greater_is_better(name) is metric.greater_is_better
+    # names of other versions' metrics: an error or a loss is lower-is-better
+    assert not greater_is_better("mse") and not greater_is_better("hinge_loss")
+    assert not greater_is_better("max_error") and greater_is_better("precision_macro")

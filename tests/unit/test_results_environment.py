@@ -136,3 +136,29 @@ def test_prefetched_answers_are_used_once_and_only_for_their_folder(repo, fake_s
     with pytest.raises(AssertionError, match="asked"):
         capture_environment(cwd=repo.parent)  # another folder's commit: not this answer
     environment._PREFETCH.clear()
+
+
+def test_thread_variables_are_recorded_with_the_openblas_core_type(monkeypatch):
+    for var in environment.THREAD_VARS:
+        monkeypatch.setenv(var, "3")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    recorded = capture_environment()["env_threads"]
+    assert recorded == {
+        **dict.fromkeys(environment.THREAD_VARS, "3"),
+        "OPENBLAS_CORETYPE": "Haswell",
+    }
+    assert len(environment.THREAD_VARS) == 5 and "VECLIB_MAXIMUM_THREADS" in recorded
+    monkeypatch.delenv("NUMEXPR_NUM_THREADS")
+    assert "NUMEXPR_NUM_THREADS" not in capture_environment()["env_threads"]
+
+
+def test_usable_cores_is_the_affinity_mask_and_at_least_one(monkeypatch):
+    if hasattr(environment.os, "sched_getaffinity"):
+        assert environment.usable_cores() == len(environment.os.sched_getaffinity(0))
+        monkeypatch.setattr(environment.os, "sched_getaffinity", lambda pid: set())
+        assert environment.usable_cores() == 1
+        monkeypatch.delattr(environment.os, "sched_getaffinity")
+    monkeypatch.setattr(environment.os, "cpu_count", lambda: None)
+    assert environment.usable_cores() == 1
+    # what a run records: None where the OS has no affinity mask, never a guess
+    assert capture_environment()["cpu"]["usable_cores"] is None
