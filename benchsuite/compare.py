@@ -56,7 +56,7 @@ from benchsuite.environment import EnvironmentDifference, environment_difference
 from benchsuite.errors import BenchsuiteError
 from benchsuite.metrics import greater_is_better
 from benchsuite.results import Record, group_by_case
-from benchsuite.runs import Run, RunInfo
+from benchsuite.runs import Run, RunInfo, load_run
 
 __all__ = [
     "DEFAULT_FAIL_ON",
@@ -91,7 +91,7 @@ VERDICTS = (
     "ok",
 )
 
-#: ``--fail-on`` categories and the verdicts each one makes gate.
+#: ``fail_on`` categories and the verdicts each one makes gate.
 FAIL_ON: dict[str, tuple[str, ...]] = {
     "metric": ("worse-metric",),
     "failure": ("failure-introduced",),
@@ -758,8 +758,6 @@ def compare_runs(
     -------
     Comparison
     """
-    from benchsuite.runs import load_run
-
     parse_fail_on(options.get("fail_on", DEFAULT_FAIL_ON))  # bad options before reading
     cur = load_run(current, on_warning=on_warning)
     bas = load_run(base, suite=cur.suite, on_warning=on_warning)
