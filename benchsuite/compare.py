@@ -50,21 +50,30 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from benchsuite._compare_stats import PendingTests, nadeau_bengio_ttest
+from benchsuite._format import format_seconds, p_clause
+from benchsuite.environment import EnvironmentDifference, environment_differences
 from benchsuite.errors import BenchsuiteError
-from benchsuite.results import Record
+from benchsuite.metrics import greater_is_better
+from benchsuite.results import Record, group_by_case
+from benchsuite.runs import Run, RunInfo, load_run
 
 __all__ = [
+    "DEFAULT_FAIL_ON",
     "FAIL_ON",
     "VERDICTS",
     "Comparison",
     "EnvironmentDifference",
     "MemoryChange",
     "MetricChange",
+    "OptionError",
     "TimeChange",
     "Verdict",
     "compare_records",
     "compare_runs",
+    "environment_differences",
     "nadeau_bengio_ttest",
+    "parse_fail_on",
 ]
 
 #: Every verdict, worst first (the order of the table).
@@ -82,7 +91,7 @@ VERDICTS = (
     "ok",
 )
 
-#: ``--fail-on`` categories and the verdicts each one makes gate.
+#: ``fail_on`` categories and the verdicts each one makes gate.
 FAIL_ON: dict[str, tuple[str, ...]] = {
     "metric": ("worse-metric",),
     "failure": ("failure-introduced",),
@@ -252,27 +261,6 @@ class Verdict:
 
 
 @dataclass
-class EnvironmentDifference:
-    """One environment property that differs between the runs (``cpu``, ``numpy``, ...)."""
-
-    what: str
-    base: str
-    current: str
-
-
-@dataclass
-class RunSummary:
-    """Which run a side of the comparison is (for headers and JSON)."""
-
-    path: str
-    run_id: str
-    suite: str | None
-    started_at: str | None
-    git_sha: str | None
-    n_records: int
-    note: str | None = None
-
-
 @dataclass
 class Comparison:
     """The result of comparing two runs.
@@ -281,7 +269,8 @@ class Comparison:
     ----------
     verdicts : list of Verdict
         Worst first: gating ones, then by :data:`VERDICTS` order, then by magnitude.
-    base, current : RunSummary
+    base, current : Run
+        The two sides: path (or label), ``run.json`` and records.
     environment : list of EnvironmentDifference
     notes : list of str
         Things the reader should know (a run picked among several, a changed suite file).
@@ -290,8 +279,8 @@ class Comparison:
     """
 
     verdicts: list[Verdict]
-    base: RunSummary
-    current: RunSummary
+    base: Run
+    current: Run
     environment: list[EnvironmentDifference] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
@@ -320,12 +309,25 @@ class Comparison:
             "counts": self.counts(),
             "gating": [v.case_key for v in self.gating],
             "options": self.options,
-            "base": asdict(self.base),
-            "current": asdict(self.current),
+            "base": _side(self.base),
+            "current": _side(self.current),
             "environment": [asdict(e) for e in self.environment],
             "notes": list(self.notes),
             "verdicts": [_clean(asdict(v)) for v in self.verdicts],
         }
+
+
+def _side(run: Run) -> dict[str, Any]:
+    """Which run a side of the comparison is, for the JSON."""
+    return {
+        "path": str(run.path),
+        "run_id": run.run_id,
+        "suite": run.suite,
+        "started_at": run.started_at,
+        "git_sha": run.git_sha,
+        "n_records": len(run.records),
+        "note": run.note,
+    }
 
 
 def _clean(value: Any) -> Any:
@@ -340,121 +342,52 @@ def _clean(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------
-# Statistics
+# Options
 # --------------------------------------------------------------------------------------
 
 
-def _nb_statistic(differences: Sequence[float], ratio: float) -> tuple[float, float | None]:
-    """``(t, p)``; ``p`` is None without a test, nan when scipy must compute it."""
-    n = len(differences)
-    if n < 2:
-        return (0.0, None)
-    mean = statistics.fmean(differences)
-    var = statistics.variance(differences)
-    # floating-point noise in equal differences must not count as spread
-    if var <= (1e-12 * max(abs(mean), 1e-12)) ** 2:
-        if abs(mean) < 1e-12:
-            return (0.0, 1.0)
-        return (math.copysign(math.inf, mean), 0.0)
-    return (mean / math.sqrt((1.0 / n + ratio) * var), math.nan)
+class OptionError(BenchsuiteError):
+    """An invalid option of :func:`compare_records`, named by its parameter.
+
+    The message reads ``"time_factor must be a number >= 1, got 0.5"``; a front end that
+    spells its options otherwise (the CLI's ``--time-factor``) words it with
+    :meth:`renamed`.
+
+    Attributes
+    ----------
+    parameter : str
+        The parameter's name (``"time_factor"``).
+    problem : str
+        The rest of the message, after the name.
+    """
+
+    def __init__(self, parameter: str, problem: str) -> None:
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(parameter + problem)
+
+    def renamed(self, name: str) -> str:
+        """The message with the parameter called ``name`` (``"--time-factor"``)."""
+        return name + self.problem
 
 
-def nadeau_bengio_ttest(
-    differences: Sequence[float], test_train_ratio: float
-) -> tuple[float, float | None]:
-    """Nadeau-Bengio corrected resampled t-test on per-fold differences.
+def parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
+    """The :data:`FAIL_ON` categories a ``fail_on`` value names, in order, without repeats.
 
     Parameters
     ----------
-    differences : sequence of float
-        ``current - base`` per fold (``J`` values).
-    test_train_ratio : float
-        ``n_test / n_train`` of the folds (``1/(k-1)`` for k-fold CV); 0 gives the plain
-        paired t-test.
+    fail_on : str or iterable of str
+        Categories, or one comma-separated string; ``"all"`` and ``"none"`` allowed.
 
     Returns
     -------
-    t : float
-        The statistic (``±inf`` when all differences are equal and non-zero, 0 when all are 0).
-    p_value : float or None
-        Two-sided, ``J - 1`` degrees of freedom; None with fewer than two differences.
+    tuple of str
+
+    Raises
+    ------
+    OptionError
+        An unknown category (the message lists the known ones).
     """
-    t, p = _nb_statistic(differences, test_train_ratio)
-    if p is not None and math.isnan(p):
-        from scipy.stats import t as student_t
-
-        p = float(2.0 * student_t.sf(abs(t), len(differences) - 1))
-    return (t, p)
-
-
-class _Tests:
-    """Significance tests queued while cases are compared, then computed in batches.
-
-    scipy's tests cost about 0.3 ms a call in overhead; one vectorised call per sample
-    shape keeps comparing thousands of cases well under a second. The Mann-Whitney method
-    is chosen per test exactly as ``method="auto"`` would (exact for a sample of at most 8
-    without ties, else the normal approximation), so the p-values are the ones a direct
-    ``mannwhitneyu(x, y)`` call gives.
-    """
-
-    def __init__(self) -> None:
-        self.student: list[tuple[Any, float, int]] = []
-        self.mwu: dict[tuple[int, int, str], list[tuple[Any, list[float], list[float]]]] = {}
-
-    def t_test(self, target: Any, differences: Sequence[float], ratio: float) -> None:
-        t, p = _nb_statistic(differences, ratio)
-        target.p_value = p
-        if p is not None and math.isnan(p):
-            self.student.append((target, t, len(differences) - 1))
-
-    def mann_whitney(self, target: Any, xs: list[float], ys: list[float]) -> None:
-        if len(xs) < 2 or len(ys) < 2:
-            target.p_value = None
-            return
-        values = set(xs) | set(ys)
-        if len(values) == 1:
-            target.p_value = 1.0  # identical constant samples (scipy would give nan)
-            return
-        ties = len(values) < len(xs) + len(ys)
-        method = "asymptotic" if (len(xs) > 8 and len(ys) > 8) or ties else "exact"
-        self.mwu.setdefault((len(xs), len(ys), method), []).append((target, xs, ys))
-
-    def run(self) -> None:
-        if self.student:
-            import numpy as np
-            from scipy.stats import t as student_t
-
-            ts = np.abs([t for _, t, _ in self.student])
-            dfs = np.array([df for _, _, df in self.student])
-            for (target, _, _), p in zip(self.student, 2.0 * student_t.sf(ts, dfs), strict=True):
-                target.p_value = float(p)
-        if self.mwu:
-            import numpy as np
-            from scipy.stats import mannwhitneyu
-
-            for (_, _, method), items in self.mwu.items():
-                x = np.array([i[1] for i in items], dtype=float)
-                y = np.array([i[2] for i in items], dtype=float)
-                res = mannwhitneyu(x, y, alternative="two-sided", method=method, axis=1)
-                for (target, _, _), p in zip(items, np.atleast_1d(res.pvalue), strict=True):
-                    target.p_value = 1.0 if math.isnan(p) else float(p)
-
-
-# --------------------------------------------------------------------------------------
-# Comparing
-# --------------------------------------------------------------------------------------
-
-
-def _greater_is_better(metric: str) -> bool:
-    from benchsuite.metrics import METRICS
-
-    m = METRICS.get(metric)
-    if m is not None:
-        return m.greater_is_better
-    return not any(w in metric for w in ("loss", "error", "rmse", "mae", "mse"))
-
-
-def _parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
     items = fail_on.split(",") if isinstance(fail_on, str) else list(fail_on)
     out: list[str] = []
     for raw in items:
@@ -466,20 +399,30 @@ def _parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
             continue
         if item not in FAIL_ON:
             known = ", ".join([*FAIL_ON, "all", "none"])
-            raise BenchsuiteError(f"--fail-on: unknown category {item!r} (choose from {known})")
+            raise OptionError("fail_on", f": unknown category {item!r} (choose from {known})")
         out.append(item)
     return tuple(dict.fromkeys(out))
 
 
-def _median(xs: Sequence[float]) -> float:
-    return statistics.median(xs)
+# transitional (issue 13): cli.py imports the old private name until the merge
+_parse_fail_on = parse_fail_on
 
 
-def _group(records: Iterable[Record]) -> dict[str, list[Record]]:
-    groups: dict[str, list[Record]] = {}
-    for rec in records:
-        groups.setdefault(rec.case_key, []).append(rec)
-    return groups
+def _check_options(
+    *, time_factor: float, memory_factor: float, metric_tolerance: float, alpha: float
+) -> None:
+    for name, factor in (("time_factor", time_factor), ("memory_factor", memory_factor)):
+        if not (factor >= 1.0 and math.isfinite(factor)):
+            raise OptionError(name, f" must be a number >= 1, got {factor}")
+    if not (metric_tolerance >= 0 and math.isfinite(metric_tolerance)):
+        raise OptionError("metric_tolerance", f" must be >= 0, got {metric_tolerance}")
+    if not 0 < alpha < 1:
+        raise OptionError("alpha", f" must be between 0 and 1, got {alpha}")
+
+
+# --------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------
 
 
 def _compare_metrics(
@@ -488,7 +431,7 @@ def _compare_metrics(
     *,
     tolerance: float,
     tolerances: dict[str, float],
-    tests: _Tests,
+    tests: PendingTests,
 ) -> list[MetricChange]:
     def by_fold(recs: list[Record]) -> dict[int, dict[str, list[float]]]:
         out: dict[int, dict[str, list[float]]] = {}
@@ -515,7 +458,7 @@ def _compare_metrics(
         cur_mean = statistics.fmean(p[1] for p in pairs)
         diffs = [p[1] - p[0] for p in pairs]
         delta = statistics.fmean(diffs)
-        gib = _greater_is_better(name)
+        gib = greater_is_better(name)
         tol = tolerances.get(name, tolerance)
         abs_tol = tol if gib else tol * abs(base_mean)
         test = "nadeau-bengio" if len(pairs) > 1 else "none (1 split: tolerance only)"
@@ -525,14 +468,16 @@ def _compare_metrics(
     return out
 
 
-def _compare_times(base: list[Record], cur: list[Record], *, tests: _Tests) -> list[TimeChange]:
+def _compare_times(
+    base: list[Record], cur: list[Record], *, tests: PendingTests
+) -> list[TimeChange]:
     out = []
     for what, attr in (("fit", "fit_time_s"), ("predict", "predict_time_s")):
         xs = [getattr(r, attr) for r in base if getattr(r, attr) is not None]
         ys = [getattr(r, attr) for r in cur if getattr(r, attr) is not None]
         if not xs or not ys:
             continue
-        bm, cm = _median(xs), _median(ys)
+        bm, cm = statistics.median(xs), statistics.median(ys)
         ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
         tc = TimeChange(what, bm, cm, ratio, None, len(xs), len(ys))
         tests.mann_whitney(tc, xs, ys)
@@ -547,7 +492,7 @@ def _compare_memory(
     ys = [r.peak_rss_mb for r in cur if r.peak_rss_mb is not None]
     if not xs or not ys:
         return None
-    bm, cm = _median(xs), _median(ys)
+    bm, cm = statistics.median(xs), statistics.median(ys)
     ratio = cm / bm if bm > 0 else 1.0
     mc = MemoryChange(bm, cm, ratio)
     if ratio > factor and cm - bm > min_mb:
@@ -557,14 +502,8 @@ def _compare_memory(
     return mc
 
 
-def _fmt_p(p: float | None) -> str:
-    if p is None:  # only with a single split or timing sample on a side
-        return "n=1, no test"
-    return f"p={p:.2g}" if p >= 0.001 else "p<0.001"
-
-
 def _compare_case(
-    key: str, base: list[Record], cur: list[Record], opts: dict[str, Any], tests: _Tests
+    key: str, base: list[Record], cur: list[Record], opts: dict[str, Any], tests: PendingTests
 ) -> Verdict:
     some = (cur or base)[0]
     v = Verdict(key, dataset=some.dataset, estimator=some.estimator)
@@ -656,7 +595,7 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
             v.flag(
                 "worse-metric" if worse else "improved",
                 f"{m.name} {m.base_mean:.4g} -> {m.current_mean:.4g}"
-                f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {_fmt_p(m.p_value)})",
+                f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {p_clause(m.p_value)})",
             )
     for t in v.times:
         significant = t.p_value is None or t.p_value < alpha
@@ -667,8 +606,8 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
         if t.change != "same":
             v.flag(
                 t.change,
-                f"{t.what} time x{t.ratio:.2f} ({_fmt_s(t.base_median)} -> "
-                f"{_fmt_s(t.current_median)}, {_fmt_p(t.p_value)})",
+                f"{t.what} time x{t.ratio:.2f} ({format_seconds(t.base_median)} -> "
+                f"{format_seconds(t.current_median)}, {p_clause(t.p_value)})",
             )
     if v.memory is not None and v.memory.change == "more":
         v.flag(
@@ -678,92 +617,18 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
         )
 
 
-def _fmt_s(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds:.3g} s"  # pragma: no cover
-
-
-def _env_view(info: dict[str, Any]) -> dict[str, str]:
-    """The environment properties that explain timings, flattened to strings."""
-    env = info.get("environment") or {}
-    out: dict[str, str] = {}
-    cpu = env.get("cpu") or {}
-    if cpu:
-        out["cpu"] = str(cpu.get("model"))
-        out["cpu cores"] = f"{cpu.get('logical_cores')} (usable {cpu.get('usable_cores')})"
-    if env.get("ram_gb") is not None:
-        out["ram_gb"] = str(env.get("ram_gb"))
-    if "gpus" in env:
-        out["gpus"] = ", ".join(str(g.get("name")) for g in env.get("gpus") or []) or "none"
-    for key in ("python", "platform"):
-        if env.get(key):
-            out[key] = str(env[key])
-    for name, version in (env.get("packages") or {}).items():
-        out[name] = str(version)
-    if env.get("env_threads") is not None or "threads" in info:
-        out["thread variables"] = (
-            ", ".join(f"{k}={v}" for k, v in sorted((env.get("env_threads") or {}).items()))
-            or "unset"
-        )
-    if "threads" in info:
-        out["--threads"] = str(info.get("threads"))
-    if env.get("torch_threads") is not None:
-        out["torch threads"] = str(env["torch_threads"])
-    pools = info.get("threadpools")
-    if pools:
-        out["BLAS/OpenMP pools"] = ", ".join(
-            sorted({f"{p.get('internal_api')}:{p.get('num_threads')}" for p in pools})
-        )
-    if info.get("executor"):
-        out["executor"] = str(info["executor"])
-    return out
-
-
-def environment_differences(
-    base_info: dict[str, Any], current_info: dict[str, Any]
-) -> list[EnvironmentDifference]:
-    """Properties of ``run.json`` that differ: CPU, GPUs, package versions, thread counts.
-
-    Only properties known on both sides are compared.
-    """
-    b, c = _env_view(base_info), _env_view(current_info)
-    return [EnvironmentDifference(k, b[k], c[k]) for k in b if k in c and b[k] != c[k]]
-
-
-def _summary(info: dict[str, Any], path: str, records: list[Record]) -> RunSummary:
-    git = (info.get("environment") or {}).get("git") or {}
-    sha = git.get("sha")
-    return RunSummary(
-        path=path,
-        run_id=str(info.get("run_id") or (records[0].run_id if records else "")),
-        suite=info.get("suite") or (records[0].suite if records else None),
-        started_at=info.get("started_at"),
-        git_sha=(sha[:10] + ("+dirty" if git.get("dirty") else "")) if sha else None,
-        n_records=len(records),
-    )
-
-
-def _check_options(
-    *, time_factor: float, memory_factor: float, metric_tolerance: float, alpha: float
-) -> None:
-    if not (time_factor >= 1.0 and math.isfinite(time_factor)):
-        raise BenchsuiteError(f"--time-factor must be a number >= 1, got {time_factor}")
-    if not (memory_factor >= 1.0 and math.isfinite(memory_factor)):
-        raise BenchsuiteError(f"--memory-factor must be a number >= 1, got {memory_factor}")
-    if not (metric_tolerance >= 0 and math.isfinite(metric_tolerance)):
-        raise BenchsuiteError(f"--metric-tolerance must be >= 0, got {metric_tolerance}")
-    if not 0 < alpha < 1:
-        raise BenchsuiteError(f"--alpha must be between 0 and 1, got {alpha}")
+def _as_info(info: RunInfo | dict[str, Any] | None) -> RunInfo | None:
+    if isinstance(info, dict):
+        return RunInfo.from_dict(info) if info else None
+    return info
 
 
 def compare_records(
     base: Sequence[Record],
     current: Sequence[Record],
     *,
-    base_info: dict[str, Any] | None = None,
-    current_info: dict[str, Any] | None = None,
+    base_info: RunInfo | dict[str, Any] | None = None,
+    current_info: RunInfo | dict[str, Any] | None = None,
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     time_factor: float = 1.10,
     metric_tolerance: float = 0.005,
@@ -779,8 +644,9 @@ def compare_records(
     Parameters
     ----------
     base, current : sequence of Record
-    base_info, current_info : dict, optional
-        The runs' ``run.json`` (for environment differences and headers).
+    base_info, current_info : RunInfo or dict, optional
+        The runs' ``run.json`` (for environment differences and headers); a dict is read
+        with :meth:`RunInfo.from_dict`, an empty one as no ``run.json``.
     fail_on : str or iterable of str, default=("metric", "failure")
         Categories of :data:`FAIL_ON` whose verdicts gate (``"all"``, ``"none"`` allowed).
     time_factor : float, default=1.10
@@ -803,10 +669,12 @@ def compare_records(
 
     Raises
     ------
+    OptionError
+        An invalid option (the message names its parameter).
     BenchsuiteError
-        An empty side, no case in common, or an invalid option.
+        An empty side or no case in common.
     """
-    fail = _parse_fail_on(fail_on)
+    fail = parse_fail_on(fail_on)
     _check_options(
         time_factor=time_factor,
         memory_factor=memory_factor,
@@ -817,7 +685,7 @@ def compare_records(
         raise BenchsuiteError(f"{base_label}: no records")
     if not current:
         raise BenchsuiteError(f"{current_label}: no records")
-    b_groups, c_groups = _group(base), _group(current)
+    b_groups, c_groups = group_by_case(base), group_by_case(current)
     common = set(b_groups) & set(c_groups)
     if not common:
         b_suite = base[0].suite
@@ -837,7 +705,7 @@ def compare_records(
         "memory_min_mb": memory_min_mb,
     }
     gate = {v for cat in fail for v in FAIL_ON[cat]}
-    tests = _Tests()
+    tests = PendingTests()
     verdicts = [
         _compare_case(key, b_groups.get(key, []), c_groups.get(key, []), opts, tests)
         for key in list(b_groups) + [k for k in c_groups if k not in b_groups]
@@ -851,17 +719,17 @@ def compare_records(
         v.gating = any(f in gate for f in v.flags)
     verdicts.sort(key=lambda v: (not v.gating, _RANK[v.verdict], -v.badness, v.case_key))
 
-    base_info = base_info or {}
-    current_info = current_info or {}
+    b_run = Run(base_label, _as_info(base_info), records=list(base))
+    c_run = Run(current_label, _as_info(current_info), records=list(current))
     notes = []
-    b_sha, c_sha = base_info.get("suite_sha256"), current_info.get("suite_sha256")
+    b_sha, c_sha = b_run.info.suite_sha256, c_run.info.suite_sha256
     if b_sha and c_sha and b_sha != c_sha:
         notes.append("the suite file differs between the runs (suite_sha256)")
     return Comparison(
         verdicts=verdicts,
-        base=_summary(base_info, base_label, list(base)),
-        current=_summary(current_info, current_label, list(current)),
-        environment=environment_differences(base_info, current_info),
+        base=b_run,
+        current=c_run,
+        environment=environment_differences(b_run.info, c_run.info),
         notes=notes,
         options=opts,
     )
@@ -890,16 +758,14 @@ def compare_runs(
     -------
     Comparison
     """
-    from benchsuite._runs import load_run
-
-    _parse_fail_on(options.get("fail_on", DEFAULT_FAIL_ON))  # bad options before reading
+    parse_fail_on(options.get("fail_on", DEFAULT_FAIL_ON))  # bad options before reading
     cur = load_run(current, on_warning=on_warning)
     bas = load_run(base, suite=cur.suite, on_warning=on_warning)
     comparison = compare_records(
         bas.records,
         cur.records,
-        base_info=bas.info,
-        current_info=cur.info,
+        base_info=bas.info if bas.has_run_json else None,
+        current_info=cur.info if cur.has_run_json else None,
         base_label=str(bas.path),
         current_label=str(cur.path),
         **options,

@@ -98,6 +98,31 @@ METRICS: dict[str, Metric] = {
 }
 
 
+# words that name an error or a loss in a metric's name: lower is better
+_ERROR_WORDS = ("loss", "error", "rmse", "mae", "mse")
+
+
+def greater_is_better(metric: str) -> bool:
+    """Whether a larger value of ``metric`` is better.
+
+    Parameters
+    ----------
+    metric : str
+        A metric name as records store it.
+
+    Returns
+    -------
+    bool
+        :attr:`Metric.greater_is_better` for a metric of :data:`METRICS`; for another name
+        (records of another benchsuite version), False when the name says it is an error or
+        a loss (``loss``, ``error``, ``rmse``, ``mae``, ``mse``), else True.
+    """
+    m = METRICS.get(metric)
+    if m is not None:
+        return m.greater_is_better
+    return not any(word in metric for word in _ERROR_WORDS)
+
+
 def _score_fns() -> dict[str, Callable[..., float]]:
     from sklearn import metrics as skm
 

@@ -3,7 +3,9 @@
 ``benchsuite report`` is :func:`load_report_runs` -> :func:`build_report` -> one of
 :func:`print_report` (rich), :func:`report_markdown` or :func:`report_html` (matplotlib,
 imported only when the HTML is rendered). :func:`friedman_nemenyi` is the statistics behind
-the critical-difference diagram.
+the critical-difference diagram. A :class:`~benchsuite.compare.Comparison` is rendered by
+:func:`print_comparison` (rich), :func:`comparison_markdown` and :func:`comparison_json`.
+Every name but the summaries is imported on first use.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from benchsuite.report._summary import CaseSummary, summarize
 
 _LAZY = {
     "Report": "benchsuite.report._model",
+    "ReportRun": "benchsuite.report._model",
     "build_report": "benchsuite.report._model",
     "load_report_runs": "benchsuite.report._model",
     "friedman_nemenyi": "benchsuite.report._cd",
@@ -22,15 +25,22 @@ _LAZY = {
     "print_report": "benchsuite.report.terminal",
     "report_markdown": "benchsuite.report.markdown",
     "report_html": "benchsuite.report.html",
+    "print_comparison": "benchsuite.report._compare",
+    "comparison_json": "benchsuite.report._compare",
+    "comparison_markdown": "benchsuite.report.markdown",
 }
 
 __all__ = [
     "CaseSummary",
     "FriedmanResult",
     "Report",
+    "ReportRun",
     "build_report",
+    "comparison_json",
+    "comparison_markdown",
     "friedman_nemenyi",
     "load_report_runs",
+    "print_comparison",
     "print_report",
     "report_html",
     "report_markdown",

@@ -1,13 +1,15 @@
 """Rendering a :class:`~benchsuite.compare.Comparison`: cells shared by the terminal and
-Markdown views, and the rich terminal view itself."""
+Markdown views, the rich terminal view itself (:func:`print_comparison`) and the JSON
+(:func:`comparison_json`). Public through :mod:`benchsuite.report`."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from benchsuite._format import format_p, format_seconds
 from benchsuite.compare import Comparison, MetricChange, Verdict
-from benchsuite.report.terminal import format_seconds
+from benchsuite.runs import Run
 
 COLUMNS = ("verdict", "case", "metric", "p", "fit time", "p (time)", "predict", "peak RSS", "note")
 
@@ -24,15 +26,6 @@ _STYLE = {
     "faster": "green",
     "ok": "dim",
 }
-
-
-def format_p(p: float | None, n: int | None = None) -> str:
-    """A p-value cell: ``0.012``, ``<0.001``; ``n=1`` when a side has a single sample (one
-    split, one timing sample: no test, the tolerance or ratio alone decides); ``-`` when
-    there is no test for another reason."""
-    if p is None:
-        return "n=1" if n is not None and n < 2 else "-"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 SINGLE_NOTE = (
@@ -99,7 +92,7 @@ def cells(v: Verdict) -> dict[str, str]:
 def header_lines(c: Comparison) -> list[str]:
     """Which runs, what was picked, and what differs in their environments."""
 
-    def side(name: str, s: Any) -> str:
+    def side(name: str, s: Run) -> str:
         bits = [f"run {s.run_id}"]
         if s.suite:
             bits.append(f"suite {s.suite}")
@@ -107,7 +100,7 @@ def header_lines(c: Comparison) -> list[str]:
             bits.append(f"started {s.started_at}")
         if s.git_sha:
             bits.append(f"git {s.git_sha}")
-        bits.append(f"{s.n_records} records")
+        bits.append(f"{len(s.records)} records")
         return f"{name}: {s.path} ({', '.join(bits)})"
 
     lines = [side("base", c.base), side("current", c.current)]
@@ -119,6 +112,7 @@ def header_lines(c: Comparison) -> list[str]:
 
 
 def summary_line(c: Comparison) -> str:
+    """Cases per verdict, and whether any gates (with the ``fail_on`` categories)."""
     counts = ", ".join(f"{n} {k}" for k, n in c.counts().items())
     fail_on = ", ".join(c.options.get("fail_on") or []) or "none"
     n = len(c.gating)
@@ -174,4 +168,5 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
 
 
 def comparison_json(c: Comparison) -> str:
+    """The comparison as strict JSON (``Comparison.to_dict``, indented; no NaN)."""
     return json.dumps(c.to_dict(), indent=2, allow_nan=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from benchsuite._format import format_seconds  # re-exported: the views import it from here
 from benchsuite._stats import Stats
 
 __all__ = [
@@ -36,16 +37,6 @@ def format_value(x: float) -> str:
     if a >= 10:
         return f"{x:.2f}"
     return f"{x:.3f}"
-
-
-def format_seconds(seconds: float | None) -> str:
-    """``"12.3 ms"``-style duration with three significant digits; ``"-"`` for None."""
-    if seconds is None:
-        return "-"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale or unit == "µs":
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds:.3g} s"  # pragma: no cover
 
 
 def has_spread(st: Stats | None) -> bool:

@@ -14,13 +14,13 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from benchsuite._stats import Stats
 from benchsuite.errors import BenchsuiteError
+from benchsuite.metrics import greater_is_better
 from benchsuite.report._summary import CaseSummary, summarize
-from benchsuite.results import STATUSES, Record
+from benchsuite.results import STATUSES
+from benchsuite.runs import Run, load_run
 
 __all__ = [
     "Best",
@@ -39,42 +39,38 @@ def row_label(summary: CaseSummary) -> str:
     return summary.key.split("/", 1)[1] if "/" in summary.key else summary.key
 
 
-@dataclass
-class ReportRun:
-    """One run, loaded for a report.
+class ReportRun(Run):
+    """One run, loaded for a report: a :class:`~benchsuite.runs.Run` with its label, case
+    summaries and whether it is complete.
+
+    Parameters
+    ----------
+    run : Run
+        The loaded run (records read).
+    label : str, optional
+        Default: its run id.
 
     Attributes
     ----------
     label : str
         How the report names the run: its run id (made unique among the runs reported).
-    path : Path
-        The run folder.
-    info : dict
-        ``run.json`` (empty when missing).
-    records : list of Record
     summaries : list of CaseSummary
         One per case key, in record order.
     partial : str or None
         Why the run is incomplete (interrupted, killed, no ``run.json``), else None.
-    note : str or None
-        How the run was picked when the path held several.
     """
 
-    label: str
-    path: Path
-    info: dict[str, Any]
-    records: list[Record]
-    summaries: list[CaseSummary]
-    partial: str | None = None
-    note: str | None = None
-
-    @property
-    def run_id(self) -> str:
-        return str(self.info.get("run_id") or self.records[0].run_id or self.path.name)
-
-    @property
-    def suite(self) -> str:
-        return str(self.info.get("suite") or self.records[0].suite)
+    def __init__(self, run: Run, *, label: str | None = None) -> None:
+        super().__init__(
+            run.path,
+            run.info if run.has_run_json else None,
+            records=run.records,
+            records_path=run.records_path,
+            note=run.note,
+        )
+        self.label = label if label is not None else self.run_id
+        self.summaries: list[CaseSummary] = summarize(self.records)
+        self.partial = _partial_reason(self)
 
     @property
     def record_counts(self) -> dict[str, int]:
@@ -99,21 +95,15 @@ class ReportRun:
     def datasets(self) -> list[str]:
         return list(dict.fromkeys(s.dataset for s in self.summaries))
 
-    @property
-    def git_sha(self) -> str | None:
-        git = (self.info.get("environment") or {}).get("git") or {}
-        sha = git.get("sha")
-        return sha[:10] + ("+dirty" if git.get("dirty") else "") if sha else None
 
-
-def _partial_reason(info: dict[str, Any], n_records: int) -> str | None:
-    if not info:
+def _partial_reason(run: Run) -> str | None:
+    if not run.has_run_json:
         return "no run.json beside the records: the run may not have finished"
-    status = info.get("status")
+    status = run.info.status
     if status == "completed":
         return None
-    expected = info.get("n_measurements")
-    of = f"; {n_records} of {expected} measurements recorded" if expected else ""
+    expected = run.info.n_jobs
+    of = f"; {len(run.records)} of {expected} measurements recorded" if expected else ""
     why = {
         "interrupted": "the run was interrupted",
         "running": "run.json still says 'running': the run was killed or is not over",
@@ -148,8 +138,6 @@ def load_report_runs(
         A path with no run, an unreadable or empty records file, or a run without a single
         successful measurement.
     """
-    from benchsuite._runs import load_run
-
     if not paths:
         raise BenchsuiteError("report: give at least one run folder")
     runs: list[ReportRun] = []
@@ -165,17 +153,7 @@ def load_report_runs(
                 + ", ".join(f"{n} {s}" for s, n in counts.items())
                 + f"){why}"
             )
-        runs.append(
-            ReportRun(
-                label=run.run_id,
-                path=run.path,
-                info=run.info,
-                records=run.records,
-                summaries=summarize(run.records),
-                partial=_partial_reason(run.info, len(run.records)),
-                note=run.note,
-            )
-        )
+        runs.append(ReportRun(run))
     labels = Counter(r.label for r in runs)
     for r in runs:
         if labels[r.label] > 1:
@@ -349,13 +327,6 @@ class Report:
         return [d for d in every if d not in have]
 
 
-def _greater_is_better(metric: str) -> bool:
-    from benchsuite.metrics import METRICS
-
-    m = METRICS.get(metric)
-    return True if m is None else m.greater_is_better
-
-
 def _ranks(values: dict[str, float], failed: list[str], greater: bool) -> dict[str, float]:
     """Rank 1 = best, ties share the mean rank; ``failed`` rows share the last ranks."""
     ordered = sorted(values.items(), key=lambda kv: -kv[1] if greater else kv[1])
@@ -376,7 +347,7 @@ def _ranks(values: dict[str, float], failed: list[str], greater: bool) -> dict[s
 
 def metric_table(runs: Sequence[ReportRun], metric: str) -> MetricTable:
     """Build the estimators x datasets table of ``metric`` over ``runs``."""
-    greater = _greater_is_better(metric)
+    greater = greater_is_better(metric)
     columns: list[tuple[str, str]] = []
     rows: dict[str, None] = {}
     cells: dict[tuple[str, str, str], Cell] = {}
@@ -414,7 +385,7 @@ def metric_table(runs: Sequence[ReportRun], metric: str) -> MetricTable:
 
 
 def _best_of(run: ReportRun, dataset: str, metric: str) -> Best | None:
-    greater = _greater_is_better(metric)
+    greater = greater_is_better(metric)
     scored = [
         (s, s.metrics[metric])
         for s in run.summaries

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from benchsuite._stats import Stats
-from benchsuite.results import Record
+from benchsuite.results import Record, group_by_case
 
 
 @dataclass
@@ -42,11 +42,8 @@ class CaseSummary:
 
 def summarize(records: Iterable[Record]) -> list[CaseSummary]:
     """Group records by ``case_key`` (first-seen order) and compute statistics."""
-    groups: dict[str, list[Record]] = {}
-    for rec in records:
-        groups.setdefault(rec.case_key, []).append(rec)
     out = []
-    for key, recs in groups.items():
+    for key, recs in group_by_case(records).items():
         ok = [r for r in recs if r.status == "ok"]
         bad = [r for r in recs if r.status != "ok"]
         s = CaseSummary(key=key, dataset=recs[0].dataset, estimator=recs[0].estimator)

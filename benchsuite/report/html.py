@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from benchsuite._format import format_git_sha, p_equation
 from benchsuite.report import _text
 from benchsuite.report._cd import FriedmanResult, friedman_nemenyi
 from benchsuite.report._format import ci_text, single_note
@@ -91,7 +92,7 @@ def critical_difference(table: MetricTable, run: str, *, alpha: float = 0.05):
 
 
 def _friedman_text(r: FriedmanResult) -> str:
-    p = "< 0.001" if r.p_value < 0.001 else f"= {r.p_value:.3f}"
+    p = p_equation(r.p_value)
     verdict = (
         f"the ranks differ: the Friedman test rejects equivalence at α = {r.alpha}"
         if r.significant
@@ -195,18 +196,19 @@ def _problems_html(report: Report) -> str:
 
 
 def _environment_rows(run: ReportRun) -> dict[str, str]:
-    info, env = run.info, run.info.get("environment") or {}
+    info = run.info
+    env = info.environment
+    workers = "-" if info.workers is None else info.workers
     cpu = env.get("cpu") or {}
-    git = env.get("git") or {}
     gpus = env.get("gpus") or []
     out = {
         "run id": run.run_id,
-        "suite": f"{run.suite} ({info.get('suite_file') or '-'})",
-        "suite sha256": str(info.get("suite_sha256") or "-")[:16],
-        "status": str(info.get("status") or "no run.json"),
-        "started / ended (UTC)": f"{info.get('started_at') or '-'} / {info.get('ended_at') or '-'}",
-        "command": " ".join(info.get("command_line") or []) or "-",
-        "git": (git.get("sha") or "-") + (" (dirty)" if git.get("dirty") else ""),
+        "suite": f"{run.suite} ({info.suite_file or '-'})",
+        "suite sha256": str(info.suite_sha256 or "-")[:16],
+        "status": str(info.status or "no run.json"),
+        "started / ended (UTC)": f"{info.started_at or '-'} / {info.ended_at or '-'}",
+        "command": " ".join(info.command_line) or "-",
+        "git": format_git_sha(env.get("git"), full=True) or "-",
         "python": f"{env.get('python', '-')} {env.get('implementation', '')}".strip(),
         "platform": str(env.get("platform") or "-"),
         "CPU": f"{cpu.get('model', '-')}, {cpu.get('logical_cores', '?')} logical cores,"
@@ -214,17 +216,17 @@ def _environment_rows(run: ReportRun) -> dict[str, str]:
         "RAM": f"{env['ram_gb']} GB" if env.get("ram_gb") else "-",
         "GPU": "; ".join(", ".join(f"{k} {v}" for k, v in g.items() if v is not None) for g in gpus)
         or "none",
-        "executor": f"{info.get('executor') or '-'} (workers {info.get('workers', '-')},"
-        f" threads {info.get('threads') or 'library default'})",
+        "executor": f"{info.executor or '-'} (workers {workers},"
+        f" threads {info.threads or 'library default'})",
         "thread variables": ", ".join(f"{k}={v}" for k, v in (env.get("env_threads") or {}).items())
         or "-",
         "thread pools": "; ".join(
             f"{p.get('internal_api')} {p.get('version') or ''} x{p.get('num_threads')}".strip()
-            for p in info.get("threadpools") or []
+            for p in info.threadpools or []
         )
         or "-",
         "load average start / end": f"{env.get('load_average') or '-'} /"
-        f" {info.get('load_average_at_end') or '-'}",
+        f" {info.load_average_at_end or '-'}",
     }
     for name, version in (env.get("packages") or {}).items():
         out[name] = str(version or "not installed")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from benchsuite.compare import Comparison
 from benchsuite.report._compare import (
     COLUMNS,
@@ -11,6 +14,9 @@ from benchsuite.report._compare import (
     header_lines,
     summary_line,
 )
+
+if TYPE_CHECKING:
+    from benchsuite.report._model import Report
 
 __all__ = ["comparison_markdown", "report_markdown"]
 
@@ -81,12 +87,12 @@ def comparison_markdown(c: Comparison, *, title: str = "benchsuite compare") -> 
 # --------------------------------------------------------------------------------------
 
 
-def _row(cells) -> str:
+def _row(cells: Iterable[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def report_markdown(report) -> str:
-    """A :class:`~benchsuite.report._model.Report` as GitHub-flavoured Markdown.
+def report_markdown(report: Report) -> str:
+    """A :class:`~benchsuite.report.Report` as GitHub-flavoured Markdown.
 
     The runs (with a warning line for partial runs), the best estimator per dataset and its
     cost, one table per metric (``mean ± std``, or the value alone for a case measured once;
@@ -99,6 +105,7 @@ def report_markdown(report) -> str:
     Returns
     -------
     str
+        The document, ending with a newline.
     """
     from benchsuite.report import _text
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from benchsuite.report._format import format_seconds, format_stats, single_note, spread_label
+from benchsuite._format import format_seconds
+from benchsuite.report._format import format_stats, single_note, spread_label
+from benchsuite.report._model import MetricTable, Report, row_label
 from benchsuite.report._summary import CaseSummary
 
-__all__ = ["comparison_table", "format_seconds", "print_report", "problems"]
-
-
-def _row_label(summary: CaseSummary) -> str:
-    # "iris/svm[C=1]" -> "svm[C=1]"
-    return summary.key.split("/", 1)[1] if "/" in summary.key else summary.key
+__all__ = ["comparison_table", "print_report", "problems"]
 
 
 def comparison_table(
@@ -34,8 +32,8 @@ def comparison_table(
     table says what a value without ``±`` is.
     """
     datasets = list(dict.fromkeys(s.dataset for s in summaries))
-    rows = list(dict.fromkeys(_row_label(s) for s in summaries))
-    cells = {(_row_label(s), s.dataset): s for s in summaries}
+    rows = list(dict.fromkeys(row_label(s) for s in summaries))
+    cells = {(row_label(s), s.dataset): s for s in summaries}
     best: dict[str, float] = {}
     for s in summaries:
         st = s.metrics.get(metric)
@@ -100,8 +98,8 @@ def problems(summaries: Sequence[CaseSummary], *, limit: int = 20) -> list[str]:
 # --------------------------------------------------------------------------------------
 
 
-def print_report(console, report) -> None:
-    """Print a :class:`~benchsuite.report._model.Report`: the runs (partial ones flagged),
+def print_report(console: Console, report: Report) -> None:
+    """Print a :class:`~benchsuite.report.Report`: the runs (partial ones flagged),
     the best estimator per dataset and its cost, one table per metric (mean ± std, best in
     bold, average rank), a cost table (fit, predict, peak memory) and the cases that failed
     or were skipped.
@@ -136,7 +134,7 @@ def print_report(console, report) -> None:
         console.print(line, style="dim", markup=False, soft_wrap=True)
 
 
-def _best_table(report) -> Table:
+def _best_table(report: Report) -> Table:
     from benchsuite.report import _text
 
     many = len(report.runs) > 1
@@ -155,7 +153,7 @@ def _best_table(report) -> Table:
     return t
 
 
-def _metric_table(table) -> Table:
+def _metric_table(table: MetricTable) -> Table:
     from benchsuite.report import _text
 
     many = len(table.runs) > 1
@@ -182,7 +180,7 @@ def _metric_table(table) -> Table:
     return t
 
 
-def _cost_table(report) -> Table:
+def _cost_table(report: Report) -> Table:
     from benchsuite.report import _text
 
     cols, rows = _text.cost_grid(report)

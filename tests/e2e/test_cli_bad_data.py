@@ -129,7 +129,7 @@ def test_rows_without_a_target_are_dropped_with_a_warning(tmp_path):
     assert [r["status"] for r in cities] == ["ok", "ok"]
     assert {r["n_train"] + r["n_test"] for r in cities} == {59}
 
-    from benchsuite._runs import find_runs
+    from benchsuite.runs import find_runs
 
     (run,) = find_runs(tmp_path / "out")
-    assert run.rows_without_target == {"cities": 1}
+    assert run.info.rows_without_target == {"cities": 1}

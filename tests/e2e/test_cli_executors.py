@@ -107,10 +107,11 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
     tmp_path, write_suite, monkeypatch, capsys
 ):
     import benchsuite.results as results
+    from benchsuite.runs import RunStore
 
     monkeypatch.syspath_prepend(str(TESTS))
     suite = write_suite(SLOW.replace("seconds: 0.25", "seconds: 0.01"))
-    real_append = results.RunStore.append
+    real_append = RunStore.append
     written = []
 
     def append(self, record):
@@ -121,7 +122,7 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
         written.append(record)
         real_append(self, record)
 
-    monkeypatch.setattr(results.RunStore, "append", append)
+    monkeypatch.setattr(RunStore, "append", append)
     argv = ["run", str(suite), "-o", str(tmp_path), "--run-id", "d", "-j", "2", "-q"]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
@@ -133,7 +134,7 @@ def test_full_disk_stops_with_one_line_and_keeps_valid_records(
     with pytest.warns(results.RecordsWarning, match="truncated last line"):
         assert len(read_records(tmp_path / "slow" / "d")) == 5
 
-    monkeypatch.setattr(results.RunStore, "append", real_append)
+    monkeypatch.setattr(RunStore, "append", real_append)
     assert main(["run", str(suite), "--resume", str(tmp_path / "slow" / "d"), "-q"]) == 0
     assert record_ids(read_records(tmp_path / "slow" / "d")) == planned_ids(suite)
 

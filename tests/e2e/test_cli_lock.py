@@ -17,7 +17,8 @@ import pytest
 from e2e_helpers import one_error_line
 
 from benchsuite.plan import build_plan
-from benchsuite.results import LOCK_FILE, read_records
+from benchsuite.results import read_records
+from benchsuite.runs import LOCK_FILE
 from benchsuite.suite import load_suite
 
 # An estimator whose fit waits until the test opens a gate (a file): a run blocks in it at

@@ -10,18 +10,19 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from benchsuite._runs import export_records, find_runs, load_run, resolve_run
 from benchsuite.compare import (
     VERDICTS,
+    OptionError,
     compare_records,
     compare_runs,
-    environment_differences,
     nadeau_bengio_ttest,
+    parse_fail_on,
 )
+from benchsuite.environment import environment_differences
 from benchsuite.errors import BenchsuiteError
-from benchsuite.report._compare import print_comparison
-from benchsuite.report.markdown import comparison_markdown
-from benchsuite.results import Record, RunStore, read_records
+from benchsuite.report import comparison_markdown, print_comparison
+from benchsuite.results import Record, export_records, read_records
+from benchsuite.runs import RunInfo, RunStore, find_runs, load_run, resolve_run
 
 BASE_ACC = [0.96, 0.94, 0.97, 0.95, 0.96]
 
@@ -332,10 +333,25 @@ def test_empty_and_bad_options_are_errors():
         compare_records([], case())
     with pytest.raises(BenchsuiteError, match="unknown category 'speed'"):
         compare_records(case(), case(), fail_on="metric,speed")
-    with pytest.raises(BenchsuiteError, match="time-factor"):
+    with pytest.raises(BenchsuiteError, match="time_factor must be a number >= 1"):
         compare_records(case(), case(), time_factor=0.5)
     with pytest.raises(BenchsuiteError, match="alpha"):
         compare_records(case(), case(), alpha=1.5)
+
+
+def test_option_errors_name_the_parameter_and_can_be_renamed():
+    with pytest.raises(OptionError) as err:
+        compare_records(case(), case(), memory_factor=0.9)
+    assert err.value.parameter == "memory_factor"
+    assert str(err.value) == "memory_factor must be a number >= 1, got 0.9"
+    # how the CLI words it with its own flag
+    assert err.value.renamed("--memory-factor") == "--memory-factor must be a number >= 1, got 0.9"
+    with pytest.raises(OptionError) as err:
+        parse_fail_on("metric,speed")
+    assert err.value.parameter == "fail_on"
+    assert err.value.renamed("--fail-on").startswith("--fail-on: unknown category 'speed'")
+    assert parse_fail_on("failure, metric,failure") == ("failure", "metric")
+    assert parse_fail_on(["all"]) == tuple(parse_fail_on("all")) and parse_fail_on("none") == ()
 
 
 # --------------------------------------------------------------------------------------
@@ -359,14 +375,22 @@ def _info(cpu="AMD EPYC", numpy="2.0", threads=None, omp=None):
 
 
 def test_environment_differences():
-    diffs = environment_differences(_info(), _info(cpu="Intel Xeon", numpy="2.1", threads=1))
+    def diff(base, current):
+        return environment_differences(RunInfo.from_dict(base), RunInfo.from_dict(current))
+
+    diffs = diff(_info(), _info(cpu="Intel Xeon", numpy="2.1", threads=1))
     assert {d.what: (d.base, d.current) for d in diffs} == {
         "cpu": ("AMD EPYC", "Intel Xeon"),
         "numpy": ("2.0", "2.1"),
         "--threads": ("None", "1"),
     }
-    assert environment_differences(_info(), _info()) == []
-    assert environment_differences({}, _info()) == []
+    assert diff(_info(), _info()) == []
+    assert diff({}, _info()) == []  # no run.json: nothing known to differ
+    # what compare_records reports, given run.json dicts
+    c = compare_records(case(), case(), base_info={}, current_info=_info(threads=1))
+    assert c.environment == []
+    c = compare_records(case(), case(), base_info=_info(), current_info=_info(threads=1))
+    assert [(e.what, e.base, e.current) for e in c.environment] == [("--threads", "None", "1")]
 
 
 def test_renderings():
@@ -523,3 +547,22 @@ def test_one_split_shows_n1_not_a_p_value_or_a_spread():
     cv = compare_records(case(), case(scores=[b - 0.02 for b in BASE_ACC]))
     assert cells(cv.verdicts[0])["p"] != "n=1"
     assert SINGLE_NOTE not in comparison_markdown(cv)
+
+
+def test_one_format_for_p_values_seconds_and_commits():
+    from benchsuite._format import format_git_sha, format_p, format_seconds, p_clause, p_equation
+
+    assert [format_p(p) for p in (0.0123, 0.0004, None)] == ["0.012", "<0.001", "-"]
+    assert format_p(None, 1) == "n=1" and format_p(None, 5) == "-"
+    assert [p_clause(p) for p in (0.0123, 0.0004, None)] == ["p=0.012", "p<0.001", "n=1, no test"]
+    assert [p_equation(p) for p in (0.05, 0.0004)] == ["= 0.050", "< 0.001"]
+    assert [format_seconds(s) for s in (2.5, 0.0123, 4e-6, None)] == [
+        "2.5 s",
+        "12.3 ms",
+        "4 µs",
+        "-",
+    ]
+    git = {"sha": "0123456789abcdef", "dirty": True}
+    assert format_git_sha(git) == "0123456789+dirty"
+    assert format_git_sha(git, full=True) == "0123456789abcdef (dirty)"
+    assert format_git_sha(None) is None and format_git_sha({"sha": None}) is None

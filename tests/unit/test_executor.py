@@ -268,13 +268,13 @@ def test_time_to_accuracy_target(tmp_path):
 
 
 def test_run_warns_when_other_processes_load_the_cpu(tmp_path, write_suite, monkeypatch, capsys):
-    import benchsuite.results
+    import benchsuite.environment
     from benchsuite.cli import main
 
     suite = write_suite(
         "name: w\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\nestimators: [knn]\n"
     )
-    monkeypatch.setattr(benchsuite.results, "load_average", lambda: [64.0, 64.0, 64.0])
+    monkeypatch.setattr(benchsuite.environment, "load_average", lambda: [64.0, 64.0, 64.0])
     assert main(["run", str(suite), "-o", str(tmp_path)]) == 0
     assert "warning: load average 64.0" in capsys.readouterr().err
     assert main(["run", str(suite), "-o", str(tmp_path), "-q"]) == 0  # quiet: no warning

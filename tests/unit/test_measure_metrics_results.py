@@ -14,7 +14,8 @@ from benchsuite._stats import Stats
 from benchsuite.errors import BenchsuiteError
 from benchsuite.measure import measure_fold
 from benchsuite.metrics import compute_metrics
-from benchsuite.results import Record, RunStore, read_records
+from benchsuite.results import Record, read_records
+from benchsuite.runs import RUN_SCHEMA_VERSION, RunStore
 
 
 class _Fake:
@@ -91,7 +92,8 @@ def test_store_appends_and_reads_back(tmp_path):
     assert [r.status for r in recs] == ["ok", "error"]
     assert recs[0].metrics == {"accuracy": 0.5} and recs[0].params == {"a": 3}
     info = json.loads((tmp_path / "s" / "run1" / "run.json").read_text())
-    assert info["counts"]["error"] == 1 and info["x"] == 1 and info["schema_version"] == 1
+    assert info["counts"]["error"] == 1 and info["x"] == 1
+    assert info["schema_version"] == RUN_SCHEMA_VERSION == 2
     with pytest.raises(BenchsuiteError, match="already exists"):
         RunStore(tmp_path, "s", "run1").open({})
 
@@ -131,7 +133,7 @@ def test_garbage_collector_is_off_inside_the_clock_and_restored():
 def test_gpus_are_read_from_nvidia_smi_without_importing_torch(tmp_path, monkeypatch):
     import sys
 
-    from benchsuite.results import capture_environment
+    from benchsuite.environment import capture_environment
 
     fake = tmp_path / "nvidia-smi"
     fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 81559, 550.54.15'\n")
@@ -186,3 +188,13 @@ def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
     assert log == ["reset", "sync", "clock", "fit", "sync", "clock", "predict", "sync", "clock"]
     assert m.peak_gpu_mb == 300.0
     assert measure_fold(_Fake(), [[0]], [0], [[0]], cuda=None).peak_gpu_mb is None
+
+
+def test_greater_is_better_for_known_and_unknown_metrics():
+    from benchsuite.metrics import METRICS, greater_is_better
+
+    for name, metric in METRICS.items():
+        assert greater_is_better(name) is metric.greater_is_better
+    # names of other versions' metrics: an error or a loss is lower-is-better
+    assert not greater_is_better("mse") and not greater_is_better("hinge_loss")
+    assert not greater_is_better("max_error") and greater_is_better("precision_macro")

@@ -1,4 +1,4 @@
-"""The environment a run records (``benchsuite.results.capture_environment``): the same
+"""The environment a run records (``benchsuite.environment.capture_environment``): the same
 values, captured at a smaller start-up cost (issue 12)."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from benchsuite import results
-from benchsuite.results import capture_environment, prefetch_environment
+from benchsuite import environment
+from benchsuite.environment import capture_environment, prefetch_environment
 
 SMI_LINE = "NVIDIA H100 80GB HBM3, 81559, 550.54.15"
 GPU = {"name": "NVIDIA H100 80GB HBM3", "memory_gb": 79.65, "driver": "550.54.15"}
@@ -55,7 +55,7 @@ def fake_smi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_package_versions_are_importlib_metadata_versions():
-    names = list(results._PACKAGES) + sorted(
+    names = list(environment._PACKAGES) + sorted(
         {d.metadata["Name"] for d in metadata.distributions() if d.metadata["Name"]}
     )
     for name in names:
@@ -63,7 +63,7 @@ def test_package_versions_are_importlib_metadata_versions():
             expected = metadata.version(name)
         except metadata.PackageNotFoundError:
             expected = None
-        assert results._distribution_version(name) == expected, name
+        assert environment._distribution_version(name) == expected, name
 
 
 def test_package_versions_do_not_parse_whole_metadata_files(monkeypatch):
@@ -72,7 +72,7 @@ def test_package_versions_do_not_parse_whole_metadata_files(monkeypatch):
         raise AssertionError("parsed a whole METADATA file")
 
     monkeypatch.setattr(metadata.Distribution, "metadata", property(refuse))
-    versions = results._package_versions()
+    versions = environment._package_versions()
     assert versions["scikit-learn"] and versions["numpy"]
 
 
@@ -85,26 +85,26 @@ def test_git_commit_and_dirty_flag_from_one_process(repo, monkeypatch):
         return real_run(cmd, *args, **kwargs)
 
     head = _git(repo, "rev-parse", "HEAD")
-    monkeypatch.setattr(results.subprocess, "run", counting_run)
-    assert results._git_sha(repo) == {"sha": head, "dirty": False}
+    monkeypatch.setattr(environment.subprocess, "run", counting_run)
+    assert environment._git_sha(repo) == {"sha": head, "dirty": False}
     assert len(calls) == 1
     monkeypatch.undo()
     (repo / "new.txt").write_text("untracked files do not make a tree dirty\n")
-    assert results._git_sha(repo) == {"sha": head, "dirty": False}
+    assert environment._git_sha(repo) == {"sha": head, "dirty": False}
     (repo / "a.txt").write_text("changed\n")
-    assert results._git_sha(repo) == {"sha": head, "dirty": True}
+    assert environment._git_sha(repo) == {"sha": head, "dirty": True}
     _git(repo, "add", "a.txt")  # staged counts too
-    assert results._git_sha(repo) == {"sha": head, "dirty": True}
+    assert environment._git_sha(repo) == {"sha": head, "dirty": True}
 
 
 def test_git_is_none_outside_a_repository_and_before_the_first_commit(tmp_path):
-    assert results._git_sha(tmp_path) is None
+    assert environment._git_sha(tmp_path) is None
     if shutil.which("git") is None:
         return
     empty = tmp_path / "empty"
     empty.mkdir()
     _git(empty, "init", "-q", ".")
-    assert results._git_sha(empty) is None
+    assert environment._git_sha(empty) is None
 
 
 def test_prefetched_environment_is_the_same_as_captured_now(repo, fake_smi, monkeypatch):
@@ -121,13 +121,13 @@ def test_prefetched_environment_is_the_same_as_captured_now(repo, fake_smi, monk
 
 def test_prefetched_answers_are_used_once_and_only_for_their_folder(repo, fake_smi, monkeypatch):
     prefetch_environment(repo)
-    results._PREFETCH[-1][1].join()
+    environment._PREFETCH[-1][1].join()
 
     def refuse(*args, **kwargs):
         raise AssertionError("asked git or nvidia-smi again")
 
-    monkeypatch.setattr(results, "_git_sha", refuse)
-    monkeypatch.setattr(results, "_nvidia_smi_gpus", refuse)
+    monkeypatch.setattr(environment, "_git_sha", refuse)
+    monkeypatch.setattr(environment, "_nvidia_smi_gpus", refuse)
     env = capture_environment(cwd=repo)  # served by the prefetch
     assert env["gpus"] == [GPU] and env["git"]["dirty"] is False
     with pytest.raises(AssertionError, match="asked"):
@@ -135,4 +135,30 @@ def test_prefetched_answers_are_used_once_and_only_for_their_folder(repo, fake_s
     prefetch_environment(repo)
     with pytest.raises(AssertionError, match="asked"):
         capture_environment(cwd=repo.parent)  # another folder's commit: not this answer
-    results._PREFETCH.clear()
+    environment._PREFETCH.clear()
+
+
+def test_thread_variables_are_recorded_with_the_openblas_core_type(monkeypatch):
+    for var in environment.THREAD_VARS:
+        monkeypatch.setenv(var, "3")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    recorded = capture_environment()["env_threads"]
+    assert recorded == {
+        **dict.fromkeys(environment.THREAD_VARS, "3"),
+        "OPENBLAS_CORETYPE": "Haswell",
+    }
+    assert len(environment.THREAD_VARS) == 5 and "VECLIB_MAXIMUM_THREADS" in recorded
+    monkeypatch.delenv("NUMEXPR_NUM_THREADS")
+    assert "NUMEXPR_NUM_THREADS" not in capture_environment()["env_threads"]
+
+
+def test_usable_cores_is_the_affinity_mask_and_at_least_one(monkeypatch):
+    if hasattr(environment.os, "sched_getaffinity"):
+        assert environment.usable_cores() == len(environment.os.sched_getaffinity(0))
+        monkeypatch.setattr(environment.os, "sched_getaffinity", lambda pid: set())
+        assert environment.usable_cores() == 1
+        monkeypatch.delattr(environment.os, "sched_getaffinity")
+    monkeypatch.setattr(environment.os, "cpu_count", lambda: None)
+    assert environment.usable_cores() == 1
+    # what a run records: None where the OS has no affinity mask, never a guess
+    assert capture_environment()["cpu"]["usable_cores"] is None

@@ -21,7 +21,8 @@ import pytest
 from benchsuite.errors import BenchsuiteError
 from benchsuite.executors import RunLockedError, SequentialExecutor, run_plan
 from benchsuite.plan import Plan, build_plan
-from benchsuite.results import LOCK_FILE, RunLock, RunStore, read_records
+from benchsuite.results import read_records
+from benchsuite.runs import LOCK_FILE, RunLock, RunStore
 from benchsuite.suite import parse_suite
 
 SUITE = """
@@ -162,7 +163,7 @@ def test_lock_is_released_however_the_run_ends(tmp_path, exc, kept):
 # holds the lock of argv[1], forks a child that sleeps, prints the child's pid, then waits
 _FORKING_HOLDER = """
 import multiprocessing, sys, time
-from benchsuite.results import RunLock
+from benchsuite.runs import RunLock
 
 lock = RunLock.acquire(sys.argv[1], command="forking holder")
 child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(120,))

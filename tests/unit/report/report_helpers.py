@@ -67,11 +67,12 @@ def write_run_folder(
             fh.write(json.dumps(r.to_dict()) + "\n")
     if status is not None:
         run_info = {
+            "schema_version": 2,
             "run_id": records[0].run_id if records else folder.name,
             "suite": records[0].suite if records else "s",
             "status": status,
             "started_at": "2026-01-01T00:00:00.000+00:00",
-            "n_measurements": len(records),
+            "n_jobs": len(records),
             "environment": {
                 "python": "3.11.7",
                 "cpu": {"model": "Test CPU", "logical_cores": 2, "usable_cores": 2},
