@@ -1,4 +1,5 @@
-"""Suite -> :class:`Plan`: one :class:`Case` per dataset x estimator x grid point x fold x repeat.
+"""Suite -> :class:`Plan`: one :class:`Case` per dataset x estimator x grid point, each
+with its :class:`Job` per fold x repeat.
 
 Planning needs no data: a dataset's task comes from the registry (or, for a local file, from
 its target column alone), so ``benchsuite run --dry-run`` shows what would run, and which
@@ -28,10 +29,15 @@ DEFAULT_METRICS = {
 
 @dataclass(frozen=True)
 class Case:
-    """One unit of work: fit and score one estimator on one fold, once.
+    """One dataset x estimator x grid point: one table cell, one compare verdict.
 
     Attributes
     ----------
+    key : str
+        Readable, stable id shared by all its jobs and records: ``"iris/svm[C=10]"``.
+    config_hash : str
+        Hash of everything that defines the case's numbers (dataset entry, model, params,
+        evaluation, metrics); two runs are comparable when it matches.
     dataset : DatasetEntry
     estimator : EstimatorEntry
     params : dict
@@ -43,28 +49,24 @@ class Case:
     evaluation : Evaluation
     metrics : tuple of str
         The metrics that apply to this task.
-    fold, repeat : int
-        0-based; ``fold`` indexes the splitter's folds (0 for a holdout).
     n_folds : int
+        Splits per repeat (1 for a holdout or an official split).
+    repeats : int
+        Times each fold is fitted and predicted.
     seed : int
-        The suite seed; the splitter uses it.
-    random_state : int
-        Estimator seed derived from (suite seed, dataset, estimator, fold, repeat).
-    key : str
-        Readable, stable id shared by all folds and repeats: ``"iris/svm[C=10]"``.
-    config_hash : str
-        Hash of everything that defines the case's numbers (dataset entry, model, params,
-        evaluation, metrics); two runs are comparable when it matches.
+        The suite seed; the splitter uses it, and each job's seed derives from it.
     skip_reason : str or None
-        Why the pair cannot run (then one ``skipped`` record is written for the case).
-    target : dict or None
-        ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
-        record says when the target was first reached (DAWNBench-style).
+        Why the pair cannot run; a skipped case has one job, which records the reason.
     device : str or None
         The device the suite asks for (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``);
         passed to models that take a ``device`` parameter. None: the model's default.
+    target : dict or None
+        ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
+        record says when the target was first reached (DAWNBench-style).
     """
 
+    key: str
+    config_hash: str
     dataset: DatasetEntry
     estimator: EstimatorEntry
     params: dict[str, Any]
@@ -72,13 +74,9 @@ class Case:
     task: str
     evaluation: Evaluation
     metrics: tuple[str, ...]
-    fold: int
     n_folds: int
-    repeat: int
+    repeats: int
     seed: int
-    random_state: int
-    key: str
-    config_hash: str
     skip_reason: str | None = None
     device: str | None = None
     target: dict[str, float] | None = None
@@ -88,38 +86,102 @@ class Case:
         return self.skip_reason is not None
 
     @property
+    def jobs(self) -> tuple[Job, ...]:
+        """Every job of the case: ``n_folds x repeats`` of them, fold by fold; a skipped
+        case has one (fold 0, repeat 0), which records the skip."""
+        if self.skipped:
+            return (Job(self, fold=0, repeat=0, random_state=0),)
+        ds, est = self.dataset.name, self.estimator.name
+        return tuple(
+            Job(self, fold, repeat, derive_seed(self.seed, ds, est, fold, repeat))
+            for fold in range(self.n_folds)
+            for repeat in range(self.repeats)
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One fit + predict of a case on one fold and repeat: the unit an executor runs.
+
+    Executors ship jobs to their workers: a job holds its case, never the plan or the
+    suite, so what is pickled stays small.
+
+    Attributes
+    ----------
+    case : Case
+    fold, repeat : int
+        0-based; ``fold`` indexes the splitter's folds (0 for a holdout).
+    random_state : int
+        Estimator seed derived from (suite seed, dataset, estimator, fold, repeat), never
+        from execution order (0 for a skipped case's job).
+    """
+
+    case: Case
+    fold: int
+    repeat: int
+    random_state: int
+
+    @property
+    def id(self) -> tuple[str, int, int]:
+        """``(case key, fold, repeat)``: what identifies the job's record in a run."""
+        return (self.case.key, self.fold, self.repeat)
+
+    @property
+    def skipped(self) -> bool:
+        return self.case.skipped
+
+    @property
     def label(self) -> str:
-        """``key`` plus fold and repeat, for progress output."""
-        return f"{self.key} fold {self.fold + 1}/{self.n_folds} rep {self.repeat + 1}"
+        """The case key plus fold and repeat, for progress output."""
+        case = self.case
+        return f"{case.key} fold {self.fold + 1}/{case.n_folds} rep {self.repeat + 1}"
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The cases of one suite run, grouped by dataset (each dataset is loaded once)."""
+    """What a suite asks for, after filters and skips: its cases, and the jobs to run.
+
+    Cases are grouped by dataset (each dataset is loaded once). ``jobs`` are, in the same
+    order, every job of every case, or fewer for a plan narrowed by :meth:`only` (a
+    resumed run runs only the jobs without a final record).
+
+    Attributes
+    ----------
+    suite : Suite
+    cases : tuple of Case
+        One per case key; each case of the plan has at least one job in ``jobs``.
+    jobs : tuple of Job
+        What an executor runs; each belongs to one case of ``cases``.
+    filters : tuple of str
+        The ``--filter`` patterns the cases were selected with.
+    """
 
     suite: Suite
     cases: tuple[Case, ...]
+    jobs: tuple[Job, ...]
     filters: tuple[str, ...] = field(default=())
 
-    def __len__(self) -> int:
-        return len(self.cases)
-
     @property
-    def runnable(self) -> tuple[Case, ...]:
-        return tuple(c for c in self.cases if not c.skipped)
+    def runnable_jobs(self) -> tuple[Job, ...]:
+        """The jobs that fit and predict (those of cases that are not skipped)."""
+        return tuple(j for j in self.jobs if not j.skipped)
 
-    @property
-    def keys(self) -> list[str]:
-        return list(dict.fromkeys(c.key for c in self.cases))
+    def only(self, jobs: tuple[Job, ...] | list[Job]) -> Plan:
+        """This plan narrowed to ``jobs`` (a subset of its own), with the cases they belong to."""
+        jobs = tuple(jobs)
+        keys = {j.case.key for j in jobs}
+        cases = tuple(c for c in self.cases if c.key in keys)
+        return Plan(suite=self.suite, cases=cases, jobs=jobs, filters=self.filters)
 
     def rows_without_target(self) -> dict[str, tuple[int, int]]:
         """``{dataset: (rows in its file, rows without a target)}`` for the file datasets
-        of runnable cases that lose rows on load (the target column is read once, cached).
+        of runnable jobs that lose rows on load (the target column is read once, cached).
         """
         from benchsuite.datasets._loading import rows_without_target
 
         dropped: dict[str, tuple[int, int]] = {}
-        for ds in {c.dataset.name: c.dataset for c in self.runnable}.values():
+        datasets = {j.case.dataset.name: j.case.dataset for j in self.runnable_jobs}
+        for ds in datasets.values():
             counts = rows_without_target(ds, base_dir=self.suite.base_dir)
             if counts is not None and counts[1]:
                 dropped[ds.name] = counts
@@ -360,7 +422,7 @@ def matches(key: str, filters: tuple[str, ...]) -> bool:
 
 
 def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Plan:
-    """Expand a suite into cases.
+    """Expand a suite into cases, and each case into its jobs.
 
     Parameters
     ----------
@@ -414,29 +476,24 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             point_reason = reason or shape_skip_reason(est.model, params, ds.name, shapes[ds.name])
             if pass_device and "device" not in params:
                 params["device"] = device
-            common = dict(
-                dataset=ds,
-                estimator=est,
-                params=params,
-                grid_point=point,
-                task=task,
-                evaluation=ev,
-                metrics=metrics,
-                n_folds=_n_folds(ds, ev) if point_reason is None else ev.n_folds,
-                seed=suite.seed,
-                key=key,
-                config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
-                device=device,
-                target=_target_for(defaults.target, task),
-            )
-            if point_reason is not None:
-                # one record stands for the whole skipped case
-                cases.append(
-                    Case(**common, fold=0, repeat=0, random_state=0, skip_reason=point_reason)
+            cases.append(
+                Case(
+                    key=key,
+                    config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
+                    dataset=ds,
+                    estimator=est,
+                    params=params,
+                    grid_point=point,
+                    task=task,
+                    evaluation=ev,
+                    metrics=metrics,
+                    n_folds=_n_folds(ds, ev) if point_reason is None else ev.n_folds,
+                    repeats=defaults.repeats,
+                    seed=suite.seed,
+                    skip_reason=point_reason,
+                    device=device,
+                    target=_target_for(defaults.target, task),
                 )
-                continue
-            for fold in range(common["n_folds"]):
-                for repeat in range(defaults.repeats):
-                    rs = derive_seed(suite.seed, ds.name, est.name, fold, repeat)
-                    cases.append(Case(**common, fold=fold, repeat=repeat, random_state=rs))
-    return Plan(suite=suite, cases=tuple(cases), filters=filters)
+            )
+    jobs = tuple(job for case in cases for job in case.jobs)
+    return Plan(suite=suite, cases=tuple(cases), jobs=jobs, filters=filters)

@@ -1,14 +1,18 @@
-"""Resources of isolated workers: threads, GPUs and memory limits.
+"""Resources of jobs and workers: threads, GPUs and memory limits.
 
-Pure functions, light to import (no numpy): the CLI parses its options with them before
-anything heavy loads, and worker processes apply them before importing numerical libraries.
+Light to import (no numpy): the CLI parses its options with these functions before
+anything heavy loads, worker processes apply them before importing numerical libraries,
+and every executor pins a job's thread pools with :func:`thread_limits`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 from benchsuite.errors import BenchsuiteError
 
@@ -77,6 +81,24 @@ def parse_memory_limit(text: str | int) -> int:
             f"--memory-limit {text}: too small for a worker to start (at least 64MiB)"
         )
     return value
+
+
+def memory_option(limit: int | str | None) -> tuple[int | None, str]:
+    """An executor's ``memory_limit`` option as ``(bytes, label)``.
+
+    The label is the limit as the user wrote it (``"4GB"``), or as they would have
+    (:func:`format_bytes` of a number of bytes), for messages and ``run.json``; ``(None,
+    "")`` without a limit.
+
+    Raises
+    ------
+    BenchsuiteError
+        Not a size, or too small (see :func:`parse_memory_limit`).
+    """
+    if limit is None:
+        return None, ""
+    label = limit if isinstance(limit, str) else format_bytes(limit)
+    return parse_memory_limit(limit), label
 
 
 def format_bytes(n: int) -> str:
@@ -190,3 +212,47 @@ def apply_memory_limit(limit: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+@contextlib.contextmanager
+def thread_limits(threads: int | None) -> Iterator[None]:
+    """Pin BLAS/OpenMP pools (threadpoolctl) and torch to ``threads`` inside the block.
+
+    Entered after the estimator is built, so that a library imported by the build
+    (xgboost's, lightgbm's OpenMP) is already loaded and gets pinned too.
+    """
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only if something already imported it
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(previous)
+
+
+def pin_native_threads(estimator: Any, threads: int) -> None:
+    """Give models that ignore thread pinning their own thread count.
+
+    LightGBM's ``n_jobs=None`` means "all physical cores", read from the machine: it
+    ignores ``OMP_NUM_THREADS`` and threadpoolctl, so two parallel workers would each run
+    as many spinning OpenMP threads as there are cores (measured: fits 4-150x slower on
+    2 cores). When the suite left ``n_jobs`` unset, it gets ``threads``.
+    """
+    from benchsuite.estimators._introspect import final_step
+
+    model = final_step(estimator)
+    if type(model).__module__.split(".")[0] != "lightgbm":
+        return
+    try:
+        if model.get_params().get("n_jobs") is None:
+            model.set_params(n_jobs=threads)
+    except Exception:  # not the sklearn API: leave it
+        pass

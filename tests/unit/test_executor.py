@@ -98,7 +98,7 @@ estimators: [knn, logreg]
     seen = []
 
     def on_record(rec):
-        # each record is on disk before the next case starts
+        # each record is on disk before the next job starts
         lines = (tmp_path / "interrupt" / rec.run_id / "records.jsonl").read_text().splitlines()
         seen.append(len(lines))
         if len(seen) == 4:
@@ -190,7 +190,7 @@ class ThreadProbe:
         return [self.classes_[0]] * len(X)
 
 
-def test_threads_pins_thread_pools_inside_the_case(tmp_path):
+def test_threads_pins_thread_pools_inside_the_job(tmp_path):
     import sklearn.ensemble  # noqa: F401 - loads an OpenMP runtime before the run
 
     plan = _plan(
