@@ -3,14 +3,17 @@
 :func:`~benchsuite.executors.run_plan` talks to an executor only through the protocol;
 the helpers here are the steps the executors share: the timeout a job gets, and the
 records of skipped cases, written by the runner before any job is handed out.
+:class:`IsolatingExecutor` holds the options of the executors that run jobs in worker
+processes they can end (process, dask).
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
+from benchsuite.executors._limits import memory_option
 from benchsuite.executors._records import skipped_record
 from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
@@ -50,6 +53,59 @@ class Executor(Protocol):
 
     def run_info(self) -> dict[str, Any]:
         """What ``run.json`` should say that only the run taught it (empty if nothing)."""
+
+
+class WorkerOptions(TypedDict, total=False):
+    """The options every isolating executor takes (see :class:`IsolatingExecutor`)."""
+
+    n_workers: int
+    timeout: float | None
+    memory_limit: int | str | None
+    threads: int | None
+    sample_memory: bool
+
+
+class IsolatingExecutor:
+    """What the executors that run jobs in worker processes share: their options, the
+    hard timeout they enforce by ending a worker, and the count of workers replaced.
+
+    Parameters
+    ----------
+    n_workers : int, default=1
+        Worker processes (``-j``).
+    timeout : float, optional
+        Seconds per job; default: the suite's ``defaults.timeout``, else none.
+    memory_limit : int or str, optional
+        Per worker, in bytes or as ``"4GB"``
+        (:func:`~benchsuite.executors._limits.memory_option`).
+    threads : int, optional
+        BLAS/OpenMP/torch threads per job; a subclass sets its default.
+    sample_memory : bool, default=True
+        Sample peak RSS during each fit + predict.
+    """
+
+    name: str
+    enforces_timeout = True
+
+    def __init__(
+        self,
+        *,
+        n_workers: int = 1,
+        timeout: float | None = None,
+        memory_limit: int | str | None = None,
+        threads: int | None = None,
+        sample_memory: bool = True,
+    ) -> None:
+        self.n_workers = n_workers
+        self.timeout = timeout
+        self.memory_limit, self.memory_label = memory_option(memory_limit)
+        self.threads = threads
+        self.sample_memory = sample_memory
+        self.restarts = 0  # workers replaced after a timeout or a crash (for benchmarks)
+
+    def run_info(self) -> dict[str, Any]:
+        """Nothing by default: the workers, threads and limits are known before the run."""
+        return {}
 
 
 def job_timeout(timeout: float | None, suite: Suite) -> float | None:

@@ -11,6 +11,17 @@ from typing import Any
 from benchsuite.errors import one_line
 from benchsuite.plan import Case
 
+# split: openml / official: the dataset attribute its loader fills, and what a dataset
+# without it lacks
+_PUBLISHED = {
+    "openml": ("folds", "has no OpenML task folds (split: openml needs openml:task:<id>)"),
+    "official": (
+        "official_split",
+        "has no official train/test split here (a dataset with published parts, loaded with"
+        " part: all); use cv or holdout",
+    ),
+}
+
 
 def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any]]:
     """Train/test index arrays, exactly as scikit-learn's splitters make them.
@@ -42,22 +53,13 @@ def make_splits(dataset: Any, evaluation: Any, seed: int) -> list[tuple[Any, Any
 
     # regression targets are never stratified; classification unless the suite says not to
     stratified = dataset.task != "regression" and evaluation.stratified
-    if evaluation.method == "openml":
-        folds = getattr(dataset, "folds", None)
-        if folds is None:
-            raise ValueError(
-                f"dataset '{dataset.name}' has no OpenML task folds (split: openml needs "
-                "openml:task:<id>)"
-            )
-        return list(folds)
-    if evaluation.method == "official":
-        split = getattr(dataset, "official_split", None)
-        if split is None:
-            raise ValueError(
-                f"dataset '{dataset.name}' has no official train/test split here (a dataset"
-                " with published parts, loaded with part: all); use cv or holdout"
-            )
-        return [split]
+    if evaluation.method in _PUBLISHED:
+        attribute, missing = _PUBLISHED[evaluation.method]
+        published = getattr(dataset, attribute, None)
+        if published is None:
+            raise ValueError(f"dataset '{dataset.name}' {missing}")
+        # an OpenML task's folds, or the one official (train, test) pair
+        return list(published) if evaluation.method == "openml" else [published]
     if evaluation.holdout is not None:
         idx = np.arange(dataset.n_samples)
         train, test = train_test_split(

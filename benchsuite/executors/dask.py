@@ -32,14 +32,19 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import BenchsuiteError, one_line
-from benchsuite.executors._base import OnRecord, job_timeout, split_skipped
-from benchsuite.executors._limits import memory_option, threads_per_worker, worker_environment
+from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
+from benchsuite.executors._limits import threads_per_worker, worker_environment
 from benchsuite.executors._records import failure_record
 from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
+
+if TYPE_CHECKING:  # typing.Unpack is 3.11+
+    from typing_extensions import Unpack
+
+    from benchsuite.executors._base import WorkerOptions
 
 # seconds to reach a --scheduler before giving up (Dask's own default is 30)
 CONNECT_TIMEOUT_S = 5.0
@@ -88,15 +93,8 @@ def run_job_task(
     worker = get_worker()
     if threads is None:
         threads = worker_nthreads(worker)
-    dataset, splits = payload
-    record = run_job(
-        job,
-        dataset,
-        splits,
-        run_id=run_id,
-        suite=suite,
-        sample_memory=sample_memory,
-        threads=threads,
+    record = run_job(  # payload: (dataset, splits)
+        job, *payload, run_id=run_id, suite=suite, sample_memory=sample_memory, threads=threads
     )
     record.worker = str(worker.address)
     return record
@@ -124,7 +122,7 @@ async def _end_worker_process() -> None:
     os._exit(1)
 
 
-class DaskExecutor:
+class DaskExecutor(IsolatingExecutor):
     """Run jobs on a Dask cluster: a new ``LocalCluster`` or an existing scheduler.
 
     Parameters
@@ -152,30 +150,22 @@ class DaskExecutor:
     """
 
     name = "dask"
-    enforces_timeout = True
 
     def __init__(
         self,
         *,
-        n_workers: int = 1,
         scheduler: str | None = None,
         client: Any = None,
-        timeout: float | None = None,
-        memory_limit: int | str | None = None,
-        threads: int | None = None,
-        sample_memory: bool = True,
         connect_timeout: float | None = None,
-    ):
-        self.n_workers = n_workers
+        **options: Unpack[WorkerOptions],
+    ) -> None:
+        super().__init__(**options)
         self.scheduler = scheduler
         self.client = client
-        self.timeout = timeout
-        self.memory_limit, self.memory_label = memory_option(memory_limit)
         remote = scheduler is not None or client is not None
-        self.threads = threads if threads is not None or remote else threads_per_worker(n_workers)
-        self.sample_memory = sample_memory
+        if self.threads is None and not remote:  # a remote worker's nthreads is its budget
+            self.threads = threads_per_worker(self.n_workers)
         self.connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT_S
-        self.restarts = 0
         # worker address -> the thread budget its jobs got (run.json's worker_threads)
         self.worker_threads: dict[str, int] = {}
         self.max_workers = 0

@@ -30,14 +30,13 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import BenchsuiteError, one_line
-from benchsuite.executors._base import OnRecord, job_timeout, split_skipped
+from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
 from benchsuite.executors._limits import (
     apply_memory_limit,
     gpu_assignment,
-    memory_option,
     threads_per_worker,
     visible_gpus,
     worker_environment,
@@ -45,6 +44,11 @@ from benchsuite.executors._limits import (
 from benchsuite.executors._records import failure_record
 from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
+
+if TYPE_CHECKING:  # typing.Unpack is 3.11+
+    from typing_extensions import Unpack
+
+    from benchsuite.executors._base import WorkerOptions
 
 # loading a dataset happens once per worker, outside the job's clock; it gets at least
 # this long even when the job timeout is shorter (a hung download still ends)
@@ -190,7 +194,7 @@ class _Worker:
         return self.task is not None
 
 
-class ProcessExecutor:
+class ProcessExecutor(IsolatingExecutor):
     """Run jobs in ``n_workers`` persistent worker processes, with hard timeouts.
 
     Parameters
@@ -224,31 +228,24 @@ class ProcessExecutor:
     """
 
     name = "process"
-    enforces_timeout = True
 
     def __init__(
         self,
         *,
-        n_workers: int = 1,
-        timeout: float | None = None,
-        memory_limit: int | str | None = None,
-        threads: int | None = None,
-        sample_memory: bool = True,
         gpus: list[str] | None = None,
         start_method: str = "spawn",
         startup_timeout: float = 180.0,
-    ):
+        **options: Unpack[WorkerOptions],
+    ) -> None:
+        n_workers = options.get("n_workers", 1)
         if n_workers < 1:
             raise BenchsuiteError(f"-j must be at least 1, got {n_workers}")
-        self.n_workers = n_workers
-        self.timeout = timeout
-        self.memory_limit, self.memory_label = memory_option(memory_limit)
-        self.threads = threads if threads is not None else threads_per_worker(n_workers)
-        self.sample_memory = sample_memory
+        super().__init__(**options)
+        if self.threads is None:
+            self.threads = threads_per_worker(n_workers)
         self.gpus = gpus
         self.start_method = start_method
         self.startup_timeout = startup_timeout
-        self.restarts = 0  # workers replaced after a timeout or a crash (for benchmarks)
 
     # ---------------------------------------------------------------------------------
     def _start(self, ctx: Any, gpu: str | None) -> _Worker:
@@ -283,10 +280,6 @@ class ProcessExecutor:
                 w.process.join()
             w.conn.close()
             w.process.close()
-
-    def run_info(self) -> dict[str, Any]:
-        """Nothing: the workers, threads and limits are known before the run."""
-        return {}
 
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every job of ``plan`` in the workers, passing each record to ``emit``.
