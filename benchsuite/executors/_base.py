@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 from benchsuite.executors._limits import memory_option
 from benchsuite.executors._records import skipped_record
@@ -22,6 +22,7 @@ from benchsuite.suite import Suite
 OnRecord = Callable[[Record], None]
 
 
+@runtime_checkable
 class Executor(Protocol):
     """Where and how the jobs of a plan run.
 

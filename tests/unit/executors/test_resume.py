@@ -68,6 +68,10 @@ def test_resume_measures_what_is_missing_or_failed_and_nothing_twice(tmp_path):
     assert run["status"] == "completed" and len(run["resumes"]) == 1
     assert run["counts"] == dict(Counter(r.status for r in records)) | {"timeout": 0}
     assert run["resumes"][0]["kept"] == len(before_ok)
+    # the resume ran every job but the kept ones
+    n_run = len(second.records) - second.resumed
+    assert run["resumes"][0]["n_jobs"] == len(plan.jobs) - len(before_ok) == n_run
+    assert run["n_cases"] == len(plan.cases) and run["n_jobs"] == len(plan.jobs) == 16
 
     # resuming a finished run measures nothing and changes nothing
     final_lines = [line for line in new_lines if json.loads(line)["status"] != "error"]
