@@ -159,9 +159,9 @@ def test_official_split_needs_a_dataset_with_published_parts():
 
 
 def test_device_cuda_without_gpu_is_skipped_and_auto_runs_on_cpu(monkeypatch):
-    import benchsuite.plan as plan_mod
+    import benchsuite._skips as skips
 
-    monkeypatch.setattr(plan_mod, "cuda_available", lambda: False)
+    monkeypatch.setattr(skips, "cuda_available", lambda: False)
     plan = build_plan(
         parse_suite(
             "name: d\ndefaults: {evaluation: {cv: 2}, device: auto}\ndatasets: [iris]\n"
