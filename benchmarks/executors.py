@@ -1,4 +1,4 @@
-"""Executors benchmarked: parallel speed-up, per-case overhead, Dask parity.
+"""Executors benchmarked: parallel speed-up, per-job overhead, Dask parity.
 
     python benchmarks/executors.py                 # all three parts
     python benchmarks/executors.py --part speedup  # or overhead, dask
@@ -9,10 +9,10 @@
     the workers (about 1 s, both importing scikit-learn on the same two cores) and the
     last fit, which leaves one core idle. The suite is sized to run about 45 s
     sequentially; with half the trees (22 s) the ratio measured 1.75x.
-(b) ``overhead``: the same tiny cases (a dummy classifier on iris, sub-millisecond fits) in
-    process vs in one worker process; the difference per case is what isolation costs
-    (pipe round trip, pickling the case and the record), reported with and without the
-    worker's start-up. Goal: < 0.5 s per case.
+(b) ``overhead``: the same tiny jobs (a dummy classifier on iris, sub-millisecond fits) in
+    process vs in one worker process; the difference per job is what isolation costs
+    (pipe round trip, pickling the job and the record), reported with and without the
+    worker's start-up. Goal: < 0.5 s per job.
 (c) ``dask``: ``suites/quickstart.yaml`` on a ``LocalCluster`` vs sequential; every
     per-fold score compared for equality.
 
@@ -72,10 +72,10 @@ def speedup(jobs: int) -> None:
     plan = _plan(SPEEDUP_SUITE)
     seq_s, seq = _timed(plan, SequentialExecutor(threads=1))
     par_s, par = _timed(plan, ProcessExecutor(n_workers=jobs, threads=1))
-    assert len(seq) == len(par) == len(plan.cases)
+    assert len(seq) == len(par) == len(plan.jobs)
     same = _scores(seq) == _scores(par)
     print(
-        f"(a) speedup: {len(plan.cases)} fits (rf, extra_trees, svc, gb x digits,"
+        f"(a) speedup: {len(plan.jobs)} fits (rf, extra_trees, svc, gb x digits,"
         f" breast_cancer, wine; 1 thread each)\n"
         f"    sequential {seq_s:.1f} s, process -j {jobs} {par_s:.1f} s"
         f" -> {seq_s / par_s:.2f}x (goal >= 1.8x on 2 cores);"
@@ -89,7 +89,7 @@ def overhead() -> None:
 
     big = _plan(OVERHEAD_SUITE)  # 10 folds x 10 repeats
     small = _plan(OVERHEAD_SUITE.replace("repeats: 10", "repeats: 2"))
-    n_big, n_small = len(big.cases), len(small.cases)
+    n_big, n_small = len(big.jobs), len(small.jobs)
 
     def best(plan, make) -> tuple[float, list]:
         runs = [_timed(plan, make()) for _ in range(3)]
@@ -105,11 +105,11 @@ def overhead() -> None:
     start_s = proc_small - seq_small - steady * n_small
     print(
         f"(b) overhead: dummy classifier on iris (fit+predict {fit_ms:.2f} ms each), best of 3\n"
-        f"    {n_big} cases: in-process {seq_big:.2f} s, one worker process {proc_big:.2f} s"
-        f" -> {(proc_big - seq_big) / n_big * 1e3:.1f} ms per case, start-up included\n"
-        f"    per-case cost without start-up (slope {n_small} -> {n_big} cases):"
+        f"    {n_big} jobs: in-process {seq_big:.2f} s, one worker process {proc_big:.2f} s"
+        f" -> {(proc_big - seq_big) / n_big * 1e3:.1f} ms per job, start-up included\n"
+        f"    per-job cost without start-up (slope {n_small} -> {n_big} jobs):"
         f" {steady * 1e3:.2f} ms (0 within timing noise when |x| < 1); worker start-up"
-        f" {start_s:.2f} s once (goal < 500 ms per case)"
+        f" {start_s:.2f} s once (goal < 500 ms per job)"
     )
 
 
@@ -134,7 +134,7 @@ def dask_parity(jobs: int) -> None:
     ]
     workers = {r.worker for r in dask if r.worker}
     print(
-        f"(c) dask: suites/quickstart.yaml, {len(plan.cases)} measurements\n"
+        f"(c) dask: suites/quickstart.yaml, {len(plan.jobs)} jobs\n"
         f"    sequential {seq_s:.1f} s; LocalCluster ({jobs} workers x 1 thread, start-up"
         f" included) {dask_s:.1f} s on {len(workers)} workers\n"
         f"    per-fold scores identical: {identical}/{len(a)}"

@@ -19,6 +19,7 @@ _EXPORTS = {
     "Suite": "benchsuite.suite",
     "load_suite": "benchsuite.suite",
     "Case": "benchsuite.plan",
+    "Job": "benchsuite.plan",
     "Plan": "benchsuite.plan",
     "build_plan": "benchsuite.plan",
     "Dataset": "benchsuite.datasets",

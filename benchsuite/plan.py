@@ -1,4 +1,5 @@
-"""Suite -> :class:`Plan`: one :class:`Case` per dataset x estimator x grid point x fold x repeat.
+"""Suite -> :class:`Plan`: one :class:`Case` per dataset x estimator x grid point, each
+with its :class:`Job` per fold x repeat.
 
 Planning needs no data: a dataset's task comes from the registry (or, for a local file, from
 its target column alone), so ``benchsuite run --dry-run`` shows what would run, and which
@@ -8,13 +9,13 @@ pairs are skipped and why, in a fraction of a second.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import hashlib
 import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from benchsuite._skips import declared_sample_shape, device_skip_reason, shape_skip_reason
 from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
 
 CLASSIFICATION_TASKS = ("binary", "multiclass")
@@ -28,10 +29,15 @@ DEFAULT_METRICS = {
 
 @dataclass(frozen=True)
 class Case:
-    """One unit of work: fit and score one estimator on one fold, once.
+    """One dataset x estimator x grid point: one table cell, one compare verdict.
 
     Attributes
     ----------
+    key : str
+        Readable, stable id shared by all its jobs and records: ``"iris/svm[C=10]"``.
+    config_hash : str
+        Hash of everything that defines the case's numbers (dataset entry, model, params,
+        evaluation, metrics); two runs are comparable when it matches.
     dataset : DatasetEntry
     estimator : EstimatorEntry
     params : dict
@@ -43,28 +49,24 @@ class Case:
     evaluation : Evaluation
     metrics : tuple of str
         The metrics that apply to this task.
-    fold, repeat : int
-        0-based; ``fold`` indexes the splitter's folds (0 for a holdout).
     n_folds : int
+        Splits per repeat (1 for a holdout or an official split).
+    repeats : int
+        Times each fold is fitted and predicted.
     seed : int
-        The suite seed; the splitter uses it.
-    random_state : int
-        Estimator seed derived from (suite seed, dataset, estimator, fold, repeat).
-    key : str
-        Readable, stable id shared by all folds and repeats: ``"iris/svm[C=10]"``.
-    config_hash : str
-        Hash of everything that defines the case's numbers (dataset entry, model, params,
-        evaluation, metrics); two runs are comparable when it matches.
+        The suite seed; the splitter uses it, and each job's seed derives from it.
     skip_reason : str or None
-        Why the pair cannot run (then one ``skipped`` record is written for the case).
-    target : dict or None
-        ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
-        record says when the target was first reached (DAWNBench-style).
+        Why the pair cannot run; a skipped case has one job, which records the reason.
     device : str or None
         The device the suite asks for (``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``);
         passed to models that take a ``device`` parameter. None: the model's default.
+    target : dict or None
+        ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
+        record says when the target was first reached (DAWNBench-style).
     """
 
+    key: str
+    config_hash: str
     dataset: DatasetEntry
     estimator: EstimatorEntry
     params: dict[str, Any]
@@ -72,13 +74,9 @@ class Case:
     task: str
     evaluation: Evaluation
     metrics: tuple[str, ...]
-    fold: int
     n_folds: int
-    repeat: int
+    repeats: int
     seed: int
-    random_state: int
-    key: str
-    config_hash: str
     skip_reason: str | None = None
     device: str | None = None
     target: dict[str, float] | None = None
@@ -88,38 +86,102 @@ class Case:
         return self.skip_reason is not None
 
     @property
+    def jobs(self) -> tuple[Job, ...]:
+        """Every job of the case: ``n_folds x repeats`` of them, fold by fold; a skipped
+        case has one (fold 0, repeat 0), which records the skip."""
+        if self.skipped:
+            return (Job(self, fold=0, repeat=0, random_state=0),)
+        ds, est = self.dataset.name, self.estimator.name
+        return tuple(
+            Job(self, fold, repeat, derive_seed(self.seed, ds, est, fold, repeat))
+            for fold in range(self.n_folds)
+            for repeat in range(self.repeats)
+        )
+
+
+@dataclass(frozen=True)
+class Job:
+    """One fit + predict of a case on one fold and repeat: the unit an executor runs.
+
+    Executors ship jobs to their workers: a job holds its case, never the plan or the
+    suite, so what is pickled stays small.
+
+    Attributes
+    ----------
+    case : Case
+    fold, repeat : int
+        0-based; ``fold`` indexes the splitter's folds (0 for a holdout).
+    random_state : int
+        Estimator seed derived from (suite seed, dataset, estimator, fold, repeat), never
+        from execution order (0 for a skipped case's job).
+    """
+
+    case: Case
+    fold: int
+    repeat: int
+    random_state: int
+
+    @property
+    def id(self) -> tuple[str, int, int]:
+        """``(case key, fold, repeat)``: what identifies the job's record in a run."""
+        return (self.case.key, self.fold, self.repeat)
+
+    @property
+    def skipped(self) -> bool:
+        return self.case.skipped
+
+    @property
     def label(self) -> str:
-        """``key`` plus fold and repeat, for progress output."""
-        return f"{self.key} fold {self.fold + 1}/{self.n_folds} rep {self.repeat + 1}"
+        """The case key plus fold and repeat, for progress output."""
+        case = self.case
+        return f"{case.key} fold {self.fold + 1}/{case.n_folds} rep {self.repeat + 1}"
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The cases of one suite run, grouped by dataset (each dataset is loaded once)."""
+    """What a suite asks for, after filters and skips: its cases, and the jobs to run.
+
+    Cases are grouped by dataset (each dataset is loaded once). ``jobs`` are, in the same
+    order, every job of every case, or fewer for a plan narrowed by :meth:`only` (a
+    resumed run runs only the jobs without a final record).
+
+    Attributes
+    ----------
+    suite : Suite
+    cases : tuple of Case
+        One per case key; each case of the plan has at least one job in ``jobs``.
+    jobs : tuple of Job
+        What an executor runs; each belongs to one case of ``cases``.
+    filters : tuple of str
+        The ``--filter`` patterns the cases were selected with.
+    """
 
     suite: Suite
     cases: tuple[Case, ...]
+    jobs: tuple[Job, ...]
     filters: tuple[str, ...] = field(default=())
 
-    def __len__(self) -> int:
-        return len(self.cases)
-
     @property
-    def runnable(self) -> tuple[Case, ...]:
-        return tuple(c for c in self.cases if not c.skipped)
+    def runnable_jobs(self) -> tuple[Job, ...]:
+        """The jobs that fit and predict (those of cases that are not skipped)."""
+        return tuple(j for j in self.jobs if not j.skipped)
 
-    @property
-    def keys(self) -> list[str]:
-        return list(dict.fromkeys(c.key for c in self.cases))
+    def only(self, jobs: tuple[Job, ...] | list[Job]) -> Plan:
+        """This plan narrowed to ``jobs`` (a subset of its own), with the cases they belong to."""
+        jobs = tuple(jobs)
+        keys = {j.case.key for j in jobs}
+        cases = tuple(c for c in self.cases if c.key in keys)
+        return Plan(suite=self.suite, cases=cases, jobs=jobs, filters=self.filters)
 
     def rows_without_target(self) -> dict[str, tuple[int, int]]:
         """``{dataset: (rows in its file, rows without a target)}`` for the file datasets
-        of runnable cases that lose rows on load (the target column is read once, cached).
+        of runnable jobs that lose rows on load (the target column is read once, cached).
         """
         from benchsuite.datasets._loading import rows_without_target
 
         dropped: dict[str, tuple[int, int]] = {}
-        for ds in {c.dataset.name: c.dataset for c in self.runnable}.values():
+        datasets = {j.case.dataset.name: j.case.dataset for j in self.runnable_jobs}
+        for ds in datasets.values():
             counts = rows_without_target(ds, base_dir=self.suite.base_dir)
             if counts is not None and counts[1]:
                 dropped[ds.name] = counts
@@ -205,128 +267,6 @@ def _n_folds(ds: DatasetEntry, ev: Evaluation) -> int:
     return ev.n_folds
 
 
-def device_skip_reason(model: str, device: str | None) -> str | None:
-    """Why ``model`` cannot run on ``device`` here, or None."""
-    from benchsuite.estimators import accepts_param
-
-    if device in (None, "auto", "cpu"):
-        return None  # auto falls back to the CPU; every model runs there
-    if not accepts_param(model, "device"):
-        return f"{model} has no device setting and runs on the CPU only (device: {device})"
-    if device.startswith("cuda") and not cuda_available():
-        return f"device '{device}' requested but CUDA is not available on this machine"
-    if device == "mps" and not mps_available():
-        return "device 'mps' requested but Apple MPS is not available on this machine"
-    return None
-
-
-def shape_skip_reason(
-    model: str, params: dict[str, Any], dataset: str, sample_shape: tuple[int, ...] | None
-) -> str | None:
-    """Why ``model`` cannot take the samples of ``dataset``, or None.
-
-    Image models (``torch.cnn``, ``torch.keras_cnn``, ``torch.lenet``) need images, and
-    sequence models (``torch.lstm``, ``torch.gru``, ``torch.transformer``) sequences or
-    images: a dataset that declares no sample shape (a table) is no input for them, though
-    its feature count may happen to be a square (iris: 4 "pixels"). An image smaller than
-    the network's layers can take is skipped too, as the network would fail on every fold.
-
-    Parameters
-    ----------
-    model : str
-        Alias or import string.
-    params : dict
-        The case's params: an explicit ``input_shape`` wins over the dataset's shape, and
-        ``padding`` sets how small an image may be.
-    dataset : str
-        The dataset's name, for the reason.
-    sample_shape : tuple of int or None
-        The dataset's declared per-sample shape (None: a table).
-
-    Returns
-    -------
-    str or None
-    """
-    from benchsuite.estimators._registry import alias_of
-
-    alias = alias_of(model)
-    if alias is None or alias.input_kind == "flat":
-        return None
-    given = params.get("input_shape")
-    if given is not None:
-        shape, where = _shape_or_none(given), "params.input_shape"
-        if shape is None:
-            return None  # not a shape at all: the estimator's own error says what is wrong
-    elif sample_shape is None:
-        if alias.input_kind == "image":
-            return (
-                f"{model} needs images; dataset '{dataset}' declares no image shape (a "
-                "table); to run it anyway, set params.input_shape (channels, height, "
-                "width), e.g. [1, 28, 28]"
-            )
-        return (
-            f"{model} needs sequences or images; dataset '{dataset}' declares no sample "
-            "shape (a table); to run it anyway, set params.input_shape (steps, features), "
-            "e.g. [100, 10]"
-        )
-    else:
-        shape, where = tuple(sample_shape), f"dataset '{dataset}'"
-    if alias.input_kind != "image" or len(shape) not in (2, 3):
-        return None
-    height, width = shape[-2:]
-    need = alias.min_side(params)
-    if min(height, width) >= need:
-        return None
-    hint = ""
-    if "same" in alias.min_image_side and params.get("padding", "valid") != "same":
-        side = alias.min_image_side["same"]
-        hint = f" (padding: same takes images down to {side}x{side})"
-    return f"{model} needs images of at least {need}x{need}; {where} gives {height}x{width}{hint}"
-
-
-def _shape_or_none(value: Any) -> tuple[int, ...] | None:
-    if not isinstance(value, (list, tuple)) or not value:
-        return None
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
-        return None
-    return tuple(value)
-
-
-def declared_sample_shape(ds: DatasetEntry) -> tuple[int, ...] | None:
-    """The per-sample shape of a dataset entry, from its source alone (no data read)."""
-    from benchsuite.datasets import DATASET_SOURCES
-
-    source = DATASET_SOURCES.get(ds.source)
-    return None if source is None else source.declared_sample_shape(ds.params)
-
-
-@functools.lru_cache(maxsize=1)
-def cuda_available() -> bool:
-    """True if torch sees a CUDA GPU; imports torch only when a driver is installed."""
-    import shutil
-
-    if shutil.which("nvidia-smi") is None:
-        return False
-    try:
-        import torch
-    except ImportError:
-        return False
-    return bool(torch.cuda.is_available())
-
-
-@functools.lru_cache(maxsize=1)
-def mps_available() -> bool:
-    import sys
-
-    if sys.platform != "darwin":
-        return False
-    try:
-        import torch
-    except ImportError:
-        return False
-    return bool(torch.backends.mps.is_available())
-
-
 def _target_for(target: dict[str, float] | None, task: str) -> dict[str, float] | None:
     # accuracy applies to classifiers, r2 to regressors: keep the one this task has
     if not target:
@@ -360,7 +300,7 @@ def matches(key: str, filters: tuple[str, ...]) -> bool:
 
 
 def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Plan:
-    """Expand a suite into cases.
+    """Expand a suite into cases, and each case into its jobs.
 
     Parameters
     ----------
@@ -414,29 +354,24 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             point_reason = reason or shape_skip_reason(est.model, params, ds.name, shapes[ds.name])
             if pass_device and "device" not in params:
                 params["device"] = device
-            common = dict(
-                dataset=ds,
-                estimator=est,
-                params=params,
-                grid_point=point,
-                task=task,
-                evaluation=ev,
-                metrics=metrics,
-                n_folds=_n_folds(ds, ev) if point_reason is None else ev.n_folds,
-                seed=suite.seed,
-                key=key,
-                config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
-                device=device,
-                target=_target_for(defaults.target, task),
-            )
-            if point_reason is not None:
-                # one record stands for the whole skipped case
-                cases.append(
-                    Case(**common, fold=0, repeat=0, random_state=0, skip_reason=point_reason)
+            cases.append(
+                Case(
+                    key=key,
+                    config_hash=_config_hash(ds, est, params, ev, suite.seed, metrics),
+                    dataset=ds,
+                    estimator=est,
+                    params=params,
+                    grid_point=point,
+                    task=task,
+                    evaluation=ev,
+                    metrics=metrics,
+                    n_folds=_n_folds(ds, ev) if point_reason is None else ev.n_folds,
+                    repeats=defaults.repeats,
+                    seed=suite.seed,
+                    skip_reason=point_reason,
+                    device=device,
+                    target=_target_for(defaults.target, task),
                 )
-                continue
-            for fold in range(common["n_folds"]):
-                for repeat in range(defaults.repeats):
-                    rs = derive_seed(suite.seed, ds.name, est.name, fold, repeat)
-                    cases.append(Case(**common, fold=fold, repeat=repeat, random_state=rs))
-    return Plan(suite=suite, cases=tuple(cases), filters=filters)
+            )
+    jobs = tuple(job for case in cases for job in case.jobs)
+    return Plan(suite=suite, cases=tuple(cases), jobs=jobs, filters=filters)

@@ -1,4 +1,6 @@
-"""Resolve ``"package.module:Class"`` import strings and read estimator signatures."""
+"""Resolve ``"package.module:Class"`` import strings, read estimator signatures, and read
+what a model (a deep one especially) exposes: its final step, whether it can watch a test
+fold while it trains (``eval_set``), and what it reports after fit."""
 
 from __future__ import annotations
 
@@ -173,3 +175,66 @@ def class_kinds(cls: type) -> frozenset[str]:
         except Exception:  # needs arguments, or has no tags: let the case try
             pass
     return frozenset(kinds) or frozenset({"classifier", "regressor"})
+
+
+def final_step(estimator: Any) -> Any:
+    """The model itself: the last step of a Pipeline, else the estimator."""
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
+def takes_eval_set(estimator: Any) -> bool:
+    """True if ``estimator.fit`` accepts ``eval_set`` (the torch models do)."""
+    try:
+        return "eval_set" in inspect.signature(estimator.fit).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def eval_set_params(estimator: Any, X_test: Any, y_test: Any) -> dict[str, Any] | None:
+    """``fit`` keyword arguments that hand the test fold to a deep model to watch.
+
+    A Pipeline routes ``<step>__eval_set`` to its model, but untransformed: that is right
+    only when the steps before it leave the data as it is (arrays in front of a model
+    whose preprocessing touches tables only). None when the model cannot watch.
+    """
+    model = final_step(estimator)
+    if not takes_eval_set(model):
+        return None
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return {"eval_set": (X_test, y_test)}
+    identity = all(
+        step == "passthrough" or getattr(step, "frames_only", False) for _, step in steps[:-1]
+    )
+    if identity and not hasattr(X_test, "columns"):
+        return {f"{steps[-1][0]}__eval_set": (X_test, y_test)}
+    return None
+
+
+def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[str, Any]:
+    """Record fields a deep model exposes after fit (``device_``, ``history_``, ...)."""
+    model = final_step(estimator)
+    out: dict[str, Any] = {}
+    device = getattr(model, "device_", None)
+    if device is not None:
+        out["device"] = str(device)
+    history = getattr(model, "history_", None)
+    if history:
+        out["epochs_run"] = len(history)
+        times = [h["time_s"] for h in history if h.get("time_s") is not None]
+        if times:
+            out["time_per_epoch_s"] = sum(times) / len(times)
+        out["loss_curve"] = [float(h["train_loss"]) for h in history if "train_loss" in h]
+    h2d = getattr(model, "h2d_time_s_", None)
+    if h2d is not None:
+        out["h2d_time_s"] = float(h2d)
+    if target and history and "eval_score" in history[0]:
+        (threshold,) = target.values()
+        elapsed = float(h2d or 0.0)
+        for h in history:
+            elapsed += h["time_s"]
+            if h["eval_score"] >= threshold:
+                out["time_to_target_s"], out["target_epoch"] = elapsed, int(h["epoch"])
+                break
+    return out

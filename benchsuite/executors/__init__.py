@@ -1,11 +1,16 @@
-"""Executors: run a :class:`~benchsuite.plan.Plan` and store its records.
+"""Executors: run the jobs of a :class:`~benchsuite.plan.Plan` and store their records.
 
-``sequential`` (default) runs in this process; ``process`` runs cases in persistent,
+``sequential`` (default) runs jobs in this process; ``process`` runs them in persistent,
 isolated worker processes with hard timeouts and memory limits; ``dask`` runs them on a
-Dask cluster. Each has the same ``run(plan, run_id=..., emit=...)`` method and calls
-:func:`~benchsuite.executors._case.run_case` for every case, so their records agree.
+Dask cluster. Each is an :class:`~benchsuite.executors._base.Executor` and calls
+:func:`~benchsuite.executors._job.run_job` for every job, so their records agree.
 :func:`run_plan` opens the run folder (or reopens one to resume it), holds its lock while
 it writes (one writer per run folder), and stores each record the moment it arrives.
+
+Modules: ``_base`` (the protocol, the timeout a job gets, skipped cases' records),
+``_records`` (records of jobs that were not measured), ``_splits`` (a dataset held once,
+its folds), ``_job`` (one job -> one record), ``_limits`` (threads, GPUs, memory),
+``_resume`` (what a resumed run still has to run).
 """
 
 from __future__ import annotations
@@ -20,20 +25,16 @@ from pathlib import Path
 from typing import Any
 
 from benchsuite.errors import BenchsuiteError
+from benchsuite.executors._base import Executor, job_timeout
 from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
-from benchsuite.results import (
-    Record,
-    RunLockedError,
-    RunStore,
-    capture_environment,
-    gpu_info,
-    load_average,
-    thread_info,
-)
+from benchsuite.environment import capture_environment, gpu_info, load_average, thread_info
+from benchsuite.results import Record
+from benchsuite.runs import RunLockedError, RunStore
 
 __all__ = [
     "EXECUTORS",
+    "Executor",
     "RunLockedError",
     "RunResult",
     "SequentialExecutor",
@@ -49,7 +50,7 @@ EXECUTORS: dict[str, str] = {
 }
 
 
-def get_executor(name: str, **options: Any) -> Any:
+def get_executor(name: str, **options: Any) -> Executor:
     """An executor by its registry name, built with ``options`` (imported only now).
 
     Raises
@@ -100,7 +101,7 @@ def run_plan(
     *,
     output: str | os.PathLike[str] = "results",
     run_id: str | None = None,
-    executor: Any = None,
+    executor: Executor | None = None,
     on_start: Callable[[RunStore], None] | None = None,
     on_record: Callable[[Record], None] | None = None,
     command_line: list[str] | None = None,
@@ -115,23 +116,23 @@ def run_plan(
     plan : Plan
     output : path-like, default="results"
     run_id : str, optional
-    executor : executor, default=SequentialExecutor()
+    executor : Executor, default=SequentialExecutor()
     on_start : callable, optional
-        Called with the opened :class:`RunStore` before the first case.
+        Called with the opened :class:`RunStore` before the first job.
     on_record : callable, optional
         Called with each record after it is stored (progress display).
     command_line : list of str, optional
         Stored in ``run.json`` (defaults to ``sys.argv``).
     resume : path-like, optional
         A run folder to continue instead of starting a new one (``output`` and ``run_id``
-        are then ignored): only measurements without a final record run (see
+        are then ignored): only jobs without a final record run (see
         :mod:`benchsuite.executors._resume`), their records are appended to its
         ``records.jsonl``.
     on_warning : callable, optional
         Told about repairs of the records file when resuming.
     on_plan : callable, optional
         Called with the plan that will actually run and the records kept from before
-        (empty for a new run), before the first case (progress display).
+        (empty for a new run), before the first job (progress display).
 
     Returns
     -------
@@ -154,60 +155,17 @@ def run_plan(
     killed process cannot leave behind) from before anything in it is read or written
     until the final ``run.json`` is written.
     """
-    suite = plan.suite
     executor = executor or SequentialExecutor()
     command_line = command_line if command_line is not None else list(sys.argv)
-    timeout = getattr(executor, "timeout", None)
-    timeout = timeout if timeout is not None else suite.defaults.timeout
-    records: list[Record] = []
-    superseded = 0
+    timeout = job_timeout(executor.timeout, plan.suite)
     if resume is not None:
-        from benchsuite.executors._resume import prepare_resume
-
-        # locks the folder (RunLockedError if another process writes it) before reading it
-        state = prepare_resume(resume, plan, on_warning=on_warning, command_line=command_line)
-        store, plan, superseded = state.store, state.plan, state.superseded
-        records.extend(state.kept)
-        try:
-            store.reopen(
-                dict(Counter(r.status for r in state.kept)),
-                command_line=command_line,
-                executor=getattr(executor, "name", type(executor).__name__),
-                threads=getattr(executor, "threads", None),
-                timeout_s=timeout,
-                kept=len(state.kept),
-                superseded=superseded,
-                n_measurements=len(plan.cases),
-            )
-        except BaseException:
-            store.release()
-            raise
-    else:
-        # creates and locks the folder (RunLockedError if another process writes a run of
-        # the same id) before writing run.json
-        store = RunStore(output, suite.name, run_id)
-        store.open(
-            {
-                "suite_file": str(suite.path) if suite.path else None,
-                "suite_sha256": suite.file_hash,
-                "suite_description": suite.description,
-                "seed": suite.seed,
-                "command_line": command_line,
-                "cwd": os.getcwd(),
-                "executor": getattr(executor, "name", type(executor).__name__),
-                "workers": getattr(executor, "n_workers", 1),
-                "threads": getattr(executor, "threads", None),
-                # the sequential executor cannot interrupt a running fit
-                "timeout_s": timeout,
-                "timeout_enforced": getattr(executor, "enforces_timeout", False),
-                "memory_limit": getattr(executor, "memory_label", None) or None,
-                "filters": list(plan.filters),
-                "n_cases": len(plan.keys),
-                "n_measurements": len(plan.cases),
-                "environment": capture_environment(cwd=suite.path.parent if suite.path else None),
-            }
+        store, plan, kept, superseded = _reopen_run(
+            resume, plan, executor, timeout, command_line, on_warning
         )
-    kept = len(records)
+    else:
+        store = _open_run(plan, executor, timeout, output, run_id, command_line)
+        kept, superseded = [], 0
+    records = list(kept)
 
     def emit(record: Record) -> None:
         store.append(record)
@@ -226,7 +184,7 @@ def run_plan(
             on_start(store)
         if on_plan is not None:
             on_plan(plan, list(records))
-        if plan.cases:
+        if plan.jobs:
             executor.run(plan, run_id=store.run_id, emit=emit)
         status = "completed"
     except KeyboardInterrupt:
@@ -241,32 +199,107 @@ def run_plan(
         if discard:
             store.discard()  # removed while still locked, then unlocked
         else:
-            try:
-                # thread pools, and torch's view of the GPUs, exist once the models loaded them
-                if "torch" in sys.modules:
-                    store.info["environment"]["gpus"] = gpu_info()
-                    torch_threads = sys.modules["torch"].get_num_threads()
-                    store.info["environment"]["torch_threads"] = torch_threads
-                # what only the run itself learns (a remote Dask cluster's workers and threads)
-                learned = getattr(executor, "run_info", dict)()
-                if resume is not None and learned:
-                    store.info["resumes"][-1].update(learned)
-                    learned = {}
-                # the final run.json is written under the lock, which close() then releases
-                store.close(
-                    status,
-                    threadpools=thread_info(),
-                    load_average_at_end=load_average(),
-                    **learned,
-                )
-            finally:
-                store.release()
+            _close_run(store, status, executor, resumed=resume is not None)
     return RunResult(
         store.path,
         store.run_id,
         records,
         status,
         dict(store.counts),
-        resumed=kept,
+        resumed=len(kept),
         superseded=superseded,
     )
+
+
+def _open_run(
+    plan: Plan,
+    executor: Executor,
+    timeout: float | None,
+    output: str | os.PathLike[str],
+    run_id: str | None,
+    command_line: list[str],
+) -> RunStore:
+    """A new run folder, locked, with its first ``run.json`` (status ``running``)."""
+    suite = plan.suite
+    # creates and locks the folder (RunLockedError if another process writes a run of the
+    # same id) before writing run.json
+    store = RunStore(output, suite.name, run_id)
+    store.open(
+        {
+            "suite_file": str(suite.path) if suite.path else None,
+            "suite_sha256": suite.file_hash,
+            "suite_description": suite.description,
+            "seed": suite.seed,
+            "command_line": command_line,
+            "cwd": os.getcwd(),
+            "executor": executor.name,
+            "workers": executor.n_workers,
+            "threads": executor.threads,
+            # the sequential executor cannot interrupt a running fit
+            "timeout_s": timeout,
+            "timeout_enforced": executor.enforces_timeout,
+            "memory_limit": executor.memory_label or None,
+            "filters": list(plan.filters),
+            "n_cases": len(plan.cases),
+            "n_jobs": len(plan.jobs),
+            "environment": capture_environment(cwd=suite.path.parent if suite.path else None),
+        }
+    )
+    return store
+
+
+def _reopen_run(
+    resume: str | os.PathLike[str],
+    plan: Plan,
+    executor: Executor,
+    timeout: float | None,
+    command_line: list[str],
+    on_warning: Callable[[str], None] | None,
+) -> tuple[RunStore, Plan, list[Record], int]:
+    """An existing run folder, locked and reopened for appending.
+
+    Returns the store, the plan narrowed to the jobs still to run, the records kept and
+    the number of records superseded.
+    """
+    from benchsuite.executors._resume import prepare_resume
+
+    # locks the folder (RunLockedError if another process writes it) before reading it
+    state = prepare_resume(resume, plan, on_warning=on_warning, command_line=command_line)
+    try:
+        state.store.reopen(
+            dict(Counter(r.status for r in state.kept)),
+            command_line=command_line,
+            executor=executor.name,
+            threads=executor.threads,
+            timeout_s=timeout,
+            kept=len(state.kept),
+            superseded=state.superseded,
+            n_jobs=len(state.plan.jobs),
+        )
+    except BaseException:
+        state.store.release()
+        raise
+    return state.store, state.plan, state.kept, state.superseded
+
+
+def _close_run(store: RunStore, status: str, executor: Executor, *, resumed: bool) -> None:
+    """Write the final ``run.json`` under the lock, then release the lock."""
+    try:
+        # thread pools, and torch's view of the GPUs, exist once the models loaded them
+        if "torch" in sys.modules:
+            store.info["environment"]["gpus"] = gpu_info()
+            torch_threads = sys.modules["torch"].get_num_threads()
+            store.info["environment"]["torch_threads"] = torch_threads
+        # what only the run itself learns (a remote Dask cluster's workers and threads)
+        learned = executor.run_info()
+        if resumed and learned:
+            store.info["resumes"][-1].update(learned)
+            learned = {}
+        store.close(
+            status,
+            threadpools=thread_info(),
+            load_average_at_end=load_average(),
+            **learned,
+        )
+    finally:
+        store.release()

@@ -1,26 +1,22 @@
-"""Resources of isolated workers: threads, GPUs and memory limits.
+"""Resources of jobs and workers: threads, GPUs and memory limits.
 
-Pure functions, light to import (no numpy): the CLI parses its options with them before
-anything heavy loads, and worker processes apply them before importing numerical libraries.
+Light to import (no numpy): the CLI parses its options with these functions before
+anything heavy loads, worker processes apply them before importing numerical libraries,
+and every executor pins a job's thread pools with :func:`thread_limits`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 from benchsuite.errors import BenchsuiteError
 
-# read by OpenBLAS, MKL, OpenMP (scikit-learn, xgboost, lightgbm), Apple Accelerate and
-# numexpr when their thread pools start: they must be set before those libraries load
-THREAD_VARS = (
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS",
-    "NUMEXPR_NUM_THREADS",
-)
+from benchsuite.environment import THREAD_VARS, usable_cores
 
 _UNITS = {
     "": 1,
@@ -79,6 +75,24 @@ def parse_memory_limit(text: str | int) -> int:
     return value
 
 
+def memory_option(limit: int | str | None) -> tuple[int | None, str]:
+    """An executor's ``memory_limit`` option as ``(bytes, label)``.
+
+    The label is the limit as the user wrote it (``"4GB"``), or as they would have
+    (:func:`format_bytes` of a number of bytes), for messages and ``run.json``; ``(None,
+    "")`` without a limit.
+
+    Raises
+    ------
+    BenchsuiteError
+        Not a size, or too small (see :func:`parse_memory_limit`).
+    """
+    if limit is None:
+        return None, ""
+    label = limit if isinstance(limit, str) else format_bytes(limit)
+    return parse_memory_limit(limit), label
+
+
 def format_bytes(n: int) -> str:
     """``4000000000`` -> ``"4GB"``, ``2147483648`` -> ``"2GiB"`` (as the user would write it)."""
     for unit, size in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
@@ -88,13 +102,6 @@ def format_bytes(n: int) -> str:
         if n >= size:
             return f"{n / size:.3g}{unit}"
     return f"{n}B"
-
-
-def usable_cores() -> int:
-    """CPU cores this process may run on (its affinity mask), at least 1."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return max(1, os.cpu_count() or 1)
 
 
 def threads_per_worker(n_workers: int, cores: int | None = None) -> int:
@@ -144,7 +151,7 @@ def visible_gpus(count: int | None = None) -> list[str]:
     if env is not None:
         return [g.strip() for g in env.split(",") if g.strip() and g.strip() != "-1"]
     if count is None:
-        from benchsuite.results import _nvidia_smi_gpus
+        from benchsuite.environment import _nvidia_smi_gpus
 
         count = len(_nvidia_smi_gpus())
     return [str(i) for i in range(count)]
@@ -190,3 +197,47 @@ def apply_memory_limit(limit: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+@contextlib.contextmanager
+def thread_limits(threads: int | None) -> Iterator[None]:
+    """Pin BLAS/OpenMP pools (threadpoolctl) and torch to ``threads`` inside the block.
+
+    Entered after the estimator is built, so that a library imported by the build
+    (xgboost's, lightgbm's OpenMP) is already loaded and gets pinned too.
+    """
+    if threads is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")  # only if something already imported it
+    previous = torch.get_num_threads() if torch is not None else None
+    with threadpool_limits(limits=threads):
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            yield
+        finally:
+            if torch is not None:
+                torch.set_num_threads(previous)
+
+
+def pin_native_threads(estimator: Any, threads: int) -> None:
+    """Give models that ignore thread pinning their own thread count.
+
+    LightGBM's ``n_jobs=None`` means "all physical cores", read from the machine: it
+    ignores ``OMP_NUM_THREADS`` and threadpoolctl, so two parallel workers would each run
+    as many spinning OpenMP threads as there are cores (measured: fits 4-150x slower on
+    2 cores). When the suite left ``n_jobs`` unset, it gets ``threads``.
+    """
+    from benchsuite.estimators._introspect import final_step
+
+    model = final_step(estimator)
+    if type(model).__module__.split(".")[0] != "lightgbm":
+        return
+    try:
+        if model.get_params().get("n_jobs") is None:
+            model.set_params(n_jobs=threads)
+    except Exception:  # not the sklearn API: leave it
+        pass

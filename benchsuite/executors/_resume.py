@@ -1,11 +1,11 @@
 """``--resume RUN_DIR``: what an interrupted run still has to measure.
 
-A measurement ``(case_key, fold, repeat)`` is *final* when its run folder holds an ``ok``
-record for it, or a ``skipped`` record for a case that is still planned as skipped. Every
-other planned measurement runs again: missing ones, and those whose record is ``error`` or
-``timeout`` (a crash may have been the machine's fault, a timeout may have been too short;
-a deterministic error costs one more attempt). So that the records file never holds two
-records of one measurement, the ``error``/``timeout`` records about to be re-measured are
+A job ``(case_key, fold, repeat)`` is *final* when its run folder holds an ``ok`` record
+for it, or a ``skipped`` record for a case that is still planned as skipped. Every other
+planned job runs again: missing ones, and those whose record is ``error`` or ``timeout``
+(a crash may have been the machine's fault, a timeout may have been too short; a
+deterministic error costs one more attempt). So that the records file never holds two
+records of one job, the ``error``/``timeout`` records about to be re-measured are
 moved to ``superseded.jsonl`` in the same folder (the file is rewritten atomically), and
 the new records are appended to ``records.jsonl``.
 
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.plan import Plan
-from benchsuite.results import Record, RunLock, RunStore, parse_record_line, repair_records
+from benchsuite.results import Record, parse_record_line, repair_records
+from benchsuite.runs import RunLock, RunStore
 
 FINAL_STATUSES = ("ok", "skipped")
 
@@ -39,7 +40,7 @@ class ResumeState:
     kept : list of Record
         Records that stay in ``records.jsonl``, in file order.
     plan : Plan
-        The measurements still to run.
+        The jobs still to run (:meth:`Plan.only`).
     superseded : int
         ``error``/``timeout`` records moved to ``superseded.jsonl``.
     """
@@ -50,7 +51,8 @@ class ResumeState:
     superseded: int
 
 
-def measurement_id(record: Record) -> tuple[str, int, int]:
+def job_id(record: Record) -> tuple[str, int, int]:
+    """The :attr:`~benchsuite.plan.Job.id` of the job ``record`` is about."""
     return (record.case_key, record.fold, record.repeat)
 
 
@@ -122,7 +124,7 @@ def _prepare_locked(
     if message and on_warning is not None:
         on_warning(message)
     lines = _read_lines(store.records_path)
-    planned = {(c.key, c.fold, c.repeat): c for c in plan.cases}
+    planned = {job.id: job for job in plan.jobs}
     hashes = {c.key: c.config_hash for c in plan.cases}
     final: set[tuple[str, int, int]] = set()
     kept: list[tuple[str, Record]] = []
@@ -135,29 +137,28 @@ def _prepare_locked(
                 " configuration than the suite now gives (the suite changed since that"
                 " run); start a new run instead of resuming"
             )
-        mid = measurement_id(record)
-        case = planned.get(mid)
-        if case is None:  # not planned now (another --filter): left as it is
+        jid = job_id(record)
+        job = planned.get(jid)
+        if job is None:  # not planned now (another --filter): left as it is
             kept.append((line, record))
             continue
-        is_final = (record.status == "ok" and not case.skipped) or (
-            record.status == "skipped" and case.skipped
+        is_final = (record.status == "ok" and not job.skipped) or (
+            record.status == "skipped" and job.skipped
         )
-        if is_final and mid not in final:
-            final.add(mid)
+        if is_final and jid not in final:
+            final.add(jid)
             kept.append((line, record))
-        elif is_final:  # a second final record of one measurement: keep the first
+        elif is_final:  # a second final record of one job: keep the first
             dropped.append(line)
         else:
             dropped.append(line)
-    # a non-final record whose measurement turned out final elsewhere is dropped too
+    # a non-final record whose job turned out final elsewhere is dropped too
     if dropped:
         _supersede(store, [line for line, _ in kept], dropped)
-    remaining = tuple(c for c in plan.cases if (c.key, c.fold, c.repeat) not in final)
     return ResumeState(
         store=store,
         kept=[r for _, r in kept],
-        plan=Plan(suite=suite, cases=remaining, filters=plan.filters),
+        plan=plan.only([job for job in plan.jobs if job.id not in final]),
         superseded=len(dropped),
     )
 

@@ -1,4 +1,4 @@
-"""The Dask executor: cases as tasks on a ``distributed`` cluster.
+"""The Dask executor: jobs as tasks on a ``distributed`` cluster.
 
 Without a scheduler address it starts a ``LocalCluster`` of ``-j`` worker processes, one
 thread each; with ``--scheduler ADDRESS`` it uses an existing cluster. Dask is an optional
@@ -6,21 +6,21 @@ dependency (``pip install 'benchsuite[dask]'``), imported only when this executo
 
 Each dataset is loaded once, by the runner, and scattered to the cluster once
 (``client.scatter(..., broadcast=False)``); tasks refer to it, so a worker receives it at
-most once and keeps it while cases of that dataset remain, then it is released. Each task
+most once and keeps it while jobs of that dataset remain, then it is released. Each task
 goes to a free worker thread (pinned there), so a task starts when it is submitted and its
 timeout counts from there; a task past its timeout is cancelled and its worker process
 ended (a Python thread cannot be stopped any other way), then restarted by its nanny.
-A worker that dies (segfault, the nanny's memory limit) makes the case it was running an
+A worker that dies (segfault, the nanny's memory limit) makes the job it was running an
 ``error`` record: the executor's own cluster retries nothing (``allowed-failures: 0``).
 
-Threads: a worker process runs one case at a time, with a budget of its ``nthreads``
+Threads: a worker process runs one job at a time, with a budget of its ``nthreads``
 threads (as Dask, dask-ml and ``xgboost.dask`` read it), or ``--threads`` when given. A
-worker started by someone else loaded numpy and its thread pools before any case came,
-so thread variables would reach nothing: the budget is applied per case, as in the
+worker started by someone else loaded numpy and its thread pools before any job came,
+so thread variables would reach nothing: the budget is applied per job, as in the
 process executor, by threadpoolctl (BLAS and OpenMP pools, from the task's own thread:
 OpenMP's count is per calling thread), ``torch.set_num_threads`` and LightGBM's
 ``n_jobs``. Those limits are process-wide for BLAS and torch (and peak memory is the
-process's), which is why two cases never share a worker process.
+process's), which is why two jobs never share a worker process.
 """
 
 from __future__ import annotations
@@ -32,19 +32,19 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import BenchsuiteError, one_line
-from benchsuite.executors._limits import (
-    format_bytes,
-    parse_memory_limit,
-    threads_per_worker,
-    worker_environment,
-)
-from benchsuite.plan import Case, Plan
+from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
+from benchsuite.executors._limits import threads_per_worker, worker_environment
+from benchsuite.executors._records import failure_record
+from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
 
-OnRecord = Callable[[Record], None]
+if TYPE_CHECKING:  # typing.Unpack is 3.11+
+    from typing_extensions import Unpack
+
+    from benchsuite.executors._base import WorkerOptions
 
 # seconds to reach a --scheduler before giving up (Dask's own default is 30)
 CONNECT_TIMEOUT_S = 5.0
@@ -61,26 +61,26 @@ def _import_distributed() -> Any:
     return distributed
 
 
-def run_case_task(
-    case: Case,
+def run_job_task(
+    job: Job,
     payload: tuple[Any, list],
     run_id: str,
     suite: str,
     sample_memory: bool,
     threads: int | None,
 ) -> Record:
-    """The task a Dask worker runs: one case on a scattered ``(dataset, splits)``.
+    """The task a Dask worker runs: one job on a scattered ``(dataset, splits)``.
 
     Parameters
     ----------
-    case : Case
+    job : Job
     payload : tuple
         ``(dataset, splits)``, scattered by the runner.
     run_id, suite : str
     sample_memory : bool
     threads : int or None
-        The case's thread budget; None: the worker's ``nthreads`` (the runner sends the
-        worker one case at a time).
+        The job's thread budget; None: the worker's ``nthreads`` (the runner sends the
+        worker one job at a time).
 
     Returns
     -------
@@ -88,20 +88,13 @@ def run_case_task(
     """
     from distributed import get_worker
 
-    from benchsuite.executors._case import run_case
+    from benchsuite.executors._job import run_job
 
     worker = get_worker()
     if threads is None:
         threads = worker_nthreads(worker)
-    dataset, splits = payload
-    record = run_case(
-        case,
-        dataset,
-        splits,
-        run_id=run_id,
-        suite=suite,
-        sample_memory=sample_memory,
-        threads=threads,
+    record = run_job(  # payload: (dataset, splits)
+        job, *payload, run_id=run_id, suite=suite, sample_memory=sample_memory, threads=threads
     )
     record.worker = str(worker.address)
     return record
@@ -116,7 +109,7 @@ def worker_nthreads(worker: Any) -> int:
 
 def preload_models(models: list[tuple[str, str]]) -> None:
     """Run on each worker: import the class of every ``(model, task)`` of the plan."""
-    from benchsuite.executors._case import preload_model
+    from benchsuite.executors._job import preload_model
 
     for model, task in models:
         preload_model(model, task)
@@ -129,8 +122,8 @@ async def _end_worker_process() -> None:
     os._exit(1)
 
 
-class DaskExecutor:
-    """Run cases on a Dask cluster: a new ``LocalCluster`` or an existing scheduler.
+class DaskExecutor(IsolatingExecutor):
+    """Run jobs on a Dask cluster: a new ``LocalCluster`` or an existing scheduler.
 
     Parameters
     ----------
@@ -142,53 +135,38 @@ class DaskExecutor:
     client : distributed.Client, optional
         An existing client to use (not closed at the end): tests share one cluster.
     timeout : float, optional
-        Seconds per case; default: the suite's ``defaults.timeout``, else none.
+        Seconds per job; default: the suite's ``defaults.timeout``, else none.
     memory_limit : int or str, optional
         Memory limit of each ``LocalCluster`` worker, enforced by its nanny (which
         restarts a worker past 95% of it). With a scheduler, set it on the workers
         (``dask worker --memory-limit``).
     threads : int, optional
-        BLAS/OpenMP/torch threads per case (``--threads``). Default: each worker's
+        BLAS/OpenMP/torch threads per job (``--threads``). Default: each worker's
         ``nthreads``; the ``LocalCluster`` gives its workers ``max(1, cores // n_workers)``.
-        A worker runs one case at a time whatever its ``nthreads``.
+        A worker runs one job at a time whatever its ``nthreads``.
     sample_memory : bool, default=True
     connect_timeout : float, default=CONNECT_TIMEOUT_S (5)
         Seconds to reach a scheduler before giving up with a one-line error.
     """
 
     name = "dask"
-    enforces_timeout = True
 
     def __init__(
         self,
         *,
-        n_workers: int = 1,
         scheduler: str | None = None,
         client: Any = None,
-        timeout: float | None = None,
-        memory_limit: int | str | None = None,
-        threads: int | None = None,
-        sample_memory: bool = True,
         connect_timeout: float | None = None,
-    ):
-        self.n_workers = n_workers
+        **options: Unpack[WorkerOptions],
+    ) -> None:
+        super().__init__(**options)
         self.scheduler = scheduler
         self.client = client
-        self.timeout = timeout
-        self.memory_limit = None if memory_limit is None else parse_memory_limit(memory_limit)
-        self.memory_label = (
-            ""
-            if memory_limit is None
-            else memory_limit
-            if isinstance(memory_limit, str)
-            else format_bytes(memory_limit)
-        )
         remote = scheduler is not None or client is not None
-        self.threads = threads if threads is not None or remote else threads_per_worker(n_workers)
-        self.sample_memory = sample_memory
+        if self.threads is None and not remote:  # a remote worker's nthreads is its budget
+            self.threads = threads_per_worker(self.n_workers)
         self.connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT_S
-        self.restarts = 0
-        # worker address -> the thread budget its cases got (run.json's worker_threads)
+        # worker address -> the thread budget its jobs got (run.json's worker_threads)
         self.worker_threads: dict[str, int] = {}
         self.max_workers = 0
 
@@ -219,7 +197,7 @@ class DaskExecutor:
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
             cluster = distributed.LocalCluster(
                 n_workers=self.n_workers,
-                # a worker's nthreads is its cases' budget (one case per worker at a time)
+                # a worker's nthreads is its jobs' budget (one job per worker at a time)
                 threads_per_worker=self.threads,
                 processes=True,
                 dashboard_address=None,
@@ -241,9 +219,9 @@ class DaskExecutor:
         Returns
         -------
         dict
-            ``threads``: the budget of every case when they all had the same (else None,
+            ``threads``: the budget of every job when they all had the same (else None,
             and each record says its own); ``workers``: the most workers seen at once;
-            ``worker_threads``: ``{worker address: budget}`` of the workers that ran cases.
+            ``worker_threads``: ``{worker address: budget}`` of the workers that ran jobs.
             Empty before a run (nothing is known about a remote cluster yet).
         """
         if not self.worker_threads:
@@ -256,7 +234,7 @@ class DaskExecutor:
         }
 
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
-        """Run every case of ``plan`` on the cluster, passing each record to ``emit``.
+        """Run every job of ``plan`` on the cluster, passing each record to ``emit``.
 
         Raises
         ------
@@ -271,20 +249,13 @@ class DaskExecutor:
             close()
 
     def _run(self, client: Any, plan: Plan, run_id: str, emit: OnRecord) -> None:
-        from benchsuite.executors._case import skipped_record
-
-        pending: deque[Case] = deque()
-        for case in plan.cases:
-            if case.skipped:
-                emit(skipped_record(case, run_id=run_id, suite=plan.suite.name))
-            else:
-                pending.append(case)
-        timeout = self.timeout if self.timeout is not None else plan.suite.defaults.timeout
+        pending = split_skipped(plan, run_id=run_id, emit=emit)
+        timeout = job_timeout(self.timeout, plan.suite)
         if timeout is not None and pending:
             # the estimators' libraries imported on every worker before any deadline runs
             # (``import torch`` takes seconds); a worker restarted after a timeout imports
-            # them again within its next case's time
-            models = sorted({(c.estimator.model, c.task) for c in pending})
+            # them again within its next job's time
+            models = sorted({(j.case.estimator.model, j.case.task) for j in pending})
             with contextlib.suppress(Exception):
                 client.run(preload_models, models)
         run = _DaskRun(self, client, plan, run_id, emit, timeout, pending)
@@ -295,9 +266,9 @@ class DaskExecutor:
             run.requeue_stranded()
 
 
-# a case whose task the cluster cancels (its scattered data lost with a worker that died
-# running another case), or whose worker left before it started, is submitted again, at
-# most this many times
+# a job whose task the cluster cancels (its scattered data lost with a worker that died
+# running another job), or whose worker left before it started, is submitted again; the
+# jobs of one case share this many resubmissions
 MAX_RESUBMITS = 3
 NO_WORKERS_TIMEOUT_S = 120.0
 # a task whose worker has left gets this long to be reported failed (the worker died
@@ -310,12 +281,12 @@ class _DaskRun:
 
     Each task is pinned to a worker that is free (``workers=[address]``), so that a task
     starts when it is submitted (its timeout counts from there) and a worker's death is
-    charged to the case it was running, never to cases queued behind it. A worker runs one
+    charged to the job it was running, never to jobs queued behind it. A worker runs one
     task at a time, with its ``nthreads`` as the thread budget (see the module's notes).
     """
 
     def __init__(self, executor, client, plan, run_id, emit, timeout, pending) -> None:
-        from benchsuite.executors._case import DataSlot
+        from benchsuite.executors._splits import DataSlot
 
         self.executor = executor
         self.client = client
@@ -323,12 +294,12 @@ class _DaskRun:
         self.run_id = run_id
         self.emit = emit
         self.timeout = timeout
-        self.pending: deque[Case] = pending
-        self.left = Counter(case.dataset.name for case in pending)  # not yet recorded
+        self.pending: deque[Job] = pending
+        self.left = Counter(job.case.dataset.name for job in pending)  # not yet recorded
         self.payloads: dict[str, Any] = {}  # dataset -> future of scattered (data, splits)
         self.slot = DataSlot()  # the runner's copy of the current dataset (to re-scatter)
-        # future -> case, worker, deadline, thread budget
-        self.busy: dict[Any, tuple[Case, str, float | None, int]] = {}
+        # future -> job, worker, deadline, thread budget
+        self.busy: dict[Any, tuple[Job, str, float | None, int]] = {}
         self.resubmits: Counter[str] = Counter()
         self.no_workers_since: float | None = None
         self.alive: dict[str, int] = {}  # worker address -> threads, as of this loop
@@ -337,13 +308,13 @@ class _DaskRun:
         self.dead: set[str] = set()
         self.missing_since: dict[Any, float] = {}  # future -> when its worker was gone
 
-    def _payload(self, case: Case, worker: str) -> Any:
-        """The scattered data of ``case`` (sent to ``worker`` first), the reason it could not
+    def _payload(self, job: Job, worker: str) -> Any:
+        """The scattered data of ``job`` (sent to ``worker`` first), the reason it could not
         be loaded, or None if ``worker`` died meanwhile."""
-        name = case.dataset.name
+        name = job.case.dataset.name
         if name not in self.payloads:
             dataset, splits, failure = self.slot.get(
-                case, base_dir=self.suite.base_dir, seed=self.suite.seed
+                job.case, base_dir=self.suite.base_dir, seed=self.suite.seed
             )
             if failure is not None:
                 return failure
@@ -356,35 +327,38 @@ class _DaskRun:
                 return None
         return self.payloads[name]
 
-    def _record(self, case: Case, record: Record) -> None:
-        name = case.dataset.name
+    def _record(self, job: Job, record: Record) -> None:
+        name = job.case.dataset.name
         self.left[name] -= 1
         if self.left[name] == 0:
             # releasing the future frees the workers' copies, and the runner's
             self.payloads.pop(name, None)
             if self.slot.name == name:
-                self.slot.name, self.slot.dataset, self.slot.splits = None, None, []
+                self.slot.release()
         self.emit(record)
 
     def _failed(
-        self, case: Case, status: str, message: str, worker: str | None, threads: int | None
-    ) -> Record:
-        from benchsuite.executors._case import base_record
-
-        rec = base_record(case, run_id=self.run_id, suite=self.suite.name)
-        rec.status, rec.error = status, message
-        rec.threads, rec.worker = threads, worker
-        return rec
+        self, job: Job, status: str, message: str, worker: str | None, threads: int | None
+    ) -> None:
+        """Record ``job`` as failed (``error``/``timeout``) on ``worker``."""
+        record = failure_record(
+            job,
+            message,
+            run_id=self.run_id,
+            suite=self.suite.name,
+            status=status,
+            threads=threads,
+            worker=worker,
+        )
+        self._record(job, record)
 
     def budget(self, worker: str) -> int:
-        """The thread budget of a case on ``worker``: ``--threads``, else its nthreads."""
+        """The thread budget of a job on ``worker``: ``--threads``, else its nthreads."""
         if self.executor.threads is not None:
             return self.executor.threads
         return max(1, int(self.alive.get(worker) or 1))
 
     def submit_to_free_workers(self) -> None:
-        from benchsuite.executors._case import error_record
-
         nthreads = {w: n for w, n in self.client.nthreads().items() if w not in self.dead}
         self.alive = nthreads
         if not nthreads:
@@ -399,38 +373,36 @@ class _DaskRun:
         self.no_workers_since = None
         self.executor.max_workers = max(self.executor.max_workers, len(nthreads))
         busy = {worker for _, worker, _, _ in self.busy.values()}
-        # one case per worker process, whatever its nthreads: threadpoolctl's BLAS limits
-        # and torch's thread count are process-wide, so a second case would change (and,
+        # one job per worker process, whatever its nthreads: threadpoolctl's BLAS limits
+        # and torch's thread count are process-wide, so a second job would change (and,
         # when it ends, undo) the first one's; peak memory is the process's too
         for worker in [w for w in nthreads if w not in busy]:
             while self.pending:
-                case = self.pending.popleft()
-                payload = self._payload(case, worker)
+                job = self.pending.popleft()
+                payload = self._payload(job, worker)
                 if payload is None:
-                    self.pending.appendleft(case)
+                    self.pending.appendleft(job)
                     return
                 if isinstance(payload, str):  # the dataset failed to load
-                    self._record(
-                        case, error_record(case, payload, run_id=self.run_id, suite=self.suite.name)
-                    )
+                    self._failed(job, "error", payload, None, None)
                     continue
                 threads = self.budget(worker)
                 future = self.client.submit(
-                    run_case_task,
-                    case,
+                    run_job_task,
+                    job,
                     payload,
                     self.run_id,
                     self.suite.name,
                     self.executor.sample_memory,
                     threads,
                     # unique: a resumed run reuses its run id, a shared cluster sees many
-                    key=f"benchsuite-{case.key}-{uuid.uuid4().hex}",
+                    key=f"benchsuite-{job.case.key}-{uuid.uuid4().hex}",
                     pure=False,
                     workers=[worker],
                     allow_other_workers=False,
                 )
                 deadline = time.monotonic() + self.timeout if self.timeout is not None else None
-                self.busy[future] = (case, worker, deadline, threads)
+                self.busy[future] = (job, worker, deadline, threads)
                 self.executor.worker_threads[worker] = threads
                 break
 
@@ -450,16 +422,16 @@ class _DaskRun:
         except Exception:  # TimeoutError; a cancelled future (handled below)
             pass
         for future in [f for f in self.busy if f.done()]:
-            case, worker, _, threads = self.busy.pop(future)
+            job, worker, _, threads = self.busy.pop(future)
             if future.status == "finished":
-                self._record(case, future.result())
+                self._record(job, future.result())
                 continue
             exc = future.exception() if future.status == "error" else None
             name = type(exc).__name__
             if exc is None or "Cancelled" in name:
                 # its scattered data was lost with a worker that died: run it again
-                self.payloads.pop(case.dataset.name, None)
-                if self._resubmit(case):
+                self.payloads.pop(job.case.dataset.name, None)
+                if self._resubmit(job):
                     continue
                 message = "the cluster cancelled the task repeatedly (workers dying?)"
             elif name == "KilledWorker":
@@ -467,25 +439,25 @@ class _DaskRun:
                 label = self.executor.memory_label
                 limit = label and f" or past the memory limit {label}"
                 message = (
-                    f"worker died while running the case (a crash in native code, a"
+                    f"worker died while running the job (a crash in native code, a"
                     f" signal{limit}; see the worker's log)"
                 )
                 self.payloads.clear()  # data held only by the dead worker is gone
             else:
                 message = one_line(exc)
-            self._record(case, self._failed(case, "error", message, worker, threads))
+            self._failed(job, "error", message, worker, threads)
 
-    def _resubmit(self, case: Case) -> bool:
-        self.resubmits[case.key] += 1
-        if self.resubmits[case.key] > MAX_RESUBMITS:
+    def _resubmit(self, job: Job) -> bool:
+        self.resubmits[job.case.key] += 1
+        if self.resubmits[job.case.key] > MAX_RESUBMITS:
             return False
-        self.pending.appendleft(case)
+        self.pending.appendleft(job)
         return True
 
     def requeue_stranded(self) -> None:
         """Submit again the tasks pinned to a worker that left before running them."""
         now = time.monotonic()
-        for future, (case, worker, _, threads) in list(self.busy.items()):
+        for future, (job, worker, _, threads) in list(self.busy.items()):
             if worker in self.alive or future.done():
                 self.missing_since.pop(future, None)
                 continue
@@ -494,14 +466,14 @@ class _DaskRun:
                 continue
             del self.busy[future], self.missing_since[future]
             self.client.cancel([future], force=True)
-            if not self._resubmit(case):
-                message = f"worker {worker} left before running the case, repeatedly"
-                self._record(case, self._failed(case, "error", message, worker, threads))
+            if not self._resubmit(job):
+                message = f"worker {worker} left before running the job, repeatedly"
+                self._failed(job, "error", message, worker, threads)
 
     def enforce_deadlines(self) -> None:
         """End the worker of every task past its deadline; record those as ``timeout``."""
         now = time.monotonic()
-        for future, (case, worker, deadline, threads) in list(self.busy.items()):
+        for future, (job, worker, deadline, threads) in list(self.busy.items()):
             if deadline is None or now < deadline or future.done():
                 continue
             del self.busy[future]
@@ -516,4 +488,4 @@ class _DaskRun:
                 self.executor.restarts += 1
                 self.payloads.clear()  # data only that worker held is gone
             message = f"no result within the {self.timeout:g} s timeout; worker restarted"
-            self._record(case, self._failed(case, "timeout", message, worker, threads))
+            self._failed(job, "timeout", message, worker, threads)

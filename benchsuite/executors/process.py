@@ -1,17 +1,17 @@
-"""The process executor: every case in a persistent, isolated worker process.
+"""The process executor: every job in a persistent, isolated worker process.
 
 ``-j N`` worker processes are started once (``spawn``: a fresh interpreter each, no state
-inherited from the runner) and reused case after case; each keeps the dataset it last
+inherited from the runner) and reused job after job; each keeps the dataset it last
 loaded, so a dataset is loaded and split once per worker, not once per fold. The runner
-hands out one (case, fold, repeat) at a time, preferring a worker that already holds the
-case's dataset, and watches every worker:
+hands out one job (a case's fold and repeat) at a time, preferring a worker that already
+holds the job's dataset, and watches every worker:
 
-- a case that runs past its timeout gets its worker killed (``SIGKILL``) and replaced; the
-  case becomes a ``timeout`` record and the run goes on;
+- a job that runs past its timeout gets its worker killed (``SIGKILL``) and replaced; the
+  job becomes a ``timeout`` record and the run goes on;
 - a worker that dies (a segfault in native code, a signal, the OS out-of-memory killer)
-  turns its case into an ``error`` record naming the signal, and is replaced;
+  turns its job into an ``error`` record naming the signal, and is replaced;
 - with a memory limit, each worker caps its own address space (``RLIMIT_AS``) before it
-  imports anything, so an allocation past it raises ``MemoryError`` inside the case
+  imports anything, so an allocation past it raises ``MemoryError`` inside the job
   (an ``error`` record that names the limit) instead of taking the machine down.
 
 Workers set the BLAS/OpenMP thread variables to their share of the cores before numpy
@@ -28,28 +28,30 @@ import re
 import signal
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import BenchsuiteError, one_line
+from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
 from benchsuite.executors._limits import (
     apply_memory_limit,
-    format_bytes,
     gpu_assignment,
-    parse_memory_limit,
     threads_per_worker,
     visible_gpus,
     worker_environment,
 )
-from benchsuite.plan import Case, Plan
+from benchsuite.executors._records import failure_record
+from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
 
-OnRecord = Callable[[Record], None]
+if TYPE_CHECKING:  # typing.Unpack is 3.11+
+    from typing_extensions import Unpack
 
-# loading a dataset happens once per worker, outside the case's clock; it gets at least
-# this long even when the case timeout is shorter (a hung download still ends)
+    from benchsuite.executors._base import WorkerOptions
+
+# loading a dataset happens once per worker, outside the job's clock; it gets at least
+# this long even when the job timeout is shorter (a hung download still ends)
 MIN_LOAD_TIMEOUT_S = 600.0
 _MEMORY_ERROR = re.compile(r"\b_?\w*MemoryError\b")
 
@@ -63,7 +65,7 @@ class WorkerConfig:
     env : dict of str to str
         Thread variables and ``CUDA_VISIBLE_DEVICES``.
     threads : int
-        BLAS/OpenMP/torch threads pinned around each case (threadpoolctl, torch).
+        BLAS/OpenMP/torch threads pinned around each job (threadpoolctl, torch).
     memory_limit : int or None
         ``RLIMIT_AS`` in bytes.
     memory_label : str
@@ -88,7 +90,7 @@ def memory_error_message(error: str | None, label: str) -> str | None:
 
 
 def death_cause(
-    exitcode: int | None, memory_label: str = "", *, when: str = "during the case"
+    exitcode: int | None, memory_label: str = "", *, when: str = "during the job"
 ) -> str:
     """One line on why a worker process ended: ``"worker killed by signal SIGSEGV"``."""
     if exitcode is None:
@@ -109,7 +111,7 @@ def death_cause(
 
 
 def _worker_main(conn: Any, config: WorkerConfig) -> None:
-    """A worker's loop: receive a case, send ``start`` once its data is ready, then the record.
+    """A worker's loop: receive a job, send ``start`` once its data is ready, then the record.
 
     Messages to the runner: ``("ready", pid)``, ``("fatal", message)`` (could not start),
     ``("start", seq)``, ``("done", seq, record)``. ``None`` from the runner, or the runner's
@@ -122,7 +124,8 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
             apply_memory_limit(config.memory_limit)
         import numpy  # noqa: F401  (thread pools size themselves now, from env)
 
-        from benchsuite.executors._case import DataSlot, error_record, preload_model, run_case
+        from benchsuite.executors._job import preload_model, run_job
+        from benchsuite.executors._splits import DataSlot
     except BaseException as exc:
         message = one_line(exc, limit=160)
         if config.memory_limit is not None:
@@ -143,16 +146,17 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
             return  # the runner is gone
         if message is None:
             return
-        seq, case, run_id, suite, base_dir, seed = message
+        seq, job, run_id, suite, base_dir, seed = message
+        case = job.case
         try:
             dataset, splits, failure = slot.get(case, base_dir=base_dir, seed=seed)
             preload_model(case.estimator.model, case.task)  # library imports: not timed
             conn.send(("start", seq))
             if failure is not None:
-                record = error_record(case, failure, run_id=run_id, suite=suite)
+                record = failure_record(job, failure, run_id=run_id, suite=suite)
             else:
-                record = run_case(
-                    case,
+                record = run_job(
+                    job,
                     dataset,
                     splits,
                     run_id=run_id,
@@ -161,7 +165,7 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
                     threads=config.threads,
                 )
         except BaseException as exc:  # MemoryError outside the measured block, ...
-            record = error_record(case, one_line(exc), run_id=run_id, suite=suite)
+            record = failure_record(job, one_line(exc), run_id=run_id, suite=suite)
         record.error = memory_error_message(record.error, config.memory_label)
         record.threads, record.worker = config.threads, worker
         try:
@@ -181,7 +185,7 @@ class _Worker:
     pid: int | None = None
     ready: bool = False
     dataset: str | None = None  # the dataset it holds (or is loading)
-    task: tuple[int, Case] | None = None
+    task: tuple[int, Job] | None = None  # (sequence number, job) it is running
     deadline: float | None = None
     pending_messages: list = field(default_factory=list)
 
@@ -190,15 +194,15 @@ class _Worker:
         return self.task is not None
 
 
-class ProcessExecutor:
-    """Run cases in ``n_workers`` persistent worker processes, with hard timeouts.
+class ProcessExecutor(IsolatingExecutor):
+    """Run jobs in ``n_workers`` persistent worker processes, with hard timeouts.
 
     Parameters
     ----------
     n_workers : int, default=1
         Worker processes (``-j``).
     timeout : float, optional
-        Seconds a case (fit, predict and scoring of one fold and repeat) may take before
+        Seconds a job (fit, predict and scoring of one fold and repeat) may take before
         its worker is killed; default: the suite's ``defaults.timeout``, else none.
     memory_limit : int or str, optional
         Address-space limit of each worker (``RLIMIT_AS``), in bytes or as ``"4GB"``.
@@ -224,37 +228,24 @@ class ProcessExecutor:
     """
 
     name = "process"
-    enforces_timeout = True
 
     def __init__(
         self,
         *,
-        n_workers: int = 1,
-        timeout: float | None = None,
-        memory_limit: int | str | None = None,
-        threads: int | None = None,
-        sample_memory: bool = True,
         gpus: list[str] | None = None,
         start_method: str = "spawn",
         startup_timeout: float = 180.0,
-    ):
+        **options: Unpack[WorkerOptions],
+    ) -> None:
+        n_workers = options.get("n_workers", 1)
         if n_workers < 1:
             raise BenchsuiteError(f"-j must be at least 1, got {n_workers}")
-        self.n_workers = n_workers
-        self.timeout = timeout
-        if memory_limit is None:
-            self.memory_limit, self.memory_label = None, ""
-        else:
-            self.memory_limit = parse_memory_limit(memory_limit)
-            self.memory_label = (
-                memory_limit if isinstance(memory_limit, str) else format_bytes(memory_limit)
-            )
-        self.threads = threads if threads is not None else threads_per_worker(n_workers)
-        self.sample_memory = sample_memory
+        super().__init__(**options)
+        if self.threads is None:
+            self.threads = threads_per_worker(n_workers)
         self.gpus = gpus
         self.start_method = start_method
         self.startup_timeout = startup_timeout
-        self.restarts = 0  # workers replaced after a timeout or a crash (for benchmarks)
 
     # ---------------------------------------------------------------------------------
     def _start(self, ctx: Any, gpu: str | None) -> _Worker:
@@ -291,26 +282,17 @@ class ProcessExecutor:
             w.process.close()
 
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
-        """Run every case of ``plan`` in the workers, passing each record to ``emit``.
+        """Run every job of ``plan`` in the workers, passing each record to ``emit``.
 
-        Records arrive in the order cases finish. Skipped cases are recorded by the runner
-        itself. Raises :class:`BenchsuiteError` when workers cannot start at all (a memory
-        limit too small to import numpy); ``KeyboardInterrupt`` and errors raised by
-        ``emit`` (a full disk) stop every worker and propagate.
+        Records arrive in the order jobs finish. The jobs of skipped cases are recorded by
+        the runner itself. Raises :class:`BenchsuiteError` when workers cannot start at all
+        (a memory limit too small to import numpy); ``KeyboardInterrupt`` and errors raised
+        by ``emit`` (a full disk) stop every worker and propagate.
         """
-        from benchsuite.executors._case import skipped_record
-
-        suite = plan.suite
-        pending: deque[Case] = deque()
-        for case in plan.cases:
-            if case.skipped:
-                emit(skipped_record(case, run_id=run_id, suite=suite.name))
-            else:
-                pending.append(case)
+        pending = split_skipped(plan, run_id=run_id, emit=emit)
         if not pending:
             return
-        timeout = self.timeout if self.timeout is not None else suite.defaults.timeout
-        run = _Run(self, plan, run_id, emit, timeout)
+        run = _Run(self, plan, run_id, emit, job_timeout(self.timeout, plan.suite))
         graceful = False
         try:
             n = min(self.n_workers, len(pending))
@@ -325,7 +307,7 @@ class ProcessExecutor:
 
 
 class _Run:
-    """The runner's side of one :meth:`ProcessExecutor.run`: hand out cases, collect
+    """The runner's side of one :meth:`ProcessExecutor.run`: hand out jobs, collect
     records, enforce deadlines, replace dead workers."""
 
     def __init__(
@@ -345,24 +327,24 @@ class _Run:
         self.workers: list[_Worker] = []
         self.seq = itertools.count()
 
-    def dispatch(self, pending: deque[Case]) -> None:
-        """Give a case to every idle worker that is ready; fail if one never starts."""
+    def dispatch(self, pending: deque[Job]) -> None:
+        """Give a job to every idle worker that is ready; fail if one never starts."""
         now = time.monotonic()
         for w in self.workers:
             if w.ready and not w.busy and pending:
-                case = _next_case(pending, w.dataset)
-                w.task = (next(self.seq), case)
-                # until the worker holds the data and the model's library: not the case's time
+                job = _next_job(pending, w.dataset)
+                w.task = (next(self.seq), job)
+                # until the worker holds the data and the model's library: not the job's time
                 load_s = max(self.timeout, MIN_LOAD_TIMEOUT_S) if self.timeout else None
                 w.deadline = now + load_s if load_s is not None else None
-                w.dataset = case.dataset.name
+                w.dataset = job.case.dataset.name
                 suite = self.suite
-                message = (w.task[0], case, self.run_id, suite.name, suite.base_dir, suite.seed)
+                message = (w.task[0], job, self.run_id, suite.name, suite.base_dir, suite.seed)
                 try:
                     w.conn.send(message)
-                except OSError:  # it died idle: the case waits for its replacement
+                except OSError:  # it died idle: the job waits for its replacement
                     w.task, w.deadline = None, None
-                    pending.appendleft(case)
+                    pending.appendleft(job)
             elif not w.ready and now - w.started > self.executor.startup_timeout:
                 raise BenchsuiteError(
                     f"a worker process did not start within {self.executor.startup_timeout:g} s"
@@ -398,7 +380,7 @@ class _Run:
             elif kind == "fatal":
                 raise BenchsuiteError(f"a worker process could not start: {rest[0]}")
             elif w.task is None or rest[0] != w.task[0]:
-                continue  # about a case already given up on
+                continue  # about a job already given up on
             elif kind == "start" and self.timeout is not None:
                 w.deadline = time.monotonic() + self.timeout
             elif kind == "done":
@@ -410,13 +392,16 @@ class _Run:
         self.emit(record)
 
     def _record(self, w: _Worker, status: str, message: str) -> Record:
-        from benchsuite.executors._case import base_record
-
         assert w.task is not None
-        rec = base_record(w.task[1], run_id=self.run_id, suite=self.suite.name)
-        rec.status, rec.error = status, message
-        rec.threads, rec.worker = self.executor.threads, f"process {w.pid}"
-        return rec
+        return failure_record(
+            w.task[1],
+            message,
+            run_id=self.run_id,
+            suite=self.suite.name,
+            status=status,
+            threads=self.executor.threads,
+            worker=f"process {w.pid}",
+        )
 
     def _died(self, i: int, w: _Worker) -> None:
         w.process.join(timeout=5)
@@ -454,11 +439,11 @@ class _Run:
         self.workers[i] = self.executor._start(self.ctx, old.gpu)
 
 
-def _next_case(pending: deque[Case], dataset: str | None) -> Case:
-    """The first pending case of ``dataset`` (the worker holds it), else the first one."""
+def _next_job(pending: deque[Job], dataset: str | None) -> Job:
+    """The first pending job of ``dataset`` (the worker holds it), else the first one."""
     if dataset is not None:
-        for i, case in enumerate(pending):
-            if case.dataset.name == dataset:
+        for i, job in enumerate(pending):
+            if job.case.dataset.name == dataset:
                 del pending[i]
-                return case
+                return job
     return pending.popleft()

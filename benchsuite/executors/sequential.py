@@ -1,20 +1,20 @@
-"""The default executor: every case in this process, one after another."""
+"""The default executor: every job in this process, one after another."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from typing import Any
 
-from benchsuite.executors._case import DataSlot, error_record, run_case
+from benchsuite.executors._base import OnRecord
+from benchsuite.executors._job import run_job
+from benchsuite.executors._records import failure_record, skipped_record
+from benchsuite.executors._splits import DataSlot
 from benchsuite.measure import Clock
 from benchsuite.plan import Plan
-from benchsuite.results import Record
-
-OnRecord = Callable[[Record], None]
 
 
 class SequentialExecutor:
-    """Run cases in-process, in plan order; each dataset is loaded (and split) once.
+    """Run jobs in-process, in plan order; each dataset is loaded (and split) once.
 
     Parameters
     ----------
@@ -22,14 +22,19 @@ class SequentialExecutor:
     sample_memory : bool, default=True
         Sample peak RSS during each fit + predict.
     threads : int, optional
-        Pin BLAS/OpenMP/torch thread pools to this many threads in each case.
+        Pin BLAS/OpenMP/torch thread pools to this many threads in each job.
 
     Notes
     -----
-    Timeouts cannot be enforced in-process; use an isolating executor for that.
+    Timeouts cannot be enforced in-process (``enforces_timeout`` is False); use an
+    isolating executor for that.
     """
 
     name = "sequential"
+    n_workers = 1
+    timeout: float | None = None
+    enforces_timeout = False
+    memory_label = ""
 
     def __init__(
         self,
@@ -42,21 +47,25 @@ class SequentialExecutor:
         self.sample_memory = sample_memory
         self.threads = threads
 
+    def run_info(self) -> dict[str, Any]:
+        """Nothing: ``run.json`` already says everything about an in-process run."""
+        return {}
+
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
-        """Run every case of ``plan``, passing each record to ``emit`` as it finishes."""
+        """Run every job of ``plan``, passing each record to ``emit`` as it finishes."""
         suite = plan.suite
-        slot = DataSlot()  # plan order groups cases by dataset: each is loaded once
-        for case in plan.cases:
-            if case.skipped:
-                emit(run_case(case, None, [], run_id=run_id, suite=suite.name))
+        slot = DataSlot()  # plan order groups jobs by dataset: each is loaded once
+        for job in plan.jobs:
+            if job.skipped:
+                emit(skipped_record(job, run_id=run_id, suite=suite.name))
                 continue
-            ds, splits, failure = slot.get(case, base_dir=suite.base_dir, seed=suite.seed)
+            ds, splits, failure = slot.get(job.case, base_dir=suite.base_dir, seed=suite.seed)
             if failure is not None:
-                emit(error_record(case, failure, run_id=run_id, suite=suite.name))
+                emit(failure_record(job, failure, run_id=run_id, suite=suite.name))
                 continue
             emit(
-                run_case(
-                    case,
+                run_job(
+                    job,
                     ds,
                     splits,
                     run_id=run_id,

@@ -145,13 +145,13 @@ def wait_for_lines(path: Path, n: int, proc: subprocess.Popen[str], timeout: flo
 
 
 def planned_ids(suite_path: str | Path) -> Counter[tuple[str, int, int]]:
-    """``(case key, fold, repeat)`` of every measurement the suite file plans, counted:
+    """``(case key, fold, repeat)`` of every job the suite file plans, counted:
     what a complete run's records hold, each exactly once."""
     from benchsuite.plan import build_plan
     from benchsuite.suite import load_suite
 
     plan = build_plan(load_suite(suite_path))
-    return Counter((c.key, c.fold, c.repeat) for c in plan.cases)
+    return Counter(job.id for job in plan.jobs)
 
 
 def record_ids(records: Iterable[Any]) -> Counter[tuple[str, int, int]]:

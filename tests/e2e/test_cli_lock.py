@@ -100,7 +100,7 @@ def test_second_writer_exits_2_and_changes_nothing_then_one_record_per_job(tmp_p
     suite.write_text(SUITE)
     run_dir = tmp_path / "out" / "locked" / "r"
     records = run_dir / "records.jsonl"
-    planned = Counter((c.key, c.fold, c.repeat) for c in build_plan(load_suite(suite)).cases)
+    planned = Counter(job.id for job in build_plan(load_suite(suite)).jobs)
     assert sum(planned.values()) == 30
 
     # a run killed with SIGKILL while it holds the lock (blocked at the gate, 10 records)

@@ -103,7 +103,7 @@ def test_starter_validates_and_plans_as_written(tmp_path, monkeypatch):
     assert suite.name == "my-suite"
     plan = build_plan(suite)
     runnable = {c.key for c in plan.cases if not c.skipped}
-    assert len(runnable) == len(plan.keys) > 1
+    assert len(runnable) == len(plan.cases) > 1
     # it shows each kind of option a suite has
     assert {"iris/svc[C=0.1]", "iris/svc[C=10]"} <= runnable  # a grid
     assert suite.defaults.metrics and suite.defaults.evaluation

@@ -98,7 +98,7 @@ estimators: [knn, logreg]
     seen = []
 
     def on_record(rec):
-        # each record is on disk before the next case starts
+        # each record is on disk before the next job starts
         lines = (tmp_path / "interrupt" / rec.run_id / "records.jsonl").read_text().splitlines()
         seen.append(len(lines))
         if len(seen) == 4:
@@ -139,6 +139,7 @@ def test_run_json_describes_the_run(tmp_path):
     assert env["packages"]["scikit-learn"] and env["cpu"]["logical_cores"] >= 1
     assert env["python"] and env["ram_gb"] > 0
     assert info["counts"]["ok"] == 2
+    assert (info["n_cases"], info["n_jobs"]) == (1, 2)  # one case, a job per fold
     assert any(p["user_api"] in ("blas", "openmp") for p in info["threadpools"])
     rec = result.records[0]
     for field in (
@@ -190,7 +191,7 @@ class ThreadProbe:
         return [self.classes_[0]] * len(X)
 
 
-def test_threads_pins_thread_pools_inside_the_case(tmp_path):
+def test_threads_pins_thread_pools_inside_the_job(tmp_path):
     import sklearn.ensemble  # noqa: F401 - loads an OpenMP runtime before the run
 
     plan = _plan(
@@ -204,6 +205,29 @@ def test_threads_pins_thread_pools_inside_the_case(tmp_path):
     assert ThreadProbe.seen == [{1}, {1}]
     info = json.loads((result.path / "run.json").read_text())
     assert info["threads"] == 1 and info["timeout_enforced"] is False
+
+
+@pytest.mark.parametrize(
+    ("module", "cls", "options"),
+    [
+        ("benchsuite.executors.sequential", "SequentialExecutor", {}),
+        ("benchsuite.executors.process", "ProcessExecutor", {"n_workers": 2, "timeout": 3}),
+        ("benchsuite.executors.dask", "DaskExecutor", {"memory_limit": 2**30}),
+    ],
+)
+def test_every_executor_is_an_executor(module, cls, options):
+    # run_plan reads only the protocol's attributes; building an executor starts nothing
+    import importlib
+
+    from benchsuite.executors import Executor
+
+    executor = getattr(importlib.import_module(module), cls)(**options)
+    assert isinstance(executor, Executor)
+    assert executor.n_workers == options.get("n_workers", 1)
+    assert executor.timeout == options.get("timeout")
+    assert executor.enforces_timeout is (cls != "SequentialExecutor")
+    assert executor.memory_label == ("1GiB" if "memory_limit" in options else "")
+    assert executor.run_info() == {}
 
 
 def _cuda() -> bool:

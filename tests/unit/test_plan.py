@@ -1,4 +1,4 @@
-"""Suite -> Plan: grid expansion, keys, filters, seeds, pairs, metric selection."""
+"""Suite -> Plan: grid expansion into cases and jobs, keys, filters, seeds, pairs, metrics."""
 
 from __future__ import annotations
 
@@ -16,9 +16,13 @@ estimators:
 """
 
 
-def test_grid_expands_to_one_case_per_point_times_folds_and_repeats():
+def _keys(plan):
+    return [c.key for c in plan.cases]
+
+
+def test_grid_expands_to_one_case_per_point_and_one_job_per_fold_and_repeat():
     plan = build_plan(parse_suite(SUITE))
-    assert plan.keys == [
+    assert _keys(plan) == [
         "iris/svm[C=0.1,gamma=scale]",
         "iris/svm[C=1,gamma=scale]",
         "iris/rf",
@@ -26,16 +30,53 @@ def test_grid_expands_to_one_case_per_point_times_folds_and_repeats():
         "diabetes/svm[C=1,gamma=scale]",
         "diabetes/rf",
     ]
-    iris_svm = [c for c in plan.cases if c.key == "iris/svm[C=0.1,gamma=scale]"]
-    assert [(c.fold, c.repeat) for c in iris_svm] == [(f, r) for f in range(3) for r in range(2)]
-    assert iris_svm[0].params == {"C": 0.1, "gamma": "scale"}
+    iris_svm = [j for j in plan.jobs if j.case.key == "iris/svm[C=0.1,gamma=scale]"]
+    assert [(j.fold, j.repeat) for j in iris_svm] == [(f, r) for f in range(3) for r in range(2)]
+    assert iris_svm[0].case.params == {"C": 0.1, "gamma": "scale"}
     # svc on a regression dataset: one skipped case per grid point, no folds
     skipped = [c for c in plan.cases if c.skipped]
     assert [c.key for c in skipped] == [
         "diabetes/svm[C=0.1,gamma=scale]",
         "diabetes/svm[C=1,gamma=scale]",
     ]
-    assert len(plan.runnable) == 2 * 6 + 6 + 6
+    assert len(plan.runnable_jobs) == 2 * 6 + 6 + 6
+    assert len(plan.jobs) == len(plan.runnable_jobs) + 2  # one job records each skip
+
+
+def test_cases_and_jobs_relate_as_documented():
+    plan = build_plan(parse_suite(SUITE))
+    # one case per key
+    assert len(plan.cases) == len({j.case.key for j in plan.jobs}) == 6
+    # each job belongs to exactly one case of the plan, and jobs come case by case
+    assert all(sum(j.case is c for c in plan.cases) == 1 for j in plan.jobs)
+    assert plan.jobs == tuple(j for c in plan.cases for j in c.jobs)
+    for case in plan.cases:
+        jobs = [j for j in plan.jobs if j.case is case]
+        assert jobs == list(case.jobs)
+        if case.skipped:
+            # the skip reason is the case's; one job records it
+            assert "regression" in case.skip_reason
+            assert [(j.fold, j.repeat, j.skipped) for j in jobs] == [(0, 0, True)]
+        else:
+            # n_folds x repeats, each (fold, repeat) once
+            assert len(jobs) == case.n_folds * case.repeats == 3 * 2
+            assert len({j.id for j in jobs}) == len(jobs)
+            assert not any(j.skipped for j in jobs)
+    assert [j for j in plan.jobs if not j.skipped] == list(plan.runnable_jobs)
+    # a narrowed plan (a resume) keeps the cases of its jobs, and only those
+    rest = plan.only(plan.jobs[-3:])
+    assert rest.jobs == plan.jobs[-3:] and _keys(rest) == ["diabetes/rf"]
+
+
+def test_jobs_pickle_small_with_their_case():
+    import pickle
+
+    plan = build_plan(parse_suite(SUITE))
+    job = plan.runnable_jobs[0]
+    copy = pickle.loads(pickle.dumps(job))
+    assert copy == job and copy.case == job.case
+    # what an executor ships to a worker holds its case, never the suite or the plan
+    assert len(pickle.dumps(job)) < len(pickle.dumps(plan.suite))
 
 
 def test_metrics_follow_the_task():
@@ -51,13 +92,13 @@ def test_metrics_follow_the_task():
 def test_seeds_are_deterministic_and_distinct():
     a = build_plan(parse_suite(SUITE))
     b = build_plan(parse_suite(SUITE))
-    assert [c.random_state for c in a.cases] == [c.random_state for c in b.cases]
-    rf = [c.random_state for c in a.cases if c.key == "iris/rf"]
+    assert [j.random_state for j in a.jobs] == [j.random_state for j in b.jobs]
+    rf = [j.random_state for j in a.jobs if j.case.key == "iris/rf"]
     assert len(set(rf)) == 6
     assert derive_seed(5, "iris", "rf", 0, 0) == rf[0]
     assert 0 <= rf[0] < 2**31
     other = build_plan(parse_suite(SUITE.replace("seed: 5", "seed: 6")))
-    assert [c.random_state for c in other.cases if c.key == "iris/rf"] != rf
+    assert [j.random_state for j in other.jobs if j.case.key == "iris/rf"] != rf
 
 
 def test_config_hash_changes_with_what_defines_the_numbers():
@@ -75,8 +116,9 @@ def test_filters_glob_and_substring():
     assert not matches("iris/rf", ("wine",))
     assert matches("x/y", ())
     plan = build_plan(parse_suite(SUITE), filters=["*/rf"])
-    assert plan.keys == ["iris/rf", "diabetes/rf"]
-    assert build_plan(parse_suite(SUITE), filters=["nothing"]).cases == ()
+    assert _keys(plan) == ["iris/rf", "diabetes/rf"]
+    nothing = build_plan(parse_suite(SUITE), filters=["nothing"])
+    assert nothing.cases == () and nothing.jobs == ()
 
 
 def test_explicit_pairs_select_cases_in_suite_order():
@@ -84,7 +126,7 @@ def test_explicit_pairs_select_cases_in_suite_order():
         "  - rf\n", "  - rf\npairs:\n  - {datasets: [diabetes, iris], estimators: [rf]}\n"
     )
     plan = build_plan(parse_suite(text))
-    assert plan.keys == ["iris/rf", "diabetes/rf"]
+    assert _keys(plan) == ["iris/rf", "diabetes/rf"]
 
 
 def test_case_key_is_readable():
@@ -96,8 +138,8 @@ def test_case_key_is_readable():
 def test_holdout_is_one_fold():
     text = SUITE.replace("{cv: 3}", "{holdout: 0.3}").replace("repeats: 2", "repeats: 1")
     plan = build_plan(parse_suite(text))
-    assert {(c.fold, c.n_folds) for c in plan.runnable} == {(0, 1)}
-    assert plan.runnable[0].evaluation.describe() == "holdout=0.3"
+    assert {(j.fold, j.case.n_folds) for j in plan.runnable_jobs} == {(0, 1)}
+    assert plan.runnable_jobs[0].case.evaluation.describe() == "holdout=0.3"
 
 
 def test_official_split_needs_a_dataset_with_published_parts():
@@ -113,13 +155,13 @@ def test_official_split_needs_a_dataset_with_published_parts():
     assert "no official train/test split" in reasons["iris/knn"]
     assert "only the official test part" in reasons["mt/knn"]
     assert reasons["mt2/knn"] is None  # cv within the test part
-    assert [c.fold for c in plan.cases if c.key == "mt2/knn"] == [0, 1, 2]
+    assert [j.fold for j in plan.jobs if j.case.key == "mt2/knn"] == [0, 1, 2]
 
 
 def test_device_cuda_without_gpu_is_skipped_and_auto_runs_on_cpu(monkeypatch):
-    import benchsuite.plan as plan_mod
+    import benchsuite._skips as skips
 
-    monkeypatch.setattr(plan_mod, "cuda_available", lambda: False)
+    monkeypatch.setattr(skips, "cuda_available", lambda: False)
     plan = build_plan(
         parse_suite(
             "name: d\ndefaults: {evaluation: {cv: 2}, device: auto}\ndatasets: [iris]\n"
@@ -229,7 +271,7 @@ def test_explicit_input_shape_overrides_the_dataset():
     reasons = {c.key: c.skip_reason for c in plan.cases}
     assert reasons["blobs/cnn-4x4"] is None and reasons["blobs/lstm-16x1"] is None
     assert reasons["iris/cnn-4x4"] is None  # the model says what it fails on at fit time
-    assert len([c for c in plan.cases if c.key == "blobs/cnn-4x4"]) == 2  # both folds
+    assert len([j for j in plan.jobs if j.case.key == "blobs/cnn-4x4"]) == 2  # both folds
     text = SHAPES.replace("input_shape: [1, 4, 4]", "input_shape: [1, 2, 8]")
     reasons = {c.key: c.skip_reason for c in build_plan(parse_suite(text)).cases}
     assert reasons["blobs/cnn-4x4"] == (
@@ -246,4 +288,4 @@ def test_a_grid_over_padding_skips_only_the_points_that_cannot_run():
     reasons = {c.key: c.skip_reason for c in plan.cases}
     assert "at least 18x18" in reasons["digits/k[padding=valid]"]
     assert reasons["digits/k[padding=same]"] is None
-    assert len(plan.runnable) == 2
+    assert len(plan.runnable_jobs) == 2

@@ -9,7 +9,7 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_validate, trai
 from benchsuite.datasets import load_dataset
 from benchsuite.estimators import build_estimator
 from benchsuite.executors import run_plan
-from benchsuite.executors._case import make_splits
+from benchsuite.executors._splits import make_splits
 from benchsuite.plan import build_plan
 from benchsuite.suite import parse_suite
 

@@ -99,12 +99,12 @@ estimators:
 def test_faults_become_records_and_the_cluster_recovers(tmp_path, client):
     plan = _plan(FAULTS, tmp_path)
     # 5 s, not less: a worker restarted after the sleeper's timeout imports its libraries
-    # again within the next case's time, which takes seconds on a loaded 2-core machine
+    # again within the next job's time, which takes seconds on a loaded 2-core machine
     records = {r.case_key: r for r in _run(plan, DaskExecutor(client=client, timeout=5))}
     assert records["iris/sleeper"].status == "timeout"
     assert "5 s timeout" in records["iris/sleeper"].error
     assert records["iris/segfault"].status == "error"
-    assert records["iris/segfault"].error.startswith("worker died while running the case")
+    assert records["iris/segfault"].error.startswith("worker died while running the job")
     assert records["iris/bad_predict"].error == "ValueError: boom in predict"
     assert records["iris/knn"].status == "ok"
     # the restarted workers come back and take new work
@@ -123,7 +123,7 @@ def test_cli_runs_on_an_existing_scheduler(tmp_path, client, write_suite, capsys
     )
     assert code == 0, capsys.readouterr().err
     records = read_records(tmp_path / "same" / "d")
-    assert len(records) == len(_plan(SMALL, tmp_path).cases) == 25  # diabetes/logreg skipped
+    assert len(records) == len(_plan(SMALL, tmp_path).jobs) == 25  # diabetes/logreg skipped
     assert {r.status for r in records} == {"ok", "skipped"}
     workers = {r.worker for r in records if r.status == "ok"}
     assert workers <= set(client.scheduler_info()["workers"])
@@ -138,7 +138,7 @@ def test_without_dask_installed_the_error_says_what_to_install(tmp_path, monkeyp
         _run(plan, DaskExecutor(n_workers=1))
 
 
-def test_models_are_imported_on_the_workers_before_timed_cases(client, tmp_path):
+def test_models_are_imported_on_the_workers_before_timed_jobs(client, tmp_path):
     text = """
 name: preload
 defaults: {evaluation: {holdout: 0.3}, timeout: 30}
@@ -152,8 +152,8 @@ estimators: [{name: nb, model: "sklearn.naive_bayes:GaussianNB"}]
     assert len(loaded) == 2 and all(loaded.values())  # both workers, not only the one used
 
 
-def test_a_worker_with_two_threads_runs_one_case_at_a_time_with_both(tmp_path):
-    # threadpoolctl's BLAS limits and torch's thread count are process-wide: two cases in
+def test_a_worker_with_two_threads_runs_one_job_at_a_time_with_both(tmp_path):
+    # threadpoolctl's BLAS limits and torch's thread count are process-wide: two jobs in
     # one worker process would pin (and on exit unpin) each other's pools
     import dask
     from distributed import Client, LocalCluster

@@ -1,7 +1,7 @@
 """Thread budgets on an existing Dask cluster: a real ``dask scheduler`` and
 ``dask worker --nworkers 2 --nthreads 1`` pair, started here on free ports.
 
-A worker started by someone else loaded numpy (and its thread pools) long before a case
+A worker started by someone else loaded numpy (and its thread pools) long before a job
 arrives, so the budget must reach the pools at job time: threadpoolctl, torch and
 LightGBM's ``n_jobs``, as in the process executor.
 """

@@ -10,10 +10,10 @@ import pytest
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.executors import SequentialExecutor
-from benchsuite.executors._case import DataSlot
+from benchsuite.executors._splits import DataSlot
 from benchsuite.executors.process import (
     ProcessExecutor,
-    _next_case,
+    _next_job,
     death_cause,
     memory_error_message,
 )
@@ -87,7 +87,7 @@ estimators:
 """
 
 
-def _by_measurement(records):
+def _by_job(records):
     return {
         (r.case_key, r.fold, r.repeat): (r.status, r.metrics, r.random_state, r.error)
         for r in records
@@ -96,10 +96,10 @@ def _by_measurement(records):
 
 def test_per_fold_scores_equal_the_sequential_executor(tmp_path):
     plan = _plan(SMALL, tmp_path)
-    sequential = _by_measurement(_run(plan, SequentialExecutor(threads=1)))
+    sequential = _by_job(_run(plan, SequentialExecutor(threads=1)))
     parallel_records = _run(plan, ProcessExecutor(n_workers=2, threads=1))
-    assert len(parallel_records) == len(plan.cases)
-    assert _by_measurement(parallel_records) == sequential
+    assert len(parallel_records) == len(plan.jobs)
+    assert _by_job(parallel_records) == sequential
     # both workers took part, each recorded with its thread pin
     assert len({r.worker for r in parallel_records}) == 2
     assert {r.threads for r in parallel_records} == {1}
@@ -122,7 +122,7 @@ estimators: [{name: probe, model: "faults:EnvProbe"}]
     for r in records:
         fields = dict(re.findall(r"(\w+)=(\S+)", r.error))
         assert fields["OMP_NUM_THREADS"] == fields["OPENBLAS_NUM_THREADS"] == "3"
-        assert int(fields["blas"]) == 3  # pinned by threadpoolctl around the case
+        assert int(fields["blas"]) == 3  # pinned by threadpoolctl around the job
         assert int(fields["rlimit_as"]) == 2 * 2**30
         assert r.threads == 3
         seen[fields["pid"]] = fields["CUDA_VISIBLE_DEVICES"]
@@ -158,28 +158,28 @@ def test_a_dataset_is_loaded_once_per_slot(tmp_path, monkeypatch):
 
     monkeypatch.setattr(datasets, "load_dataset", counting)
     slot = DataSlot()
-    for case in plan.cases:
-        dataset, splits, failure = slot.get(case, base_dir=tmp_path, seed=3)
+    for job in plan.jobs:
+        dataset, splits, failure = slot.get(job.case, base_dir=tmp_path, seed=3)
         assert failure is None and len(splits) == 3
     assert calls == ["iris", "wine"]
 
 
-def test_workers_prefer_cases_of_the_dataset_they_hold(tmp_path):
+def test_workers_prefer_jobs_of_the_dataset_they_hold(tmp_path):
     from collections import deque
 
     plan = _plan(SMALL, tmp_path)
-    pending = deque(plan.cases)
-    first = _next_case(pending, None)
-    assert first.dataset.name == "iris"
-    assert _next_case(pending, "wine").dataset.name == "wine"
-    assert _next_case(pending, "iris").dataset.name == "iris"
-    assert len(pending) == len(plan.cases) - 3
+    pending = deque(plan.jobs)
+    first = _next_job(pending, None)
+    assert first.case.dataset.name == "iris"
+    assert _next_job(pending, "wine").case.dataset.name == "wine"
+    assert _next_job(pending, "iris").case.dataset.name == "iris"
+    assert len(pending) == len(plan.jobs) - 3
 
 
 def test_messages_name_the_cause():
     assert death_cause(-11) == "worker killed by signal SIGSEGV (a crash in native code)"
     assert "out-of-memory" in death_cause(-9, "4GB") and "4GB" in death_cause(-9, "4GB")
-    assert death_cause(3) == "worker exited with code 3 during the case"
+    assert death_cause(3) == "worker exited with code 3 during the job"
     message = "_ArrayMemoryError: Unable to allocate 8.00 GiB for an array"
     assert (
         memory_error_message(message, "4GB")
@@ -192,7 +192,8 @@ def test_messages_name_the_cause():
 def test_lightgbm_gets_the_thread_count_it_would_otherwise_ignore():
     pytest.importorskip("lightgbm")
     from benchsuite.estimators import build_estimator
-    from benchsuite.executors._case import final_step, pin_native_threads
+    from benchsuite.estimators._introspect import final_step
+    from benchsuite.executors._limits import pin_native_threads
 
     est = build_estimator("lightgbm", {}, task="binary", random_state=0)
     pin_native_threads(est, 1)
@@ -207,7 +208,7 @@ def test_lightgbm_gets_the_thread_count_it_would_otherwise_ignore():
 
 def test_library_import_is_not_counted_against_the_timeout(tmp_path, monkeypatch):
     # `faults` sleeps 1.5 s when imported, as `import torch` takes seconds: a 1 s timeout
-    # must time the case, not the first import in a fresh worker
+    # must time the job, not the first import in a fresh worker
     import faults  # noqa: F401  (validation imports it here; the slow import is the worker's)
 
     monkeypatch.setenv("BENCHSUITE_TEST_SLOW_IMPORT", "1.5")

@@ -1,4 +1,4 @@
-"""--resume: only measurements without a final record run again; nothing lost, nothing
+"""--resume: only jobs without a final record run again; nothing lost, nothing
 duplicated; a truncated last line is repaired."""
 
 from __future__ import annotations
@@ -56,18 +56,22 @@ def test_resume_measures_what_is_missing_or_failed_and_nothing_twice(tmp_path):
     records = read_records(first.path)  # valid JSONL again, no warning needed
     ids = _ids(records)
     assert ids == _planned(plan)
-    assert max(ids.values()) == 1  # never two records of one measurement
+    assert max(ids.values()) == 1  # never two records of one job
     new_lines = records_path.read_text().splitlines()
     assert new_lines[: len(before_ok)] == before_ok  # final records kept byte for byte
     superseded = (first.path / "superseded.jsonl").read_text().splitlines()
     assert superseded == before_err  # error records moved out, then measured again
     assert second.resumed == len(before_ok) and second.superseded == len(before_err)
-    assert len(second.records) == len(plan.cases)
+    assert len(second.records) == len(plan.jobs)
 
     run = json.loads((first.path / "run.json").read_text())
     assert run["status"] == "completed" and len(run["resumes"]) == 1
     assert run["counts"] == dict(Counter(r.status for r in records)) | {"timeout": 0}
     assert run["resumes"][0]["kept"] == len(before_ok)
+    # the resume ran every job but the kept ones
+    n_run = len(second.records) - second.resumed
+    assert run["resumes"][0]["n_jobs"] == len(plan.jobs) - len(before_ok) == n_run
+    assert run["n_cases"] == len(plan.cases) and run["n_jobs"] == len(plan.jobs) == 16
 
     # resuming a finished run measures nothing and changes nothing
     final_lines = [line for line in new_lines if json.loads(line)["status"] != "error"]
@@ -78,7 +82,7 @@ def test_resume_measures_what_is_missing_or_failed_and_nothing_twice(tmp_path):
 
 
 def _planned(plan):
-    return Counter((c.key, c.fold, c.repeat) for c in plan.cases)
+    return Counter(job.id for job in plan.jobs)
 
 
 def test_errors_are_retried_and_ok_records_are_final(tmp_path):

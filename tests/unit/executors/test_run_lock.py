@@ -20,7 +20,7 @@ import pytest
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.executors import RunLockedError, SequentialExecutor, run_plan
-from benchsuite.plan import Plan, build_plan
+from benchsuite.plan import build_plan
 from benchsuite.results import read_records
 from benchsuite.runs import LOCK_FILE, RunLock, RunStore
 from benchsuite.suite import parse_suite
@@ -83,7 +83,7 @@ def test_resume_of_a_folder_being_written_raises_and_changes_nothing(tmp_path):
     again = run_plan(plan, resume=first.path, on_warning=lambda message: None)
     assert again.superseded == 3 and again.status == "completed"
     ids = Counter((r.case_key, r.fold, r.repeat) for r in read_records(first.path))
-    assert ids == Counter((c.key, c.fold, c.repeat) for c in plan.cases)
+    assert ids == Counter(job.id for job in plan.jobs)
 
 
 def test_new_run_with_the_id_of_a_run_being_written_names_its_writer(tmp_path):
@@ -125,7 +125,7 @@ def test_lock_is_held_from_the_first_write_to_the_final_run_json(tmp_path):
 
 
 class _Failing(SequentialExecutor):
-    """Runs one case, then raises ``exc`` (a Ctrl-C, a scheduler that went away, ...)."""
+    """Runs one job, then raises ``exc`` (a Ctrl-C, a scheduler that went away, ...)."""
 
     def __init__(self, exc: BaseException) -> None:
         super().__init__()
@@ -133,7 +133,7 @@ class _Failing(SequentialExecutor):
 
     def run(self, plan, *, run_id, emit):
         if isinstance(self.exc, KeyboardInterrupt):  # a record first, as a real Ctrl-C
-            first = Plan(suite=plan.suite, cases=plan.cases[:1], filters=plan.filters)
+            first = plan.only(plan.jobs[:1])
             super().run(first, run_id=run_id, emit=emit)
         raise self.exc
 

@@ -16,8 +16,8 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-# cases fitting in this process right now: process-wide thread pools (BLAS, torch) and
-# peak memory belong to one case at a time
+# jobs fitting in this process right now: process-wide thread pools (BLAS, torch) and
+# peak memory belong to one job at a time
 _running = 0
 _lock = threading.Lock()
 
@@ -42,7 +42,7 @@ class PoolProbe(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     seconds : float, default=0.0
-        How long ``fit`` lasts, so that cases sent to one worker together would overlap.
+        How long ``fit`` lasts, so that jobs sent to one worker together would overlap.
     """
 
     def __init__(self, seconds: float = 0.0):

@@ -1,0 +1,170 @@
+"""Run one :class:`~benchsuite.plan.Job` on an already-loaded dataset -> one Record.
+
+Shared by every executor: the sequential one calls :func:`run_job` in-process; isolating
+executors call it inside their workers. It never raises for a problem of the estimator:
+any exception while building, fitting, predicting or scoring becomes an ``error`` record.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+from benchsuite.errors import one_line
+from benchsuite.executors._limits import pin_native_threads, thread_limits
+from benchsuite.executors._records import base_record, skipped_record
+from benchsuite.executors._splits import take
+from benchsuite.measure import Clock, measure_fold, warm_up_device
+from benchsuite.plan import Job
+from benchsuite.results import Record
+
+
+def preload_model(model: str, task: str) -> None:
+    """Import an estimator's class, and with it its library (torch, xgboost, ...).
+
+    Isolating executors call it before a job's timeout starts counting, so that the
+    timeout measures the job, not the first import of a library in a fresh worker
+    (``import torch`` alone takes seconds; a worker replaced after a timeout would
+    otherwise time out again on the import). A failure is left for :func:`run_job` to
+    report.
+    """
+    try:
+        from benchsuite.estimators._check import estimator_class_path
+        from benchsuite.estimators._introspect import import_class
+
+        import_class(estimator_class_path(model, task))
+    except Exception:  # noqa: BLE001 (run_job builds the estimator and says what failed)
+        pass
+
+
+def job_params(job: Job, dataset: Any) -> dict[str, Any]:
+    """The case's params, plus the dataset's sample shape for models that take one."""
+    from benchsuite.estimators import accepts_param
+
+    case = job.case
+    params = dict(case.params)
+    shape = getattr(dataset, "sample_shape", None)
+    if (
+        shape is not None
+        and "input_shape" not in params
+        and accepts_param(case.estimator.model, "input_shape")
+    ):
+        params["input_shape"] = list(shape)
+    return params
+
+
+def run_job(
+    job: Job,
+    dataset: Any,
+    splits: list[tuple[Any, Any]],
+    *,
+    run_id: str,
+    suite: str,
+    clock: Clock = time.perf_counter,
+    sample_memory: bool = True,
+    threads: int | None = None,
+) -> Record:
+    """Build, fit, predict and score one job; never raises for estimator failures.
+
+    Parameters
+    ----------
+    job : Job
+    dataset : benchsuite.datasets.Dataset
+        Already loaded (None for a skipped case's job).
+    splits : list of (train_idx, test_idx)
+        From :func:`~benchsuite.executors._splits.make_splits`; ``splits[job.fold]`` is
+        used.
+    run_id, suite : str
+        Stamped on the record.
+    clock : callable, default=time.perf_counter
+    sample_memory : bool, default=True
+    threads : int, optional
+        Pin BLAS/OpenMP/torch thread pools to this many threads while fitting,
+        predicting and scoring (None leaves them as the libraries chose).
+
+    Returns
+    -------
+    Record
+    """
+    from benchsuite.estimators import build_estimator, estimator_class_path, resolved_params
+    from benchsuite.estimators._introspect import (
+        eval_set_params,
+        final_step,
+        fit_details,
+        takes_eval_set,
+    )
+    from benchsuite.metrics import compute_metrics
+
+    if job.skipped:
+        return skipped_record(job, run_id=run_id, suite=suite)
+    case = job.case
+    rec = base_record(job, run_id=run_id, suite=suite)
+    rec.threads = threads
+    rec.dataset_fingerprint = dataset.fingerprint
+    train, test = splits[job.fold]
+    rec.n_train, rec.n_test = len(train), len(test)
+    try:
+        params = job_params(job, dataset)
+        rec.model = estimator_class_path(case.estimator.model, case.task)
+        rec.params = resolved_params(
+            case.estimator.model, params, task=case.task, random_state=job.random_state
+        )
+        estimator = build_estimator(
+            case.estimator.model, params, task=case.task, random_state=job.random_state
+        )
+    except Exception as exc:  # a bad param value: the run goes on
+        rec.status, rec.error = "error", f"building estimator: {one_line(exc)}"
+        return rec
+    if threads is not None:
+        pin_native_threads(estimator, threads)
+
+    warm_up_device(params)
+    X_train, y_train = take(dataset.X, train), dataset.y[train]
+    X_test, y_test = take(dataset.X, test), dataset.y[test]
+    with warnings.catch_warnings(record=True) as caught, thread_limits(threads):
+        warnings.simplefilter("always")
+        try:
+            fit_params = None
+            if case.target:
+                fit_params = eval_set_params(estimator, X_test, y_test)
+                if fit_params is None and takes_eval_set(final_step(estimator)):
+                    rec.warnings.append(
+                        "time to target not measured: the test fold cannot reach the model"
+                        " through its preprocessing (tables)"
+                    )
+            m = measure_fold(
+                estimator,
+                X_train,
+                y_train,
+                X_test,
+                clock=clock,
+                sample_memory=sample_memory,
+                fit_params=fit_params,
+            )
+        except Exception as exc:
+            rec.status, rec.error = "error", one_line(exc)
+            return rec
+        rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
+        rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
+        rec.peak_gpu_mb = m.peak_gpu_mb
+        for key, value in fit_details(estimator, case.target).items():
+            setattr(rec, key, value)
+        if fit_params and rec.target_epoch is None:
+            ((name, threshold),) = case.target.items()
+            rec.warnings.append(f"target {name} {threshold} not reached in {rec.epochs_run} epochs")
+        try:
+            rec.metrics, metric_warnings = compute_metrics(
+                case.metrics,
+                task=case.task,
+                estimator=estimator,
+                X_test=X_test,
+                y_test=y_test,
+                y_pred=m.y_pred,
+            )
+        except Exception as exc:
+            rec.status, rec.error = "error", f"scoring: {one_line(exc)}"
+            return rec
+    messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
+    rec.warnings += metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
+    return rec
