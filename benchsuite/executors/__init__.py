@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchsuite.environment import capture_environment, gpu_info, load_average, thread_info
 from benchsuite.errors import BenchsuiteError
 from benchsuite.executors._base import Executor, job_timeout
 from benchsuite.executors.sequential import SequentialExecutor
 from benchsuite.plan import Plan
-from benchsuite.environment import capture_environment, gpu_info, load_average, thread_info
 from benchsuite.results import Record
 from benchsuite.runs import RunLockedError, RunStore
 

@@ -14,9 +14,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from benchsuite.errors import BenchsuiteError
-
 from benchsuite.environment import THREAD_VARS, usable_cores
+from benchsuite.errors import BenchsuiteError
 
 _UNITS = {
     "": 1,
