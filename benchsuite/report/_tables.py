@@ -8,7 +8,6 @@ here, so the CLI imports this module only inside the commands that print a table
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -334,6 +333,8 @@ def env_lines(env: Mapping[str, Any]) -> list[str]:
     -------
     list of str
     """
+    import json
+
     lines = []
     for key, value in env.items():
         if isinstance(value, dict):
