@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 # the width of output that is not a terminal (a file, a pipe, a CI log): tables need not
 # wrap at 80 columns there
 FILE_WIDTH = 160
+# a terminal report written to a file (-o): its tables are wider than compare's
+REPORT_FILE_WIDTH = 200
 
 
 def console(stderr: bool = False) -> Console:

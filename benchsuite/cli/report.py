@@ -9,9 +9,6 @@ from typing import Any
 
 from benchsuite.cli._args import EXIT_OK
 
-# the width of a terminal report written to a file (its tables are wider than compare's)
-REPORT_FILE_WIDTH = 200
-
 
 def add_parser(sub: Any) -> None:
     """Add the ``report`` command to ``sub`` (the subparsers of ``benchsuite``)."""
@@ -82,7 +79,13 @@ def write_report(runs: list[str], fmt: str, output: str | None, metric: str | No
     BenchsuiteError
         ``output`` cannot be written, a run cannot be read, or nothing to report.
     """
-    from benchsuite.cli._console import check_writable, emit_rich, emit_text, warn
+    from benchsuite.cli._console import (
+        REPORT_FILE_WIDTH,
+        check_writable,
+        emit_rich,
+        emit_text,
+        warn,
+    )
     from benchsuite.report import build_report, load_report_runs
 
     if output is not None:
