@@ -38,7 +38,7 @@ def test_run_bundled_suite_by_name_from_an_empty_folder(tmp_path):
     proc = bench("run", "quickstart", "--dry-run", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "plan of suite 'quickstart'" in proc.stdout
-    assert "iris/logreg" in proc.stdout and "fit/predict measurements" in proc.stdout
+    assert "iris/logreg" in proc.stdout and "fit/predict jobs" in proc.stdout
     assert list(tmp_path.iterdir()) == []  # a dry run writes nothing
 
     proc = bench("validate", "vision.yaml", cwd=tmp_path)

@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 TINY = """
@@ -166,3 +168,40 @@ def test_run_on_arrays_does_not_ask_for_pandas(tmp_path):
     assert [a for a in run["asked"] if a[1].startswith(benchsuite_dir)] == []
     records = (out / "tiny" / "r" / "records.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["status"] for line in records] == ["ok"]
+
+
+# what `benchsuite --help` and `benchsuite list` load (issue 13: the CLI is a package of one
+# module per command; each imports its libraries inside the command, not at the top)
+COMMAND = """
+import json, sys
+from benchsuite.cli import main
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+print(json.dumps({{"modules": sorted(sys.modules)}}))
+"""
+
+
+def test_help_loads_only_the_cli_package(tmp_path):
+    env = _env_with_fake_gpu(tmp_path)
+    loaded = _modules(COMMAND.format(argv=["--help"]), tmp_path, env)["modules"]
+    ours = [m for m in loaded if _top(m, ("benchsuite",))]
+    assert [m for m in ours if m != "benchsuite" and not _top(m, ("benchsuite.cli",))] == []
+    # every command is registered, and none of them loads its libraries to do so
+    for command in ("run", "validate", "list_", "init", "data", "compare", "results", "report"):
+        assert f"benchsuite.cli.{command}" in ours
+    third_party = ("rich", "yaml", "numpy", "pydantic", "sklearn", "pandas", *NEVER)
+    assert [m for m in loaded if _top(m, third_party)] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="benchsuite/report/__init__.py imports report._summary (and so benchsuite.results)"
+    " eagerly: 'list' pays for it through report._tables until that import is lazy",
+)
+def test_list_does_not_load_the_records_module(tmp_path):
+    env = _env_with_fake_gpu(tmp_path)
+    loaded = _modules(COMMAND.format(argv=["list", "metrics"]), tmp_path, env)["modules"]
+    assert "benchsuite.report._tables" in loaded
+    assert [m for m in loaded if _top(m, ("benchsuite.results", "importlib.metadata"))] == []

@@ -1,0 +1,159 @@
+"""``benchsuite compare BASE CURRENT``: a verdict per case, exit 1 on a gating regression.
+
+Its thresholds are options of ``benchsuite run --compare`` too (:func:`add_compare_options`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from benchsuite.compare import Comparison
+
+
+def add_parser(sub: Any) -> None:
+    """Add the ``compare`` command to ``sub`` (the subparsers of ``benchsuite``)."""
+    cmp = sub.add_parser(
+        "compare",
+        help="compare two runs: verdict per case, exit 1 on a gating regression",
+        description="Compare CURRENT with BASE case by case. Exit codes: 0 no gating"
+        " regression, 1 gating regression, 2 usage or input error.",
+    )
+    cmp.add_argument(
+        "base",
+        metavar="BASE",
+        help="baseline: run folder, records.jsonl, or a folder of runs (the latest is used)",
+    )
+    cmp.add_argument("current", metavar="CURRENT", help="the run to judge (same forms)")
+    add_compare_options(cmp, with_format=True)
+    cmp.set_defaults(func=command)
+
+
+def add_compare_options(parser: argparse.ArgumentParser, *, with_format: bool) -> None:
+    """Add the thresholds of a comparison (and, ``with_format``, its output options)."""
+    parser.add_argument(
+        "--fail-on",
+        default="metric,failure",
+        metavar="LIST",
+        help="comma-separated categories that make the exit code 1: metric, failure, time,"
+        " memory, missing, not-comparable, all or none (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--time-factor",
+        type=float,
+        default=1.10,
+        metavar="F",
+        help="ratio of median times beyond which a significant change counts (default: 1.10)",
+    )
+    parser.add_argument(
+        "--metric-tolerance",
+        action="append",
+        default=[],
+        metavar="T|NAME=T",
+        help="allowed metric change: absolute for scores, relative for errors (default:"
+        " 0.005); NAME=T sets one metric's; repeatable",
+    )
+    parser.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        metavar="A",
+        help="significance level of the paired metric test and of Mann-Whitney U (default: 0.05)",
+    )
+    parser.add_argument(
+        "--memory-factor",
+        type=float,
+        default=1.25,
+        metavar="F",
+        help="ratio of median peak RSS beyond which memory counts as more (default: 1.25)",
+    )
+    if with_format:
+        parser.add_argument(
+            "--format",
+            choices=["table", "markdown", "json"],
+            default="table",
+            help="output format (default: %(default)s)",
+        )
+        parser.add_argument(
+            "-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout"
+        )
+        parser.add_argument(
+            "--hide-ok", action="store_true", help="table: leave out the unchanged cases"
+        )
+
+
+def compare_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword arguments of :func:`benchsuite.compare.compare_runs` that the options
+    give.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed with :func:`add_compare_options`.
+
+    Returns
+    -------
+    dict
+        ``fail_on``, ``time_factor``, ``metric_tolerance`` (the default),
+        ``metric_tolerances`` (per metric), ``alpha``, ``memory_factor``.
+
+    Raises
+    ------
+    BenchsuiteError
+        A ``--metric-tolerance`` that is not ``T`` or ``NAME=T``.
+    """
+    from benchsuite.errors import BenchsuiteError
+
+    default, per_metric = 0.005, {}
+    for item in args.metric_tolerance:
+        name, sep, value = item.rpartition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            raise BenchsuiteError(
+                f"--metric-tolerance: expected a number or NAME=NUMBER, got {item!r}"
+            ) from None
+        if sep:
+            per_metric[name] = number
+        else:
+            default = number
+    return {
+        "fail_on": args.fail_on,
+        "time_factor": args.time_factor,
+        "metric_tolerance": default,
+        "metric_tolerances": per_metric,
+        "alpha": args.alpha,
+        "memory_factor": args.memory_factor,
+    }
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run ``benchsuite compare``; the exit code is the comparison's."""
+    from benchsuite.cli._console import warn
+    from benchsuite.compare import compare_runs
+
+    comparison = compare_runs(args.base, args.current, on_warning=warn, **compare_options(args))
+    emit_comparison(comparison, args.format, args.output, hide_ok=args.hide_ok)
+    return comparison.exit_code
+
+
+def emit_comparison(
+    comparison: Comparison, fmt: str, output: str | None, *, hide_ok: bool = False
+) -> None:
+    """Write ``comparison`` as a table, Markdown or JSON to ``output`` (stdout if None)."""
+    from benchsuite.cli._console import FILE_WIDTH, emit_rich, emit_text
+    from benchsuite.report._compare import comparison_json, print_comparison
+
+    if fmt == "table":
+        emit_rich(
+            lambda out: print_comparison(out, comparison, show_ok=not hide_ok), output, FILE_WIDTH
+        )
+        return
+    if fmt == "markdown":
+        from benchsuite.report.markdown import comparison_markdown
+
+        text = comparison_markdown(comparison)
+    else:
+        text = comparison_json(comparison) + "\n"
+    emit_text(text, output)
