@@ -37,7 +37,7 @@ suites cannot show a significant timing change at ``alpha=0.05``.
 *Memory*: the median ``peak_rss_mb`` must grow by more than ``memory_factor`` and by more than
 ``memory_min_mb`` (tiny processes have noisy RSS).
 
-*Failures*: a case whose measurements were all ``ok`` in the baseline and not all ``ok`` now
+*Failures*: a case whose jobs were all ``ok`` in the baseline and not all ``ok`` now
 is ``failure-introduced``; the reverse is ``failure-fixed``.
 """
 
@@ -404,10 +404,6 @@ def parse_fail_on(fail_on: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(out))
 
 
-# transitional (issue 13): cli.py imports the old private name until the merge
-_parse_fail_on = parse_fail_on
-
-
 def _check_options(
     *, time_factor: float, memory_factor: float, metric_tolerance: float, alpha: float
 ) -> None:
@@ -552,7 +548,7 @@ def _compare_case(
         v.error = c_bad[0].error
         v.flag(
             "failure-introduced",
-            f"{len(c_bad)}/{len(cur)} measurements {c_bad[0].status}: {c_bad[0].error}",
+            f"{len(c_bad)}/{len(cur)} jobs {c_bad[0].status}: {c_bad[0].error}",
         )
     elif b_bad and not c_bad:
         v.error = b_bad[0].error

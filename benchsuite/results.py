@@ -27,7 +27,7 @@ STATUSES = ("ok", "error", "timeout", "skipped")
 
 @dataclass
 class Record:
-    """One measurement of one (case, fold, repeat), as stored in ``records.jsonl``.
+    """The record of one job (a case on one fold and repeat), as stored in ``records.jsonl``.
 
     Attributes
     ----------
@@ -74,7 +74,7 @@ class Record:
     started_at : str
         ISO 8601 UTC time the measurement started.
     threads : int or None
-        BLAS/OpenMP/torch threads the case was pinned to (``--threads``, or the share of
+        BLAS/OpenMP/torch threads the job was pinned to (``--threads``, or the share of
         the cores of each parallel worker); None: the libraries' own choice.
     worker : str or None
         Where it ran, for isolating executors: ``"process <pid>"`` or a Dask worker's
@@ -333,32 +333,3 @@ def export_records(
             raise BenchsuiteError(f"{csv}: cannot write ({exc.strerror or exc})") from None
         written.append(Path(csv))
     return written
-
-
-# --------------------------------------------------------------------------------------
-# Transitional: names that moved to benchsuite.runs and benchsuite.environment (issue 13),
-# still importable from here until executors/ and cli.py import them from their new home
-# --------------------------------------------------------------------------------------
-
-_MOVED = {
-    "LOCK_FILE": "benchsuite.runs",
-    "RunLock": "benchsuite.runs",
-    "RunLockedError": "benchsuite.runs",
-    "RunStore": "benchsuite.runs",
-    "new_run_id": "benchsuite.runs",
-    "capture_environment": "benchsuite.environment",
-    "prefetch_environment": "benchsuite.environment",
-    "gpu_info": "benchsuite.environment",
-    "thread_info": "benchsuite.environment",
-    "load_average": "benchsuite.environment",
-    "_nvidia_smi_gpus": "benchsuite.environment",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _MOVED.get(name)
-    if module is None:
-        raise AttributeError(f"module 'benchsuite.results' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)

@@ -216,15 +216,6 @@ class RunInfo:
         """The commit the run measured, ``"6e31304184+dirty"``-style; None if unknown."""
         return format_git_sha(self.environment.get("git"))
 
-    # transitional: the mapping interface of the dict this class replaces, for callers not
-    # yet reading attributes (cli.py, report/_text.py); to be removed with them
-    def get(self, key: str, default: Any = None) -> Any:
-        """``run.json``'s value of ``key`` (current key names), else ``default``."""
-        return self.to_dict().get(key, default)
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
 
 def read_run_info(path: str | os.PathLike[str]) -> RunInfo | None:
     """The ``run.json`` of a run folder (or the file itself), upgraded.

@@ -124,8 +124,7 @@ def check_writable(output: str) -> None:
 
 def warn_if_busy() -> None:
     """Say so when other processes already load the CPU: timings would not mean much."""
-    from benchsuite.executors._limits import usable_cores
-    from benchsuite.results import load_average
+    from benchsuite.environment import load_average, usable_cores
 
     load = load_average()
     cores = usable_cores()

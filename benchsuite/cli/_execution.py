@@ -115,7 +115,7 @@ def make_executor(args: argparse.Namespace) -> Any:
 
             check_memory_limit_supported()
         return get_executor("process", n_workers=args.jobs or 1, **options)
-    from benchsuite.executors._limits import usable_cores
+    from benchsuite.environment import usable_cores
 
     return get_executor(
         "dask", n_workers=args.jobs or usable_cores(), scheduler=args.scheduler, **options

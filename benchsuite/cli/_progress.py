@@ -4,6 +4,7 @@ line per case as its last job ends. rich is imported when the bar starts."""
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +36,8 @@ class RunProgress:
 
     def start(self, plan: Plan, kept: Sequence[Record]) -> None:
         """Start the bar for the jobs ``plan`` holds (``run_plan``'s ``on_plan``)."""
-        from benchsuite.report._tables import planned_cases
-
-        cases = planned_cases(plan)
-        self.expected = {c.key: c.n_jobs for c in cases}
+        # a resumed plan holds only the jobs left to run: count those, not the cases' jobs
+        self.expected = dict(Counter(job.case.key for job in plan.jobs))
         total = sum(self.expected.values())
         if not total:
             return

@@ -6,6 +6,8 @@ Its thresholds are options of ``benchsuite run --compare`` too (:func:`add_compa
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -128,12 +130,26 @@ def compare_options(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+@contextlib.contextmanager
+def option_wording() -> Iterator[None]:
+    """Say a bad compare option by its flag (``--time-factor``), not by the parameter of
+    :func:`benchsuite.compare.compare_records` it becomes (``time_factor``)."""
+    from benchsuite.compare import OptionError
+    from benchsuite.errors import BenchsuiteError
+
+    try:
+        yield
+    except OptionError as exc:
+        raise BenchsuiteError(exc.renamed("--" + exc.parameter.replace("_", "-"))) from None
+
+
 def command(args: argparse.Namespace) -> int:
     """Run ``benchsuite compare``; the exit code is the comparison's."""
     from benchsuite.cli._console import warn
     from benchsuite.compare import compare_runs
 
-    comparison = compare_runs(args.base, args.current, on_warning=warn, **compare_options(args))
+    with option_wording():
+        comparison = compare_runs(args.base, args.current, on_warning=warn, **compare_options(args))
     emit_comparison(comparison, args.format, args.output, hide_ok=args.hide_ok)
     return comparison.exit_code
 
@@ -143,7 +159,7 @@ def emit_comparison(
 ) -> None:
     """Write ``comparison`` as a table, Markdown or JSON to ``output`` (stdout if None)."""
     from benchsuite.cli._console import FILE_WIDTH, emit_rich, emit_text
-    from benchsuite.report._compare import comparison_json, print_comparison
+    from benchsuite.report import comparison_json, print_comparison
 
     if fmt == "table":
         emit_rich(
@@ -151,7 +167,7 @@ def emit_comparison(
         )
         return
     if fmt == "markdown":
-        from benchsuite.report.markdown import comparison_markdown
+        from benchsuite.report import comparison_markdown
 
         text = comparison_markdown(comparison)
     else:

@@ -19,7 +19,7 @@ def command(args: argparse.Namespace) -> int:
     """Run ``benchsuite env``: one ``key: value`` line per entry, or the JSON."""
     import json
 
-    from benchsuite.results import capture_environment, thread_info
+    from benchsuite.environment import capture_environment, thread_info
 
     env = capture_environment()
     # thread pools are only visible once loaded: load the ones every run uses

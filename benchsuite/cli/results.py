@@ -25,8 +25,9 @@ def add_parser(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run ``benchsuite results list`` or ``benchsuite results export``."""
-    from benchsuite._runs import export_records, find_runs, load_run
     from benchsuite.cli._console import console, warn
+    from benchsuite.results import export_records
+    from benchsuite.runs import find_runs, load_run
 
     out = console()
     if args.results_command == "list":

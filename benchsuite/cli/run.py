@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from benchsuite.cli._args import (
@@ -26,7 +25,6 @@ if TYPE_CHECKING:
 
     from benchsuite.executors import RunResult
     from benchsuite.plan import Plan
-    from benchsuite.report._tables import PlannedCase
 
 
 def add_parser(sub: Any) -> None:
@@ -78,7 +76,7 @@ def command(args: argparse.Namespace) -> int:
         ``--compare``; 130 on Ctrl-C.
     """
     if args.threads is not None:
-        from benchsuite.executors._limits import THREAD_VARS
+        from benchsuite.environment import THREAD_VARS
 
         # before any numerical library loads: their pools size themselves at start-up
         for var in THREAD_VARS:
@@ -89,19 +87,18 @@ def command(args: argparse.Namespace) -> int:
     from benchsuite.cli._execution import make_executor, resume_command
     from benchsuite.errors import BenchsuiteError
     from benchsuite.plan import build_plan
-    from benchsuite.report._tables import plan_line, plan_table, planned_cases
+    from benchsuite.report._tables import plan_line, plan_table
     from benchsuite.suite import load_suite
 
     suite_file = suite_path(args.suite)
     if not args.dry_run and args.resume is None:
-        from benchsuite.results import prefetch_environment
+        from benchsuite.environment import prefetch_environment
 
         # git and nvidia-smi answer while scikit-learn loads (what run.json records, sooner)
         prefetch_environment(os.path.dirname(suite_file) or ".")
     suite = load_suite(suite_file)
     plan = build_plan(suite, filters=args.filter)
-    cases = planned_cases(plan)
-    if not cases:
+    if not plan.cases:
         raise BenchsuiteError(
             f"no case of suite '{suite.name}' matches --filter {' '.join(args.filter)!s};"
             f" keys look like '{suite.datasets[0].name}/{suite.estimators[0].name}'"
@@ -120,16 +117,17 @@ def command(args: argparse.Namespace) -> int:
 
     baseline = None
     if args.compare is not None:  # a bad baseline or option fails before the run, not after
-        from benchsuite._runs import load_run
-        from benchsuite.cli.compare import compare_options
-        from benchsuite.compare import _parse_fail_on
+        from benchsuite.cli.compare import compare_options, option_wording
+        from benchsuite.compare import parse_fail_on
+        from benchsuite.runs import load_run
 
         options = compare_options(args)
-        _parse_fail_on(options["fail_on"])
+        with option_wording():
+            parse_fail_on(options["fail_on"])
         baseline = load_run(args.compare, suite=suite.name, on_warning=warn)
 
     store_path: list[str] = []
-    warn_rows_without_target(plan, cases)  # run_plan records the counts in run.json
+    warn_rows_without_target(plan)  # run_plan records the counts in run.json
 
     def started(store) -> None:
         store_path.append(str(store.path))
@@ -219,20 +217,18 @@ def counts_line(result: RunResult, *, resumed: bool) -> str:
     return f"{counts} · results in [bold]{result.path}[/bold]"
 
 
-def warn_rows_without_target(plan: Plan, cases: Sequence[PlannedCase]) -> None:
+def warn_rows_without_target(plan: Plan) -> None:
     """Warn, one line per file dataset, about the rows loading will drop for having no
     target value.
 
     Parameters
     ----------
     plan : Plan
-    cases : sequence of PlannedCase
-        The plan's cases (:func:`benchsuite.report._tables.planned_cases`).
     """
     from benchsuite.cli._console import warn
 
     for name, (n_rows, n_missing) in plan.rows_without_target().items():
-        ds = next(c.dataset for c in cases if not c.skipped and c.dataset.name == name)
+        ds = next(c.dataset for c in plan.cases if not c.skipped and c.dataset.name == name)
         warn(
             f"dataset '{name}': {n_missing} row{'s' if n_missing > 1 else ''} without a"
             f" target dropped (no value in column '{ds.target}'; {n_rows - n_missing} of"
@@ -250,7 +246,7 @@ def compare_after_run(
     ----------
     out : rich.console.Console
     baseline : Run
-        As :func:`benchsuite._runs.load_run` loaded it.
+        As :func:`benchsuite.runs.load_run` loaded it.
     result : RunResult
     options : dict
         :func:`benchsuite.cli.compare.compare_options`.
@@ -260,24 +256,23 @@ def compare_after_run(
     int
         The comparison's exit code.
     """
-    import json
-
     from benchsuite.cli._console import warn
+    from benchsuite.cli.compare import option_wording
     from benchsuite.compare import compare_records
-    from benchsuite.report._compare import comparison_json, print_comparison
-    from benchsuite.report.markdown import comparison_markdown
-    from benchsuite.results import read_records
+    from benchsuite.report import comparison_json, comparison_markdown, print_comparison
+    from benchsuite.runs import load_run
 
-    current_info = json.loads((result.path / "run.json").read_text(encoding="utf-8"))
-    comparison = compare_records(
-        baseline.records,
-        read_records(result.path, on_warning=warn),
-        base_info=baseline.info,
-        current_info=current_info,
-        base_label=str(baseline.path),
-        current_label=str(result.path),
-        **options,
-    )
+    current = load_run(result.path, on_warning=warn)
+    with option_wording():
+        comparison = compare_records(
+            baseline.records,
+            current.records,
+            base_info=baseline.info,
+            current_info=current.info,
+            base_label=str(baseline.path),
+            current_label=str(result.path),
+            **options,
+        )
     if baseline.note:
         comparison.notes.insert(0, baseline.note)
     out.print()

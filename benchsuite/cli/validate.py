@@ -27,14 +27,14 @@ def command(args: argparse.Namespace) -> int:
     from benchsuite.cli._args import suite_path
     from benchsuite.cli._console import console
     from benchsuite.plan import build_plan
-    from benchsuite.report._tables import plan_line, planned_cases
+    from benchsuite.report._tables import plan_line
     from benchsuite.suite import load_suite
 
     path = suite_path(args.suite)
     suite = load_suite(path)
     plan = build_plan(suite)
     label = args.suite if path == Path(args.suite) else str(path)  # a bundled suite: its file
-    skipped = [c for c in planned_cases(plan) if c.skipped]
+    skipped = [c for c in plan.cases if c.skipped]
     if args.strict and skipped:
         from benchsuite.errors import BenchsuiteError
 

@@ -5,17 +5,27 @@
 imported only when the HTML is rendered). :func:`friedman_nemenyi` is the statistics behind
 the critical-difference diagram. A :class:`~benchsuite.compare.Comparison` is rendered by
 :func:`print_comparison` (rich), :func:`comparison_markdown` and :func:`comparison_json`.
-Every name but the summaries is imported on first use.
+Every name is imported on first use, so that a command that only prints a table loads
+neither the records module nor matplotlib.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from benchsuite.report._summary import CaseSummary, summarize
+if TYPE_CHECKING:  # what IDEs and type checkers see; at run time __getattr__ imports
+    from benchsuite.report._cd import FriedmanResult, friedman_nemenyi
+    from benchsuite.report._compare import comparison_json, print_comparison
+    from benchsuite.report._model import Report, ReportRun, build_report, load_report_runs
+    from benchsuite.report._summary import CaseSummary, summarize
+    from benchsuite.report.html import report_html
+    from benchsuite.report.markdown import comparison_markdown, report_markdown
+    from benchsuite.report.terminal import print_report
 
 _LAZY = {
+    "CaseSummary": "benchsuite.report._summary",
+    "summarize": "benchsuite.report._summary",
     "Report": "benchsuite.report._model",
     "ReportRun": "benchsuite.report._model",
     "build_report": "benchsuite.report._model",
@@ -53,3 +63,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'benchsuite.report' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

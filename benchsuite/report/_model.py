@@ -82,7 +82,7 @@ class ReportRun(Run):
 
     @property
     def case_counts(self) -> dict[str, int]:
-        """Cases per status (a case is ``ok`` when every measurement of it is)."""
+        """Cases per status (a case is ``ok`` when every job of it is)."""
         counts = Counter(s.status for s in self.summaries)
         return {s: counts.get(s, 0) for s in STATUSES}
 
@@ -103,7 +103,7 @@ def _partial_reason(run: Run) -> str | None:
     if status == "completed":
         return None
     expected = run.info.n_jobs
-    of = f"; {len(run.records)} of {expected} measurements recorded" if expected else ""
+    of = f"; {len(run.records)} of {expected} jobs recorded" if expected else ""
     why = {
         "interrupted": "the run was interrupted",
         "running": "run.json still says 'running': the run was killed or is not over",
@@ -317,7 +317,7 @@ class Report:
         return next(r for r in self.runs if r.label == label)
 
     def problems(self) -> list[tuple[ReportRun, CaseSummary]]:
-        """Cases with a measurement that is not ok (errors, timeouts, skips), per run."""
+        """Cases with a job that is not ok (errors, timeouts, skips), per run."""
         return [(r, s) for r in self.runs for s in r.summaries if s.status != "ok"]
 
     def datasets_without(self, metric: str) -> list[str]:

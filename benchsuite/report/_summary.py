@@ -17,13 +17,13 @@ class CaseSummary:
     ----------
     key, dataset, estimator : str
     status : str
-        ``ok`` if every measurement is ok, else the first non-ok status seen.
+        ``ok`` if every job is ok, else the first non-ok status seen.
     error : str or None
         The first error or skip reason.
     metrics : dict of str to Stats
     fit_time, predict_time : Stats or None
     peak_rss_mb : float or None
-        Largest peak over the case's measurements.
+        Largest peak over the case's jobs.
     n_ok, n_total : int
     """
 

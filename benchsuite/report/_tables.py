@@ -9,7 +9,6 @@ here, so the CLI imports this module only inside the commands that print a table
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
@@ -20,10 +19,8 @@ if TYPE_CHECKING:
 
     from benchsuite.plan import Plan
     from benchsuite.results import Record
-    from benchsuite.suite import DatasetEntry, Evaluation
 
 __all__ = [
-    "PlannedCase",
     "data_status_table",
     "datasets_table",
     "env_lines",
@@ -31,75 +28,10 @@ __all__ = [
     "metrics_table",
     "plan_line",
     "plan_table",
-    "planned_cases",
     "print_run_results",
     "runs_table",
     "suites_table",
 ]
-
-
-@dataclass(frozen=True)
-class PlannedCase:
-    """One case of a plan (dataset x estimator x grid point), as the CLI shows it.
-
-    Attributes
-    ----------
-    key : str
-        ``"iris/svm[C=10]"``.
-    dataset : DatasetEntry
-    task : str
-    evaluation : Evaluation
-    metrics : tuple of str
-    n_jobs : int
-        Jobs (fold x repeat) the plan holds for the case; a skipped case has one, which
-        stands for its single ``skipped`` record.
-    skip_reason : str or None
-    """
-
-    key: str
-    dataset: DatasetEntry
-    task: str
-    evaluation: Evaluation
-    metrics: tuple[str, ...]
-    n_jobs: int
-    skip_reason: str | None
-
-    @property
-    def skipped(self) -> bool:
-        return self.skip_reason is not None
-
-
-def planned_cases(plan: Plan) -> list[PlannedCase]:
-    """The cases of ``plan`` in plan order, each with its number of jobs.
-
-    The one place the CLI and these tables read the plan's entries (``plan.cases``, one
-    per fold x repeat today), so that a change of the plan's shape changes only this.
-
-    Parameters
-    ----------
-    plan : Plan
-
-    Returns
-    -------
-    list of PlannedCase
-    """
-    first: dict[str, Any] = {}
-    n_jobs: dict[str, int] = {}
-    for job in plan.cases:
-        first.setdefault(job.key, job)
-        n_jobs[job.key] = n_jobs.get(job.key, 0) + 1
-    return [
-        PlannedCase(
-            key=key,
-            dataset=job.dataset,
-            task=job.task,
-            evaluation=job.evaluation,
-            metrics=job.metrics,
-            n_jobs=n_jobs[key],
-            skip_reason=job.skip_reason,
-        )
-        for key, job in first.items()
-    ]
 
 
 # --------------------------------------------------------------------------------------
@@ -123,10 +55,10 @@ def plan_table(plan: Plan) -> Table:
     for col in ("task", "evaluation", "jobs"):
         table.add_column(col)
     table.add_column("status", overflow="fold")
-    for c in planned_cases(plan):
+    for c in plan.cases:
         # a reason may hold '[...]' (a shape, a list of names): text, not rich markup
         status = f"skipped: {escape(c.skip_reason)}" if c.skip_reason is not None else "run"
-        n = "-" if c.skipped else str(c.n_jobs)
+        n = "-" if c.skipped else str(len(c.jobs))
         table.add_row(c.key, c.task, c.evaluation.describe(), n, status)
     return table
 
@@ -142,10 +74,9 @@ def plan_line(plan: Plan) -> str:
     -------
     str
     """
-    cases = planned_cases(plan)
-    skipped = sum(c.skipped for c in cases)
-    n_jobs = sum(c.n_jobs for c in cases if not c.skipped)
-    return f"{len(cases)} cases ({skipped} skipped), {n_jobs} fit/predict jobs"
+    skipped = sum(c.skipped for c in plan.cases)
+    n_jobs = len(plan.runnable_jobs)
+    return f"{len(plan.cases)} cases ({skipped} skipped), {n_jobs} fit/predict jobs"
 
 
 # --------------------------------------------------------------------------------------
@@ -169,7 +100,7 @@ def print_run_results(console: Console, plan: Plan, records: Sequence[Record]) -
     from benchsuite.report._format import single_note
     from benchsuite.report.terminal import comparison_table, problems
 
-    cases = planned_cases(plan)
+    cases = plan.cases
     summaries = summarize(records)
     metrics_of = {c.key: c.metrics for c in cases}
     metric_names = list(dict.fromkeys(m for c in cases for m in c.metrics))
@@ -215,7 +146,7 @@ def runs_table(runs: Iterable[Any], folder: str) -> Table:
     Parameters
     ----------
     runs : iterable of Run
-        As :func:`benchsuite._runs.find_runs` gives them.
+        As :func:`benchsuite.runs.find_runs` gives them.
     folder : str
         The folder they were found under (the title).
 
@@ -227,13 +158,13 @@ def runs_table(runs: Iterable[Any], folder: str) -> Table:
     for col in _RUN_COLUMNS:
         table.add_column(col, overflow="fold")
     for run in runs:
-        counts = run.info.get("counts") or {}
+        counts = run.info.counts or {}
         table.add_row(
             (run.started_at or "-")[:19].replace("T", " "),
             run.suite or "-",
             run.run_id,
             run.git_sha or "-",
-            str(run.info.get("status") or "-"),
+            str(run.info.status or "-"),
             *(str(counts.get(k, "-")) for k in ("ok", "error", "timeout", "skipped")),
             str(run.path),
         )

@@ -26,7 +26,7 @@ def format_mb(mb: float | None) -> str:
 def metric_cell(cell: Cell | None) -> tuple[str, str]:
     """The text of a metric cell and a rich style (``""``, ``"red"``, ``"yellow"``, ``"dim"``).
 
-    A case with some failed measurements gets a ``*`` (``ok / measured`` is in the problems
+    A case with some failed jobs gets a ``*`` (``ok / measured`` is in the problems
     table); one without any ok measurement shows its status.
     """
     if cell is None:
@@ -45,18 +45,15 @@ def run_lines(report: Report) -> list[tuple[str, bool]]:
     out = []
     for r in report.runs:
         bits = [f"run {r.label}", f"suite {r.suite}"]
-        status = r.info.get("status")
-        if status:
-            bits.append(str(status))
-        if r.info.get("started_at"):
-            bits.append(f"started {str(r.info['started_at'])[:19].replace('T', ' ')} UTC")
+        if r.info.status:
+            bits.append(str(r.info.status))
+        if r.info.started_at:
+            bits.append(f"started {r.info.started_at[:19].replace('T', ' ')} UTC")
         if r.git_sha:
             bits.append(f"git {r.git_sha}")
         cases = ", ".join(f"{n} {k}" for k, n in r.case_counts.items() if n)
         records = ", ".join(f"{n} {k}" for k, n in r.record_counts.items() if n)
-        bits.append(
-            f"{len(r.summaries)} cases ({cases}), {len(r.records)} measurements ({records})"
-        )
+        bits.append(f"{len(r.summaries)} cases ({cases}), {len(r.records)} jobs ({records})")
         out.append((" · ".join(bits) + f" · {r.path}", False))
         if r.note:
             out.append((f"note: {r.note}", False))
@@ -177,7 +174,7 @@ def footnotes(report: Report) -> list[str]:
     notes = [
         "avg rank: mean over the datasets an estimator ran on of its rank there (1 = best,"
         " ties share; an error or timeout ranks last; skipped pairs are left out)."
-        " * = some measurements of the case failed (see the failed cases).",
+        " * = some jobs of the case failed (see the failed cases).",
         "fastest within 1 std of best: the estimator with the lowest mean fit time whose mean"
         " score is within one standard deviation (over folds) of the best mean."
         + (

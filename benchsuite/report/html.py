@@ -180,7 +180,7 @@ def _cost_html(report: Report) -> str:
 def _problems_html(report: Report) -> str:
     rows = _text.problem_rows(report)
     if not rows:
-        return "<p>None: every measurement of every case is ok.</p>"
+        return "<p>None: every job of every case is ok.</p>"
     body = []
     for run, key, status, counts, reason in rows:
         body.append(

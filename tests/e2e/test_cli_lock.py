@@ -40,7 +40,7 @@ class Gated(DummyClassifier):
 '''
 
 # in plan order (dataset-major): iris/knn x5 (ok), iris/broken x5 (error), then iris/gated,
-# where a closed gate stops the run; 30 measurements in all
+# where a closed gate stops the run; 30 jobs in all
 SUITE = """
 name: locked
 defaults: {evaluation: {cv: 5}}

@@ -268,7 +268,7 @@ def test_failure_introduced_and_fixed():
     broken = case(status=["ok", "ok", "error", "ok", "ok"])
     c, v = verdict_of(case(), broken)
     assert v.verdict == "failure-introduced" and v.gating and c.exit_code == 1
-    assert "1/5 measurements error" in v.reasons[0] and v.error == "ValueError: boom"
+    assert "1/5 jobs error" in v.reasons[0] and v.error == "ValueError: boom"
     c, v = verdict_of(broken, case())
     assert v.verdict == "failure-fixed" and not v.gating
     c, v = verdict_of(broken, broken)

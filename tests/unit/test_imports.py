@@ -13,8 +13,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
 TINY = """
@@ -63,7 +61,7 @@ NEVER = (
 
 # what benchsuite may add to the plain script's modules: itself, and reading the suite
 # (YAML); anything else is start-up cost that needs a reason. Not pydantic: a valid suite is
-# validated without it (benchsuite.suite._fast_fields), which saves a run about 0.1 s; only
+# validated without it (benchsuite.suite._fast.fast_fields), which saves a run about 0.1 s; only
 # a suite with a mistake pays for pydantic, whose models word the error
 ALLOWED = (
     "benchsuite",
@@ -195,13 +193,17 @@ def test_help_loads_only_the_cli_package(tmp_path):
     assert [m for m in loaded if _top(m, third_party)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="benchsuite/report/__init__.py imports report._summary (and so benchsuite.results)"
-    " eagerly: 'list' pays for it through report._tables until that import is lazy",
-)
 def test_list_does_not_load_the_records_module(tmp_path):
     env = _env_with_fake_gpu(tmp_path)
     loaded = _modules(COMMAND.format(argv=["list", "metrics"]), tmp_path, env)["modules"]
     assert "benchsuite.report._tables" in loaded
     assert [m for m in loaded if _top(m, ("benchsuite.results", "importlib.metadata"))] == []
+
+
+def test_public_names_are_listed_and_resolve():
+    import benchsuite
+
+    assert sorted(benchsuite.__all__) == sorted([*benchsuite._EXPORTS, "__version__"])
+    for name in benchsuite._EXPORTS:
+        assert getattr(benchsuite, name) is not None, name
+    assert set(benchsuite.__all__) <= set(dir(benchsuite))

@@ -100,8 +100,6 @@ def test_a_version_2_run_json_round_trips(tmp_path):
     assert info.extra == {"from_the_future": {"kept": True}}
     assert info.rows_without_target == {"d": 1} and info.counts["ok"] == 1
     assert info.git_sha == "0123456789"
-    # the mapping view kept for callers not yet reading attributes
-    assert info.get("n_jobs") == 2 and info["status"] == "completed" and info.get("x", 0) == 0
 
 
 def test_the_writer_writes_the_current_names(tmp_path):

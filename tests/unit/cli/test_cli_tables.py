@@ -36,11 +36,11 @@ def _render(renderable, width: int = 200) -> str:
     return out.getvalue()
 
 
-def test_planned_cases_count_jobs_per_case(plan):
-    cases = {c.key: c for c in _tables.planned_cases(plan)}
+def test_plan_cases_count_jobs_per_case(plan):
+    cases = {c.key: c for c in plan.cases}
     assert list(cases) == ["iris/logreg", "iris/tree", "diabetes/logreg", "diabetes/tree"]
-    assert cases["iris/logreg"].n_jobs == 6 and not cases["iris/logreg"].skipped
-    assert cases["diabetes/logreg"].skipped and cases["diabetes/logreg"].n_jobs == 1
+    assert len(cases["iris/logreg"].jobs) == 6 and not cases["iris/logreg"].skipped
+    assert cases["diabetes/logreg"].skipped and len(cases["diabetes/logreg"].jobs) == 1
     assert cases["diabetes/tree"].metrics == ("rmse",)
     assert cases["iris/logreg"].dataset.name == "iris"
 
@@ -61,8 +61,10 @@ def test_plan_table_shows_jobs_or_why_skipped(plan):
 def test_plan_table_prints_a_skip_reason_as_text_not_markup(plan):
     # a reason naming '[bold]' or a list such as '[cnn]' must reach the user as written
     reason = "needs [bold]cuda[/bold] for [cnn] (see [link=x]docs[/link])"
-    job = dataclasses.replace(plan.cases[0], skip_reason=reason)
-    text = _render(_tables.plan_table(Plan(suite=plan.suite, cases=(job,))), width=300)
+    case = dataclasses.replace(plan.cases[0], skip_reason=reason)
+    text = _render(
+        _tables.plan_table(Plan(suite=plan.suite, cases=(case,), jobs=case.jobs)), width=300
+    )
     assert f"skipped: {reason}" in text
 
 

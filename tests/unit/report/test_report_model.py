@@ -97,7 +97,7 @@ def test_empty_records_and_empty_folder_are_errors(tmp_path, run_folder):
     "status, expected",
     [
         ("completed", None),
-        ("interrupted", "the run was interrupted; 27 of 40 measurements recorded"),
+        ("interrupted", "the run was interrupted; 27 of 40 jobs recorded"),
         ("running", "still says 'running'"),
         (None, "no run.json"),
     ],
