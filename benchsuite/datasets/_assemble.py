@@ -82,6 +82,39 @@ def subsample_rows(
     return X, y, classes
 
 
+def make_dataset(
+    source: DatasetSource,
+    task: str,
+    X: Any,
+    y: Any,
+    classes: list[Any] | None,
+    *,
+    feature_names: list[str] | None = None,
+    digest: str | None = None,
+    sample_shape: tuple[int, ...] | None = None,
+    official_split: tuple[Any, Any] | None = None,
+    folds: tuple[tuple[Any, Any], ...] | None = None,
+) -> Dataset:
+    """The Dataset of a source's features and encoded target.
+
+    ``feature_names`` default to the columns of a DataFrame ``X``; the fingerprint
+    (``digest``) to :func:`~benchsuite.datasets._dataset.fingerprint` of ``X`` and ``y``.
+    """
+    return Dataset(
+        name=source.name,
+        source=source.name,
+        task=task,
+        X=X,
+        y=y,
+        feature_names=(feature_names if feature_names is not None else [str(c) for c in X.columns]),
+        classes=classes,
+        fingerprint=digest if digest is not None else fingerprint(X, y),
+        sample_shape=sample_shape,
+        official_split=official_split,
+        folds=folds,
+    )
+
+
 def array_dataset(
     source: DatasetSource,
     X: Any,
@@ -99,39 +132,6 @@ def array_dataset(
     y, classes = encode_target(target_values, task, what)
     if subsample is not None and subsample < len(y):
         X, y, classes = subsample_rows(X, y, classes, subsample, seed)
-    return Dataset(
-        name=source.name,
-        source=source.name,
-        task=task,
-        X=X,
-        y=y,
-        feature_names=feature_names,
-        classes=classes,
-        fingerprint=fingerprint(X, y),
-        sample_shape=sample_shape,
-    )
-
-
-def frame_dataset(
-    source: DatasetSource,
-    task: str,
-    X: Any,
-    y: Any,
-    classes: list[Any] | None,
-    *,
-    official_split: tuple[Any, Any] | None,
-    folds: tuple[tuple[Any, Any], ...] | None = None,
-) -> Dataset:
-    """The Dataset of a feature DataFrame and encoded target (UCI tables, OpenML)."""
-    return Dataset(
-        name=source.name,
-        source=source.name,
-        task=task,
-        X=X,
-        y=y,
-        feature_names=[str(column) for column in X.columns],
-        classes=classes,
-        fingerprint=fingerprint(X, y),
-        official_split=official_split,
-        folds=folds,
+    return make_dataset(
+        source, task, X, y, classes, feature_names=feature_names, sample_shape=sample_shape
     )

@@ -29,6 +29,7 @@ from typing import Any
 from benchsuite._suggest import did_you_mean
 from benchsuite.datasets._remote import RemoteFile, RemoteSpec
 from benchsuite.datasets._sources import DATASET_SOURCES, DatasetSource
+from benchsuite.datasets._writes import write_atomic
 from benchsuite.errors import DataError, one_line
 
 # seconds a connection or a single read may stall before the mirror counts as failed
@@ -200,21 +201,10 @@ def _write_stamp(path: Path, stat: os.stat_result, digests: dict[str, Any]) -> N
         target = _stamp_path()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, json.dumps(stamps, indent=1, sort_keys=True).encode())
+            data = json.dumps(stamps, indent=1, sort_keys=True).encode()
+            write_atomic(target, lambda f: f.write(data))
         except OSError:
             pass
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def file_digests(path: Path, file: RemoteFile) -> dict[str, Any]:

@@ -170,7 +170,7 @@ def read_parquet(
     Returns
     -------
     pandas.DataFrame
-        The table (empty when ``header_only``).
+        The table; with ``header_only``, an empty frame of its columns.
 
     Raises
     ------

@@ -3,7 +3,7 @@ pixels in [0, 1], one image per row, train then test."""
 
 from __future__ import annotations
 
-from benchsuite.datasets._assemble import encode_target
+from benchsuite.datasets._assemble import encode_target, make_dataset
 from benchsuite.datasets._dataset import Dataset
 from benchsuite.datasets._parts import official_split, parts_to_load, subsample_parts
 from benchsuite.datasets._sources import DatasetSource
@@ -50,15 +50,14 @@ def load_images(
     labels = np.concatenate([labels for _, labels in loaded])
     y, classes = encode_target(labels, task, f"dataset {source.name!r}")
     hash_array(digest, y)
-    return Dataset(
-        name=source.name,
-        source=source.name,
-        task=task,
-        X=X,
-        y=y,
+    return make_dataset(
+        source,
+        task,
+        X,
+        y,
+        classes,
         feature_names=[f"px{i}" for i in range(width)],
-        classes=classes,
-        fingerprint=digest.hexdigest()[:16],
+        digest=digest.hexdigest()[:16],
         sample_shape=source.remote.sample_shape,
         official_split=official_split(sizes),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchsuite.datasets._assemble import frame_dataset, frame_target, subsample_rows
+from benchsuite.datasets._assemble import frame_target, make_dataset, subsample_rows
 from benchsuite.datasets._dataset import Dataset
 from benchsuite.datasets._sources import DatasetSource
 from benchsuite.errors import DataError
@@ -43,7 +43,7 @@ def load_openml_dataset(
                 "index every row; use openml:<data id> to subsample the dataset"
             )
         X, y, classes = subsample_rows(X, y, classes, subsample, seed)
-    return frame_dataset(
+    return make_dataset(
         source,
         task,
         X,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchsuite.datasets._assemble import frame_dataset, frame_target, kept_classes
+from benchsuite.datasets._assemble import frame_target, kept_classes, make_dataset
 from benchsuite.datasets._dataset import Dataset, infer_task
 from benchsuite.datasets._parts import official_split, parts_to_load, subsample_parts
 from benchsuite.datasets._sources import DatasetSource
@@ -45,4 +45,4 @@ def load_uci_tables(
         sizes = [len(r) for r in kept]
         X = X.iloc[rows].reset_index(drop=True)
         y, classes = kept_classes(y[rows], classes)
-    return frame_dataset(source, task, X, y, classes, official_split=official_split(sizes))
+    return make_dataset(source, task, X, y, classes, official_split=official_split(sizes))

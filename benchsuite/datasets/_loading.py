@@ -67,10 +67,8 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
 
     Parameters
     ----------
-    entry : object
-        The suite entry (see :func:`check_dataset_entry`).
-    base_dir : Path
-        Directory that relative ``path`` values are relative to.
+    entry, base_dir
+        As :func:`check_dataset_entry`.
     seed : int
         Seed of the suite: the default ``random_state`` of synthetic sources and the
         seed of ``subsample``.
