@@ -44,6 +44,10 @@ Progress = Callable[[str, int, int], None]
 # -- folders -------------------------------------------------------------------------------
 
 
+def _folder_from_env(variable: str, default: str) -> Path:
+    return Path(os.environ.get(variable) or default).expanduser().absolute()
+
+
 def data_dir() -> Path:
     """Where raw dataset files are found or downloaded to.
 
@@ -52,8 +56,7 @@ def data_dir() -> Path:
     Path
         ``BENCHSUITE_DATA_DIR``, default ``~/.cache/benchsuite/data``, made absolute.
     """
-    default = "~/.cache/benchsuite/data"
-    return Path(os.environ.get("BENCHSUITE_DATA_DIR") or default).expanduser().absolute()
+    return _folder_from_env("BENCHSUITE_DATA_DIR", "~/.cache/benchsuite/data")
 
 
 def cache_dir() -> Path:
@@ -64,8 +67,7 @@ def cache_dir() -> Path:
     Path
         ``BENCHSUITE_CACHE_DIR``, default ``~/.cache/benchsuite/cache``, made absolute.
     """
-    default = "~/.cache/benchsuite/cache"
-    return Path(os.environ.get("BENCHSUITE_CACHE_DIR") or default).expanduser().absolute()
+    return _folder_from_env("BENCHSUITE_CACHE_DIR", "~/.cache/benchsuite/cache")
 
 
 def is_offline() -> bool:
