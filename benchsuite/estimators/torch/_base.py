@@ -528,6 +528,7 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples shaped as in ``fit`` (flattened rows, or ``input_shape_`` per sample).
 
         Returns
         -------
@@ -555,6 +556,7 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            As for :meth:`predict_proba`.
 
         Returns
         -------
@@ -604,6 +606,7 @@ class TorchRegressor(RegressorMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples, in the layout ``fit`` took.
 
         Returns
         -------
