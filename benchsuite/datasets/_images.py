@@ -18,7 +18,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchsuite.datasets._download import cache_dir, ensure_files
+from benchsuite.datasets._download import ensure_files
+from benchsuite.datasets._env import cache_dir
 from benchsuite.datasets._files import one_line
 from benchsuite.datasets._writes import remove_stale, warn_cache_not_written, write_atomic
 from benchsuite.errors import DataError

@@ -100,7 +100,7 @@ def load_dataset(entry: Any, *, base_dir: Path, seed: int) -> Dataset:
         path, target = entry_file(entry, source, base_dir)
         stamp = file_stamp(path)
     elif source.kind == "download":
-        from benchsuite.datasets._download import cache_dir, data_dir
+        from benchsuite.datasets._env import cache_dir, data_dir
 
         # the same entry reads other files when the folders change (tests, CLI options)
         stamp = (str(data_dir()), str(cache_dir()))

@@ -51,7 +51,7 @@ def openml_url() -> str:
 def openml_home() -> Path:
     """The OpenML cache folder, ``<cache dir>/openml`` (scikit-learn's ``fetch_openml``
     uses ``<data_home>/openml``: the same files with ``data_home=<cache dir>``)."""
-    from benchsuite.datasets._download import cache_dir
+    from benchsuite.datasets._env import cache_dir
 
     return cache_dir() / "openml"
 
@@ -113,7 +113,7 @@ def _fetch(path: str, *, name: str, missing: str) -> Path:
     local = _local(path)
     if local.is_file():
         return local
-    from benchsuite.datasets._download import is_offline
+    from benchsuite.datasets._env import is_offline
 
     url = openml_url() + path
     if is_offline():
