@@ -263,7 +263,7 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "official folds (openml:task:<task id>, or params task_id; split: openml)",
             "openml",
             None,
-            "benchsuite.datasets._openml:load_openml",
+            "benchsuite.datasets._load_openml:load_openml",
         ),
         DatasetSource(
             "csv",
