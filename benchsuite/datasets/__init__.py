@@ -19,6 +19,7 @@ from benchsuite.datasets._dataset import Dataset
 from benchsuite.datasets._download import data_status, fetch_dataset
 from benchsuite.datasets._loading import clear_cache, load_dataset
 from benchsuite.datasets._sources import (
+    CLASSIFICATION_TASKS,
     DATASET_SOURCES,
     TASKS,
     DatasetSource,
@@ -27,6 +28,7 @@ from benchsuite.datasets._sources import (
 from benchsuite.datasets._tasks import dataset_task, rows_without_target
 
 __all__ = [
+    "CLASSIFICATION_TASKS",
     "DATASET_SOURCES",
     "TASKS",
     "Dataset",

@@ -27,8 +27,10 @@ from benchsuite.datasets._remote import (
 )
 from benchsuite.errors import ConfigError
 
-# the tasks a dataset can have; the one definition, which estimators and plan import
-TASKS = ("binary", "multiclass", "regression")
+# the tasks a dataset can have: the one definition, imported by estimators and plan
+# (metrics, and the suite schema's Literal, spell the same names)
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+TASKS = (*CLASSIFICATION_TASKS, "regression")
 
 SourceKind = Literal["builtin", "download", "synthetic", "file", "openml"]
 
