@@ -16,18 +16,14 @@ from typing import Any, ClassVar, TypeVar
 
 from torch import nn
 
-from benchsuite.estimators._constraints import PADDINGS, sklearn_constraints, torch_constraints
-from benchsuite.estimators.torch._base import (
-    ATTRIBUTES_DOC,
+from benchsuite.estimators._constraints import (
     CLASSIFIER_LOSSES,
-    COMMON_PARAMS_DOC,
+    PADDINGS,
     REGRESSOR_LOSSES,
-    TorchClassifier,
-    TorchRegressor,
-    check_choice,
-    check_int,
-    make_init,
+    sklearn_constraints,
+    torch_constraints,
 )
+from benchsuite.estimators.torch._base import TorchClassifier, TorchRegressor
 from benchsuite.estimators.torch._modules import (
     FLAT,
     IMAGE,
@@ -41,6 +37,13 @@ from benchsuite.estimators.torch._modules import (
     feature_map_size,
     image_shape,
     sequence_shape,
+)
+from benchsuite.estimators.torch._params import (
+    ATTRIBUTES_DOC,
+    COMMON_PARAMS_DOC,
+    check_choice,
+    check_int,
+    make_init,
 )
 
 _INFER_IMAGE = (
