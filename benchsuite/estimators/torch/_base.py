@@ -230,7 +230,7 @@ class TorchEstimator(BaseEstimator):
         cuda = [device.index or 0] if device.type == "cuda" else []
         # fork_rng: seed torch for this fit only, and leave the caller's generator as it was
         with _training.num_threads(self.threads), torch.random.fork_rng(devices=cuda):
-            torch.manualseed_of(seed)
+            torch.manual_seed(seed)
             module = self._build_network(self.input_shape_, n_out).to(device)
             if config.channels_last:
                 module = module.to(memory_format=torch.channels_last)
