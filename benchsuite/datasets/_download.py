@@ -5,9 +5,7 @@ A file is looked for in ``<data dir>/<folder>/``, then in system folders (Debian
 missing file is downloaded from the mirrors in order, unless ``BENCHSUITE_OFFLINE=1``,
 into the data directory or, when that is read-only, the cache's downloads folder.
 
-Every file is checked against its published md5 (or the SHA-256 of its decompressed
-content, for repackaged copies). A checked file is remembered by (path, size, mtime) in
-``<cache dir>/verified.json``, so that later loads do not hash it again.
+Every file is checked against its published checksums (:mod:`benchsuite.datasets._checksums`).
 
 Every failure is a one-line :class:`~benchsuite.errors.DataError` saying what to do.
 """
@@ -15,18 +13,22 @@ Every failure is a one-line :class:`~benchsuite.errors.DataError` saying what to
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
-import json
 import os
 import tempfile
-import threading
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from benchsuite._suggest import did_you_mean
+from benchsuite.datasets._checksums import (
+    accepts,
+    complete_digests,
+    file_digests,
+    verify_file,
+    write_stamp,
+)
+from benchsuite.datasets._env import cache_dir, data_dir, is_offline
 from benchsuite.datasets._remote import RemoteFile, RemoteSpec
 from benchsuite.datasets._sources import DATASET_SOURCES, DatasetSource
 from benchsuite.errors import DataError, one_line
@@ -34,42 +36,11 @@ from benchsuite.errors import DataError, one_line
 # seconds a connection or a single read may stall before the mirror counts as failed
 DOWNLOAD_TIMEOUT_S = 60.0
 _CHUNK = 1 << 20
-_STAMP_FILE = "verified.json"
-_STAMP_LOCK = threading.Lock()
 
 Progress = Callable[[str, int, int], None]
 
 
 # -- folders -------------------------------------------------------------------------------
-
-
-def data_dir() -> Path:
-    """Where raw dataset files are found or downloaded to.
-
-    Returns
-    -------
-    Path
-        ``BENCHSUITE_DATA_DIR``, default ``~/.cache/benchsuite/data``, made absolute.
-    """
-    default = "~/.cache/benchsuite/data"
-    return Path(os.environ.get("BENCHSUITE_DATA_DIR") or default).expanduser().absolute()
-
-
-def cache_dir() -> Path:
-    """Where derived caches (parsed arrays, checksum stamps, fallback downloads) go.
-
-    Returns
-    -------
-    Path
-        ``BENCHSUITE_CACHE_DIR``, default ``~/.cache/benchsuite/cache``, made absolute.
-    """
-    default = "~/.cache/benchsuite/cache"
-    return Path(os.environ.get("BENCHSUITE_CACHE_DIR") or default).expanduser().absolute()
-
-
-def is_offline() -> bool:
-    """Whether downloads are forbidden (``BENCHSUITE_OFFLINE`` set to 1, true, yes, on)."""
-    return os.environ.get("BENCHSUITE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
 def _search_dirs(spec: RemoteSpec) -> list[Path]:
@@ -120,166 +91,6 @@ def _download_folder(spec: RemoteSpec, *, create: bool) -> Path:
         f"nowhere to download to: neither {candidates[0]} nor {candidates[1]} is writable; "
         "set BENCHSUITE_DATA_DIR or BENCHSUITE_CACHE_DIR to a writable folder"
     )
-
-
-# -- checksums -----------------------------------------------------------------------------
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _content_sha256(path: Path) -> str | None:
-    """SHA-256 of the decompressed content of a ``.gz`` file (None if not gzip)."""
-    digest = hashlib.sha256()
-    try:
-        with gzip.open(path, "rb") as f:
-            while chunk := f.read(_CHUNK):
-                digest.update(chunk)
-    except (OSError, EOFError, zlib.error):
-        return None
-    return digest.hexdigest()
-
-
-def _accepts(file: RemoteFile, digests: dict[str, Any]) -> bool:
-    if digests.get("md5") == file.md5:
-        return True
-    if file.file_sha256 is not None and digests.get("file_sha256") == file.file_sha256:
-        return True
-    return file.sha256 is not None and digests.get("sha256") == file.sha256
-
-
-def _complete(file: RemoteFile, path: Path, digests: dict[str, Any]) -> bool:
-    """Add the hashes that alone can accept the file; True if anything was added."""
-    added = False
-    if (
-        not _accepts(file, digests)
-        and file.file_sha256 is not None
-        and "file_sha256" not in digests
-    ):
-        # another publisher's copy, pinned by the SHA-256 of the file itself
-        digests["file_sha256"] = _file_sha256(path)
-        added = True
-    if _accepts(file, digests) or file.sha256 is None or "sha256" in digests:
-        return added
-    # a repackaged copy (other gzip header, same data) differs in md5 only
-    digests["sha256"] = _content_sha256(path) if file.name.endswith(".gz") else None
-    return True
-
-
-def _stamp_path() -> Path:
-    return cache_dir() / _STAMP_FILE
-
-
-def _read_stamps() -> dict[str, Any]:
-    try:
-        stamps = json.loads(_stamp_path().read_text())
-    except (OSError, ValueError):
-        return {}
-    return stamps if isinstance(stamps, dict) else {}
-
-
-def _write_stamp(path: Path, stat: os.stat_result, digests: dict[str, Any]) -> None:
-    """Remember the digests of ``path`` as it is now (best effort: it only saves time)."""
-    with _STAMP_LOCK:
-        stamps = _read_stamps()
-        stamps = {p: s for p, s in stamps.items() if os.path.exists(p)}
-        stamps[str(path)] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, **digests}
-        target = _stamp_path()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomic(target, json.dumps(stamps, indent=1, sort_keys=True).encode())
-        except OSError:
-            pass
-
-
-def _write_atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def file_digests(path: Path, file: RemoteFile) -> dict[str, Any]:
-    """Digests of ``path`` (``md5``, and ``sha256`` of the content where needed).
-
-    Hashes the file only when the stamp does not know it at its current size and
-    modification time.
-    """
-    path = path.absolute()
-    stat = path.stat()
-    known = _read_stamps().get(str(path))
-    if (
-        isinstance(known, dict)
-        and known.get("size") == stat.st_size
-        and known.get("mtime_ns") == stat.st_mtime_ns
-        and "md5" in known
-    ):
-        digests = {k: v for k, v in known.items() if k in ("md5", "sha256", "file_sha256")}
-        if _complete(file, path, digests):
-            _write_stamp(path, stat, digests)
-        return digests
-    digests = {"md5": _md5(path)}
-    _complete(file, path, digests)
-    _write_stamp(path, stat, digests)
-    return digests
-
-
-def _identity(file: RemoteFile, digests: dict[str, Any]) -> str:
-    if digests.get("md5") == file.md5:
-        return f"md5:{file.md5}"
-    if file.file_sha256 is not None and digests.get("file_sha256") == file.file_sha256:
-        return f"file-sha256:{file.file_sha256}"
-    return f"sha256:{digests['sha256']}"
-
-
-def verify_file(name: str, path: Path, file: RemoteFile) -> str:
-    """Check ``path`` against the published checksums of ``file``.
-
-    Parameters
-    ----------
-    name : str
-        The dataset source, for the message.
-    path : Path
-        The file found on disk.
-    file : RemoteFile
-        What it should be.
-
-    Returns
-    -------
-    str
-        ``"md5:<hex>"``, ``"file-sha256:<hex>"`` or ``"sha256:<hex>"``: the checksum
-        that accepted the file.
-
-    Raises
-    ------
-    DataError
-        On a mismatch: the file is corrupt, truncated or another file.
-    """
-    digests = file_digests(path, file)
-    if not _accepts(file, digests):
-        raise DataError(
-            f"checksum mismatch for {path} (md5 {digests['md5']}, expected {file.md5}): "
-            f"delete it and run 'benchsuite data fetch {name}'"
-        )
-    return _identity(file, digests)
 
 
 # -- downloads -----------------------------------------------------------------------------
@@ -358,8 +169,8 @@ def download_file(
             last_error = one_line(exc)
             continue
         digests: dict[str, Any] = {"md5": md5}
-        _complete(file, tmp, digests)
-        if not _accepts(file, digests):
+        complete_digests(file, tmp, digests)
+        if not accepts(file, digests):
             tmp.unlink()
             last_error = f"checksum mismatch (md5 {md5}, expected {file.md5})"
             continue
@@ -367,7 +178,7 @@ def download_file(
         # mkstemp makes the file private; a data folder may be shared by a team
         tmp.chmod(0o644)
         os.replace(tmp, target)
-        _write_stamp(target.absolute(), target.stat(), digests)
+        write_stamp(target.absolute(), target.stat(), digests)
         return target
     if not tried and spec.download_hint:
         raise DataError(
@@ -487,7 +298,7 @@ def data_status() -> list[dict[str, Any]]:
                 where = _download_folder(spec, create=False) / file.name
                 size = file.size
             else:
-                ok = _accepts(file, file_digests(path, file))
+                ok = accepts(file, file_digests(path, file))
                 status = "ok" if ok else "bad checksum"
                 where = path
                 size = path.stat().st_size

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from benchsuite.errors import DataError
 from benchsuite.errors import one_line as _one_line
@@ -22,6 +22,17 @@ if TYPE_CHECKING:
 def resolve_path(path: str | Path, base_dir: Path) -> Path:
     """Return ``path`` as an absolute path; relative paths are taken from ``base_dir``."""
     return (Path(base_dir) / Path(path).expanduser()).resolve()
+
+
+def file_stamp(path: Path) -> tuple[int, int]:
+    """``(modification time in ns, size)``: the key under which a file's reads are cached."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def read_options(encoding: str | None) -> dict[str, Any]:
+    """Keyword arguments of a file reader: only a CSV reader takes an encoding."""
+    return {"encoding": encoding} if encoding is not None else {}
 
 
 def one_line(exc: BaseException) -> str:
@@ -153,17 +164,13 @@ def read_parquet(
 
     Parameters
     ----------
-    path : Path
-        The file.
-    columns : list of str, default=None
-        Read only these columns (all when None).
-    header_only : bool, default=False
-        Read only the schema, no data.
+    path, columns, header_only
+        As :func:`read_csv`; ``header_only`` reads only the schema, no data.
 
     Returns
     -------
     pandas.DataFrame
-        The table (empty when ``header_only``).
+        The table; with ``header_only``, an empty frame of its columns.
 
     Raises
     ------

@@ -8,22 +8,20 @@ came from, so a second load skips decompression and parsing.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import hashlib
 import math
 import numbers
-import os
 import pickle
 import tarfile
-import tempfile
-import warnings
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from benchsuite.datasets._download import cache_dir, ensure_files
+from benchsuite.datasets._download import ensure_files
+from benchsuite.datasets._env import cache_dir
 from benchsuite.datasets._files import one_line
+from benchsuite.datasets._writes import remove_stale, warn_cache_not_written, write_atomic
 from benchsuite.errors import DataError
 
 if TYPE_CHECKING:
@@ -229,37 +227,18 @@ def _read_cache(folder: Path, part: str, key: str) -> tuple[np.ndarray, np.ndarr
     return pixels, labels
 
 
-def _save_npy(path: Path, array: np.ndarray) -> None:
+def _write_cache(folder: Path, part: str, key: str, pixels: np.ndarray, labels: np.ndarray) -> None:
     import numpy as np
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _write_cache(folder: Path, part: str, key: str, pixels: np.ndarray, labels: np.ndarray) -> None:
     pixels_path, labels_path = _cache_files(folder, part, key)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # labels first: a reader finding the pixels finds their labels too
-        _save_npy(labels_path, labels)
-        _save_npy(pixels_path, pixels)
-        for stale in folder.glob(f"{part}-*.npy"):
-            if stale not in (pixels_path, labels_path):
-                stale.unlink(missing_ok=True)
+        write_atomic(labels_path, lambda f: np.save(f, labels))
+        write_atomic(pixels_path, lambda f: np.save(f, pixels))
+        remove_stale(folder, f"{part}-*.npy", keep=(pixels_path, labels_path))
     except OSError as exc:
-        # the cache only saves time; the data is loaded all the same
-        warnings.warn(
-            f"cannot write the dataset cache in {folder} ({one_line(exc)}); "
-            "every load will parse the raw files again",
-            stacklevel=3,
-        )
+        warn_cache_not_written(folder, exc)
 
 
 def load_parts(

@@ -7,10 +7,8 @@ gzip-compressed in ``<cache dir>/openml/openml.org/<URL path>.gz``, scikit-learn
 ever after: a filled cache works offline. The server is ``BENCHSUITE_OPENML_URL`` (default
 ``https://www.openml.org/``: a mirror, or a test server); ``BENCHSUITE_OFFLINE=1`` forbids
 requests; every failure is a one-line error naming the dataset. The data file's md5 is
-checked against the description's. The ARFF file is parsed here (numeric, nominal, string
-and date attributes; dense data): nominal columns become ``category`` with the declared
-categories. The parsed columns are cached as plain arrays (``openml/parsed/<id>-<md5>.npz``,
-as the UCI tables), so a later load reads no ARFF.
+checked against the description's. Reading the data and fold files is
+:mod:`benchsuite.datasets._load_openml`'s.
 
 A task brings its target and its official folds: ``evaluation: {split: openml}`` runs
 every (repeat, fold) of the task's estimation procedure, numbered
@@ -49,7 +47,7 @@ def openml_url() -> str:
 def openml_home() -> Path:
     """The OpenML cache folder, ``<cache dir>/openml`` (scikit-learn's ``fetch_openml``
     uses ``<data_home>/openml``: the same files with ``data_home=<cache dir>``)."""
-    from benchsuite.datasets._download import cache_dir
+    from benchsuite.datasets._env import cache_dir
 
     return cache_dir() / "openml"
 
@@ -111,7 +109,7 @@ def _fetch(path: str, *, name: str, missing: str) -> Path:
     local = _local(path)
     if local.is_file():
         return local
-    from benchsuite.datasets._download import is_offline
+    from benchsuite.datasets._env import is_offline
 
     url = openml_url() + path
     if is_offline():
@@ -297,7 +295,8 @@ def task_of(params: dict[str, Any], name: str) -> OpenMLTask | None:
     return _task(int(params["task_id"]), _key(), name)
 
 
-def _data_id(params: dict[str, Any], name: str) -> int:
+def data_id_of(params: dict[str, Any], name: str) -> int:
+    """The OpenML dataset id of an entry (its task's dataset for a task)."""
     task = task_of(params, name)
     return task.data_id if task is not None else int(params["data_id"])
 
@@ -339,7 +338,7 @@ def resolve_target(params: dict[str, Any], target: str | None, name: str) -> str
 def openml_task_kind(params: dict[str, Any], target: str | None, name: str) -> str:
     """``"binary"``, ``"multiclass"`` or ``"regression"``, from OpenML's metadata only."""
     column = resolve_target(params, target, name)
-    data_id = _data_id(params, name)
+    data_id = data_id_of(params, name)
     feature = next(f for f in _features(data_id, _key(), name) if str(f["name"]) == column)
     task = task_of(params, name)
     if (task is not None and task.kind == "regression") or feature["data_type"] == "numeric":
@@ -387,6 +386,16 @@ def fold_count(params: dict[str, Any], name: str) -> int | None:
     return None if task is None else task.n_splits
 
 
+def description_of(data_id: int, name: str) -> dict[str, Any]:
+    """The description of OpenML dataset ``data_id`` (read once per process and server)."""
+    return _description(data_id, _key(), name)
+
+
+def features_of(data_id: int, name: str) -> tuple[dict[str, Any], ...]:
+    """The feature list of OpenML dataset ``data_id`` (read once per process and server)."""
+    return _features(data_id, _key(), name)
+
+
 def clear_metadata() -> None:
     """Forget the metadata read in this process (the files stay cached on disk)."""
     for fn in (_task, _description, _features):
@@ -396,10 +405,10 @@ def clear_metadata() -> None:
 # -- data ----------------------------------------------------------------------------------
 
 
-def _ensure(params: dict[str, Any], name: str) -> tuple[Path, Path | None]:
+def ensure_data_files(params: dict[str, Any], name: str) -> tuple[Path, Path | None]:
     """Cache what loading an entry needs; return its data file and fold file (or None)."""
     task = task_of(params, name)
-    data_id = _data_id(params, name)
+    data_id = data_id_of(params, name)
     description = _description(data_id, _key(), name)
     _features(data_id, _key(), name)
     url = description.get("url")
@@ -427,8 +436,8 @@ def fetch_files(params: dict[str, Any], name: str) -> list[Path]:
         The cached files: descriptions, features, data file and, for a task, its folds.
     """
     task = task_of(params, name)
-    data_id = _data_id(params, name)
-    data, splits = _ensure(params, name)
+    data_id = data_id_of(params, name)
+    data, splits = ensure_data_files(params, name)
     meta = [f"api/v1/json/data/{data_id}", f"api/v1/json/data/features/{data_id}"]
     with contextlib.suppress(DataError):  # only needed where features omit the classes
         _fetch(f"api/v1/json/data/qualities/{data_id}", name=name, missing="no qualities")
@@ -436,221 +445,3 @@ def fetch_files(params: dict[str, Any], name: str) -> list[Path]:
     if task is not None:
         meta.append(f"api/v1/json/task/{task.task_id}")
     return [_local(p) for p in meta] + [data] + ([splits] if splits is not None else [])
-
-
-def read_folds(path: Path, n_rows: int, task: OpenMLTask, name: str) -> list[tuple[Any, Any]]:
-    """The (train rows, test rows) of each split in an OpenML fold file, in split order."""
-    import io
-
-    import numpy as np
-    import pandas as pd
-
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        text = fh.read()
-    columns: list[str] = []
-    body = ""
-    for i, line in enumerate(text.splitlines(keepends=True)):
-        head = line.strip().lower()
-        if head.startswith("@attribute"):
-            columns.append(line.split()[1].strip("'\""))
-        elif head.startswith("@data"):
-            body = "".join(text.splitlines(keepends=True)[i + 1 :])
-            break
-    needed = {"type", "rowid", "repeat", "fold"}
-    if not needed <= set(columns):
-        raise DataError(f"{name}: the fold file of OpenML task {task.task_id} lacks {needed}")
-    frame = pd.read_csv(io.StringIO(body), names=columns, comment="%", skipinitialspace=True)
-    if "sample" in frame:  # learning-curve tasks: the full sample of each fold
-        frame = frame[frame["sample"] == frame["sample"].max()]
-    kind = frame["type"].astype(str).str.strip("'\" ").str.upper()
-    rows = frame["rowid"].to_numpy(np.int64)
-    if len(rows) and (rows.min() < 0 or rows.max() >= n_rows):
-        raise DataError(
-            f"{name}: the fold file of OpenML task {task.task_id} names rows outside the "
-            f"{n_rows} rows of dataset {task.data_id}"
-        )
-    split = frame["repeat"].to_numpy(np.int64) * task.n_folds + frame["fold"].to_numpy(np.int64)
-    folds = []
-    for index in range(task.n_splits):
-        here = split == index
-        train = np.sort(rows[here & (kind == "TRAIN").to_numpy()])
-        test = np.sort(rows[here & (kind == "TEST").to_numpy()])
-        if not len(train) or not len(test):
-            raise DataError(
-                f"{name}: OpenML task {task.task_id} declares {task.n_splits} splits but its "
-                f"fold file has no train or test rows for split {index}"
-            )
-        folds.append((train, test))
-    return folds
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1].replace("\\" + text[0], text[0])
-    return text
-
-
-_ATTRIBUTE = re.compile(
-    r"""^@attribute\s+('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|\S+)\s+(.+?)\s*$""", re.IGNORECASE
-)
-
-
-def _parse_attribute(line: str, where: str) -> tuple[str, str, list[str] | None]:
-    """``@attribute name type`` -> (name, kind, nominal values); kind is numeric, nominal,
-    string or date."""
-    import csv
-
-    match = _ATTRIBUTE.match(line.strip())
-    if match is None:
-        raise DataError(f"{where}: unreadable ARFF attribute line {line.strip()[:80]!r}")
-    name, kind = _unquote(match.group(1)), match.group(2).strip()
-    if kind.startswith("{"):
-        inner = kind.strip("{} ")
-        values = next(csv.reader([inner], quotechar="'", skipinitialspace=True), [])
-        return name, "nominal", [_unquote(v) for v in values]
-    lowered = kind.split()[0].lower()
-    if lowered in ("numeric", "real", "integer"):
-        return name, "numeric", None
-    if lowered in ("string", "date"):
-        return name, lowered, None
-    raise DataError(f"{where}: ARFF attribute {name!r} has type {kind!r}, which is not supported")
-
-
-def read_arff(path: Path, where: str) -> tuple[Any, dict[str, str]]:
-    """A dense ARFF file as a DataFrame: numeric columns float64, nominal columns
-    ``category`` with the declared categories (as text), string and date columns text;
-    ``?`` is missing. Returns the frame and each column's ARFF kind.
-
-    (scikit-learn's pandas ARFF parser is not used: with pandas 3 it fails on nominal
-    values that look like numbers, such as a 0/1 target.)
-    """
-    import io
-    import warnings
-
-    import pandas as pd
-
-    with gzip.open(path, "rt", encoding="utf-8", errors="replace") as fh:
-        text = fh.read()
-    marker = re.search(r"^[ \t]*@data\b[^\n]*\n?", text, re.IGNORECASE | re.MULTILINE)
-    attributes = [
-        _parse_attribute(line, where)
-        for line in text[: marker.start() if marker else 0].splitlines()
-        if line.lstrip()[:10].lower().startswith("@attribute")
-    ]
-    if marker is None or not attributes:
-        raise DataError(f"{where}: not an ARFF file (no @attribute or @data section)")
-    body = text[marker.end() :]
-    del text
-    if body.lstrip().startswith("{"):
-        raise DataError(f"{where}: sparse ARFF data is not supported")
-    if "\n%" in body or body.startswith("%"):
-        body = "".join(line for line in body.splitlines(True) if not line.startswith("%"))
-    names = [a[0] for a in attributes]
-    kinds = {a[0]: a[1] for a in attributes}
-    declared = {a[0]: list(dict.fromkeys(a[2] or [])) for a in attributes if a[1] == "nominal"}
-
-    def parse(nominal_dtype: Any) -> Any:
-        dtypes = {
-            name: "float64"
-            if kind == "numeric"
-            else (nominal_dtype(name) if kind == "nominal" else "str")
-            for name, kind in kinds.items()
-        }
-        return pd.read_csv(
-            io.StringIO(body),
-            header=None,
-            names=names,
-            dtype=dtypes,
-            na_values=["?"],
-            keep_default_na=False,
-            quotechar='"',
-            escapechar="\\",
-            skipinitialspace=True,
-            skip_blank_lines=True,
-            low_memory=False,
-        )
-
-    try:
-        frame = None
-        if "'" not in body:
-            # fast path: pandas matches values to the declared categories while parsing;
-            # a value outside them (a malformed file) falls back to the path below
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")
-                with contextlib.suppress(Warning, ValueError):
-                    frame = parse(lambda name: pd.CategoricalDtype(declared[name]))
-        if frame is None:
-            frame = parse(lambda name: "str")
-            for name, values in declared.items():
-                column = frame[name].str.strip()
-                if column.str.startswith("'").any():
-                    column = column.str.removeprefix("'").str.removesuffix("'")
-                frame[name] = pd.Categorical(column, categories=values)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"{where}: unreadable ARFF data: {one_line(exc)}") from None
-    return frame, kinds
-
-
-def _parsed_frame(data_file: Path, data_id: int, md5: str, name: str) -> Any:
-    """The numeric and nominal columns of a data file, from the parse cache when it has
-    this very file (keyed on the published md5), else parsed, checked and cached.
-
-    Free-text (string) and date columns are dropped here: no estimator takes them.
-    """
-    import hashlib
-
-    from benchsuite.datasets._tables import read_frame_cache, write_frame_cache
-
-    folder = openml_home() / "parsed"
-    cached = folder / f"{data_id}-{md5[:16]}.npz"
-    if md5:
-        frame = read_frame_cache(cached)
-        if frame is not None:
-            return frame
-        digest = hashlib.md5()
-        with gzip.open(data_file, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-        if digest.hexdigest() != md5:
-            data_file.unlink(missing_ok=True)  # fetched again next time
-            raise DataError(
-                f"{name}: the data file of OpenML dataset {data_id} has md5 "
-                f"{digest.hexdigest()}, not the published {md5}; removed, try again"
-            )
-    frame, kinds = read_arff(data_file, f"{name}: OpenML dataset {data_id}")
-    frame = frame[[c for c in frame.columns if kinds[c] in ("numeric", "nominal")]]
-    if md5:
-        write_frame_cache(folder, cached, frame)
-    return frame
-
-
-def load_openml(
-    params: dict[str, Any], target: str | None, name: str
-) -> tuple[Any, Any, list[tuple[Any, Any]] | None]:
-    """Load an OpenML entry: (feature DataFrame, target Series, folds or None).
-
-    Columns OpenML marks ignored or row identifiers are dropped (as scikit-learn does), and
-    so are free-text (string) columns, which no estimator here takes. Nominal columns are
-    ``category``. Rows are in the dataset's order, so that a task's row ids index them.
-    """
-    task = task_of(params, name)
-    column = resolve_target(params, target, name)
-    data_id = _data_id(params, name)
-    description = _description(data_id, _key(), name)
-    data_file, splits = _ensure(params, name)
-    frame = _parsed_frame(data_file, data_id, str(description.get("md5_checksum") or ""), name)
-    if column not in frame.columns:
-        raise DataError(f"{name}: OpenML dataset {data_id} has no column {column!r} in its data")
-    dropped = {
-        str(f["name"])
-        for f in _features(data_id, _key(), name)
-        if "true" in (str(f.get("is_ignore")), str(f.get("is_row_identifier")))
-    }
-    features = [c for c in frame.columns if c != column and c not in dropped]
-    X = frame[features]
-    y = frame[column]
-    folds = None
-    if task is not None and splits is not None:
-        folds = read_folds(splits, len(X), task, name)
-    return X, y, folds

@@ -7,7 +7,7 @@ Pure data, no imports beyond the standard library: the registry (and so
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -328,15 +328,7 @@ ADULT = RemoteSpec(
             "35238206dfdf7f1fe215bbb874adecdc",
             size=2003153,
             # line 1 is "|1x3 Cross validator", a note of the original distribution
-            table=TableFormat(
-                _ADULT_COLUMNS,
-                target="income",
-                sep=",",
-                skip_space=True,
-                skip_lines=1,
-                missing=("?",),
-                label_suffix=".",
-            ),
+            table=replace(_ADULT_TABLE, skip_lines=1),
         ),
     ),
 )

@@ -27,7 +27,10 @@ from benchsuite.datasets._remote import (
 )
 from benchsuite.errors import ConfigError
 
-TASKS = ("binary", "multiclass", "regression")
+# the tasks a dataset can have: the one definition, imported by estimators and plan
+# (metrics, and the suite schema's Literal, spell the same names)
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+TASKS = (*CLASSIFICATION_TASKS, "regression")
 
 SourceKind = Literal["builtin", "download", "synthetic", "file", "openml"]
 
@@ -110,6 +113,27 @@ class DatasetSource:
                 shape.append(value)
             return tuple(shape)
         return self.sample_shape
+
+    def declared_task(self, params: dict[str, Any]) -> str | None:
+        """The task this source's data has, known without loading it.
+
+        Parameters
+        ----------
+        params : dict
+            The entry's ``params`` (a generator's class count is one).
+
+        Returns
+        -------
+        {"binary", "multiclass", "regression"} or None
+            The source's own task, or for a generator the one its parameters make; None
+            for sources whose task is only known from their data (files, OpenML).
+        """
+        if self.task is not None:
+            return self.task
+        if self.kind == "synthetic":
+            # make_classification: the class count is a parameter, sklearn's default is 2
+            return "binary" if params.get("n_classes", 2) == 2 else "multiclass"
+        return None
 
     @property
     def parts(self) -> tuple[str, ...]:
@@ -241,7 +265,7 @@ DATASET_SOURCES: dict[str, DatasetSource] = {
             "official folds (openml:task:<task id>, or params task_id; split: openml)",
             "openml",
             None,
-            "benchsuite.datasets._openml:load_openml",
+            "benchsuite.datasets._load_openml:load_openml",
         ),
         DatasetSource(
             "csv",

@@ -10,18 +10,16 @@ load skips parsing.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
-import warnings
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchsuite.datasets._download import cache_dir, ensure_files
+from benchsuite.datasets._download import ensure_files
+from benchsuite.datasets._env import cache_dir
 from benchsuite.datasets._files import one_line
+from benchsuite.datasets._writes import remove_stale, warn_cache_not_written, write_atomic
 from benchsuite.errors import DataError
 
 if TYPE_CHECKING:
@@ -250,26 +248,10 @@ def write_frame_cache(folder: Path, path: Path, frame: pd.DataFrame) -> None:
     arrays["meta"] = np.asarray(json.dumps({"columns": list(frame.columns), "kinds": kinds}))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, **arrays)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        stem = path.name.rsplit("-", 1)[0]
-        for stale in folder.glob(f"{stem}-*.npz"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
+        write_atomic(path, lambda f: np.savez(f, **arrays))
+        remove_stale(folder, f"{path.name.rsplit('-', 1)[0]}-*.npz", keep=(path,))
     except OSError as exc:
-        # the cache only saves time; the data is loaded all the same
-        warnings.warn(
-            f"cannot write the dataset cache in {folder} ({one_line(exc)}); "
-            "every load will parse the raw files again",
-            stacklevel=3,
-        )
+        warn_cache_not_written(folder, exc)
 
 
 def _union_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:

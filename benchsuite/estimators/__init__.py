@@ -16,9 +16,10 @@ import string gets exactly what it names unless its params say ``preprocess: aut
 
 from __future__ import annotations
 
-from benchsuite.estimators._build import build_estimator, check_estimator_entry, resolved_params
+from benchsuite.estimators._build import build_estimator, resolved_params
 from benchsuite.estimators._check import (
     TASKS,
+    check_estimator_entry,
     estimator_class_path,
     estimator_kinds,
     skip_reason,

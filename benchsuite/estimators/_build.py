@@ -6,8 +6,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from benchsuite._json import jsonable
-from benchsuite.errors import ConfigError
-from benchsuite.estimators._check import check_estimator_entry as _check_entry
 from benchsuite.estimators._check import estimator_class_path
 from benchsuite.estimators._introspect import import_class, param_spec
 from benchsuite.estimators._registry import (
@@ -15,7 +13,6 @@ from benchsuite.estimators._registry import (
     EstimatorAlias,
     get_alias,
     is_import_string,
-    preprocess_option,
     split_preprocess,
 )
 
@@ -141,59 +138,3 @@ def build_estimator(
     from sklearn.pipeline import make_pipeline
 
     return make_pipeline(*steps, estimator)
-
-
-def check_estimator_entry(entry: Any) -> None:
-    """Check one suite estimator entry before anything runs.
-
-    :func:`benchsuite.estimators._check.check_estimator_entry`, plus the reserved
-    ``preprocess`` option, which is checked here and hidden from the constructor-name
-    checks (it is not a constructor parameter).
-
-    Parameters
-    ----------
-    entry : mapping or object
-        Has ``model`` and optionally ``params`` and ``grid``, as keys or attributes.
-
-    Raises
-    ------
-    ConfigError
-        As the base check; and at ``("params", "preprocess")`` / ``("grid",
-        "preprocess")`` for ``preprocess`` on an alias, a value other than
-        ``none``/``auto``, or ``preprocess`` in both ``params`` and ``grid``.
-    """
-    model = _field(entry, "model")
-    params = _field(entry, "params")
-    grid = _field(entry, "grid")
-    has_params = isinstance(params, Mapping) and PREPROCESS_PARAM in params
-    has_grid = isinstance(grid, Mapping) and PREPROCESS_PARAM in grid
-    if not isinstance(model, str) or not (has_params or has_grid):
-        _check_entry(entry)
-        return
-    # model first: an unknown alias is reported as such, not as a misplaced preprocess
-    _check_entry({"model": model})
-    if has_params:
-        preprocess_option(model, params[PREPROCESS_PARAM], ("params", PREPROCESS_PARAM))
-    if has_grid:
-        values = grid[PREPROCESS_PARAM]
-        path = ("grid", PREPROCESS_PARAM)
-        if has_params:
-            raise ConfigError(
-                f"parameter {PREPROCESS_PARAM!r} is set in both params and grid; keep one", path
-            )
-        if not isinstance(values, (list, tuple)) or not values:
-            raise ConfigError(
-                f"grid values for {PREPROCESS_PARAM!r} must be a non-empty list, got {values!r}",
-                path,
-            )
-        for value in values:
-            preprocess_option(model, value, path)
-    strip = {k: v for k, v in (params or {}).items() if k != PREPROCESS_PARAM}
-    grid_rest = {k: v for k, v in (grid or {}).items() if k != PREPROCESS_PARAM}
-    _check_entry({"model": model, "params": strip, "grid": grid_rest})
-
-
-def _field(entry: Any, key: str) -> Any:
-    if isinstance(entry, Mapping):
-        return entry.get(key)
-    return getattr(entry, key, None)

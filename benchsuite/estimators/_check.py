@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from benchsuite._suggest import close_match
+from benchsuite.datasets import TASKS
 from benchsuite.errors import ConfigError
 from benchsuite.estimators._constraints import TORCH_MODULE, check_value, torch_constraints
 from benchsuite.estimators._introspect import (
@@ -28,9 +29,13 @@ from benchsuite.estimators._introspect import (
     param_spec,
     split_import_string,
 )
-from benchsuite.estimators._registry import EstimatorAlias, get_alias, is_import_string
-
-TASKS = ("binary", "multiclass", "regression")
+from benchsuite.estimators._registry import (
+    PREPROCESS_PARAM,
+    EstimatorAlias,
+    get_alias,
+    is_import_string,
+    preprocess_option,
+)
 
 # A name this close to a known parameter of a **kwargs estimator is a typo, not a
 # library-specific extra (n_estimator vs n_estimators, but max_bin is fine).
@@ -198,27 +203,8 @@ def _check_values(model: str, params: Mapping[str, Any], grid: Mapping[str, Any]
             raise ConfigError(f"{problems[0]}{_text_number_hint(value)}", where)
 
 
-def check_estimator_entry(entry: Any) -> None:
-    """Check one suite estimator entry before anything runs.
-
-    Parameters
-    ----------
-    entry : mapping or object
-        Has ``model`` (alias or ``"package.module:Class"``) and optionally ``params``
-        (dict) and ``grid`` (dict of parameter -> non-empty list of values), as keys or
-        attributes.
-
-    Raises
-    ------
-    ConfigError
-        With ``path`` relative to the entry: ``("model",)`` for an unknown alias, an import
-        string that does not import or does not name an estimator class;
-        ``("params", name)`` / ``("grid", name)`` for an unknown parameter; ``("grid",
-        name)`` for grid values that are not a non-empty list, or for a name set in both
-        ``params`` and ``grid``; ``("params", name)`` / ``("grid", name, i)`` for a value
-        the estimator's declared constraints reject (``must be an int in the range [1,
-        inf) for RandomForestClassifier; got -5``).
-    """
+def _check_constructor_params(entry: Any) -> None:
+    """:func:`check_estimator_entry` without the ``preprocess`` option."""
     model = _field(entry, "model")
     if not isinstance(model, str) or not model.strip():
         raise ConfigError(
@@ -248,6 +234,61 @@ def check_estimator_entry(entry: Any) -> None:
                 f"parameter {name!r} is set in both params and grid; keep one", ("grid", name)
             )
     _check_values(model, params, grid)
+
+
+def check_estimator_entry(entry: Any) -> None:
+    """Check one suite estimator entry before anything runs.
+
+    Parameters
+    ----------
+    entry : mapping or object
+        Has ``model`` (alias or ``"package.module:Class"``) and optionally ``params``
+        (dict) and ``grid`` (dict of parameter -> non-empty list of values), as keys or
+        attributes.
+
+    Raises
+    ------
+    ConfigError
+        With ``path`` relative to the entry: ``("model",)`` for an unknown alias, an import
+        string that does not import or does not name an estimator class;
+        ``("params", name)`` / ``("grid", name)`` for an unknown parameter; ``("grid",
+        name)`` for grid values that are not a non-empty list, or for a name set in both
+        ``params`` and ``grid``; ``("params", name)`` / ``("grid", name, i)`` for a value
+        the estimator's declared constraints reject (``must be an int in the range [1,
+        inf) for RandomForestClassifier; got -5``). The reserved ``preprocess`` option
+        (not a constructor parameter) is checked apart: at ``("params", "preprocess")`` /
+        ``("grid", "preprocess")`` for ``preprocess`` on an alias, a value other than
+        ``none``/``auto``, or ``preprocess`` in both ``params`` and ``grid``.
+    """
+    model = _field(entry, "model")
+    params = _field(entry, "params")
+    grid = _field(entry, "grid")
+    has_params = isinstance(params, Mapping) and PREPROCESS_PARAM in params
+    has_grid = isinstance(grid, Mapping) and PREPROCESS_PARAM in grid
+    if not isinstance(model, str) or not (has_params or has_grid):
+        _check_constructor_params(entry)
+        return
+    # model first: an unknown alias is reported as such, not as a misplaced preprocess
+    _check_constructor_params({"model": model})
+    if has_params:
+        preprocess_option(model, params[PREPROCESS_PARAM], ("params", PREPROCESS_PARAM))
+    if has_grid:
+        values = grid[PREPROCESS_PARAM]
+        path = ("grid", PREPROCESS_PARAM)
+        if has_params:
+            raise ConfigError(
+                f"parameter {PREPROCESS_PARAM!r} is set in both params and grid; keep one", path
+            )
+        if not isinstance(values, (list, tuple)) or not values:
+            raise ConfigError(
+                f"grid values for {PREPROCESS_PARAM!r} must be a non-empty list, got {values!r}",
+                path,
+            )
+        for value in values:
+            preprocess_option(model, value, path)
+    strip = {k: v for k, v in (params or {}).items() if k != PREPROCESS_PARAM}
+    grid_rest = {k: v for k, v in (grid or {}).items() if k != PREPROCESS_PARAM}
+    _check_constructor_params({"model": model, "params": strip, "grid": grid_rest})
 
 
 def estimator_kinds(model: str) -> frozenset[str]:

@@ -106,26 +106,28 @@ class Rule:
 
     def describe(self) -> str:
         """What the rule allows, in scikit-learn's words (``an int in the range [1, inf)``)."""
-        if self.kind == "none":
-            return "None"
-        if self.kind == "bool":
-            return "an instance of 'bool'"
+        if self.kind in _FIXED_KINDS:
+            return _FIXED_KINDS[self.kind][0]
         if self.kind == "options":
             return "a str among {" + ", ".join(repr(o) for o in sorted(self.options)) + "}"
-        if self.kind == "device":
-            return "'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'"
-        if self.kind == "verbose":
-            return "an int in the range [0, inf) or a bool"
-        if self.kind == "seed":
-            return "an int in the range [0, 4294967295]"
-        if self.kind == "sizes":
-            return "a list of ints >= 1"
         left = "[" if self.closed in ("both", "left") else "("
         right = "]" if self.closed in ("both", "right") else ")"
         low = "-inf" if self.low is None else self.low
         high = "inf" if self.high is None else self.high
         what = "an int" if self.kind == "int" else "a float"
         return f"{what} in the range {left}{low}, {high}{right}"
+
+
+# the kinds without bounds or options: (scikit-learn's words for them in messages,
+# their scikit-learn constraint); a device is a str here, its patterns are checked at fit
+_FIXED_KINDS: dict[str, tuple[str, Any]] = {
+    "none": ("None", None),
+    "bool": ("an instance of 'bool'", "boolean"),
+    "device": ("'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'", str),
+    "verbose": ("an int in the range [0, inf) or a bool", "verbose"),
+    "seed": ("an int in the range [0, 4294967295]", "random_state"),
+    "sizes": ("a list of ints >= 1", "array-like"),
+}
 
 
 def _is_int(value: Any) -> bool:
@@ -241,20 +243,10 @@ def sklearn_constraints(rules: Mapping[str, Sequence[Rule]]) -> dict[str, list[A
     from sklearn.utils._param_validation import Interval, StrOptions
 
     def convert(rule: Rule) -> Any:
-        if rule.kind == "none":
-            return None
-        if rule.kind == "bool":
-            return "boolean"
+        if rule.kind in _FIXED_KINDS:
+            return _FIXED_KINDS[rule.kind][1]
         if rule.kind == "options":
             return StrOptions(set(rule.options))
-        if rule.kind == "device":
-            return str  # the accepted patterns are checked when fitting
-        if rule.kind == "verbose":
-            return "verbose"
-        if rule.kind == "seed":
-            return "random_state"
-        if rule.kind == "sizes":
-            return "array-like"
         kind = numbers.Integral if rule.kind == "int" else numbers.Real
         return Interval(kind, rule.low, rule.high, closed=rule.closed)
 

@@ -91,11 +91,14 @@ class CategoricalDtypes(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame
-        y : ignored
+            The training fold; only a DataFrame's categorical columns are read.
+        y : None
+            Ignored (scikit-learn's fit signature).
 
         Returns
         -------
-        self
+        CategoricalDtypes
+            This transformer, fitted.
         """
         self.categories_: dict[Any, list[Any]] = {}
         pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is imported
@@ -119,6 +122,7 @@ class CategoricalDtypes(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame
+            Any fold; only a DataFrame's categorical columns change.
 
         Returns
         -------
@@ -221,11 +225,15 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame
-        y : ignored
+            The training fold; whether it has categorical columns or NaN picks the
+            preprocessing (see the class).
+        y : None
+            Ignored (scikit-learn's fit signature).
 
         Returns
         -------
-        self
+        TabularPreprocessor
+            This preprocessor, fitted.
 
         Raises
         ------
@@ -257,6 +265,7 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame
+            Data of the kind the preprocessor was fitted on (array or same columns).
 
         Returns
         -------

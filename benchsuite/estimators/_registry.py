@@ -15,6 +15,11 @@ from typing import Any
 
 from benchsuite._suggest import close_match, did_you_mean
 from benchsuite.errors import ConfigError
+from benchsuite.estimators._known_params import (
+    LIGHTGBM_PARAMS,
+    TORCH_COMMON_PARAMS,
+    XGBOOST_PARAMS,
+)
 
 # What build_estimator puts in front of an alias's estimator; each one is the identity or
 # a StandardScaler on arrays and all-numeric frames without NaN, and decides at fit time
@@ -119,112 +124,6 @@ class EstimatorAlias:
         return self.classifier if kind == "classifier" else self.regressor
 
 
-# XGBModel.__init__ (xgboost 2.x/3.x). XGBClassifier/XGBRegressor add only ``objective``
-# and forward the rest through **kwargs; a unit test keeps this list honest.
-_XGBOOST_PARAMS = (
-    "max_depth",
-    "max_leaves",
-    "max_bin",
-    "grow_policy",
-    "learning_rate",
-    "n_estimators",
-    "verbosity",
-    "objective",
-    "booster",
-    "tree_method",
-    "n_jobs",
-    "gamma",
-    "min_child_weight",
-    "max_delta_step",
-    "subsample",
-    "sampling_method",
-    "colsample_bytree",
-    "colsample_bylevel",
-    "colsample_bynode",
-    "reg_alpha",
-    "reg_lambda",
-    "scale_pos_weight",
-    "base_score",
-    "random_state",
-    "missing",
-    "num_parallel_tree",
-    "monotone_constraints",
-    "interaction_constraints",
-    "importance_type",
-    "device",
-    "validate_parameters",
-    "enable_categorical",
-    "feature_types",
-    "feature_weights",
-    "max_cat_to_onehot",
-    "max_cat_threshold",
-    "multi_strategy",
-    "eval_metric",
-    "early_stopping_rounds",
-    "callbacks",
-    "gpu_id",  # xgboost < 2.0 name of ``device``
-    "use_label_encoder",  # xgboost < 2.0
-    "predictor",  # xgboost < 2.0
-)
-
-# LGBMModel.__init__ (lightgbm 4.x), then native LightGBM names passed through **kwargs
-# that would otherwise look like typos of a signature name (colsample_bynode vs
-# colsample_bytree). A unit test checks both against LightGBM's own tables.
-_LIGHTGBM_PARAMS = (
-    "boosting_type",
-    "num_leaves",
-    "max_depth",
-    "learning_rate",
-    "n_estimators",
-    "subsample_for_bin",
-    "objective",
-    "class_weight",
-    "min_split_gain",
-    "min_child_weight",
-    "min_child_samples",
-    "subsample",
-    "subsample_freq",
-    "colsample_bytree",
-    "reg_alpha",
-    "reg_lambda",
-    "random_state",
-    "n_jobs",
-    "importance_type",
-    # pass-through names
-    "verbosity",
-    "colsample_bynode",
-    "max_leaves",
-    "neg_subsample",
-    "pos_subsample",
-)
-
-
-# Constructor parameters of the benchsuite.estimators.torch estimators, kept here so that
-# validating a torch.* entry does not import torch; a unit test checks them against the
-# real signatures. Every torch estimator takes the common ones after its network's own.
-_TORCH_COMMON_PARAMS = (
-    "epochs",
-    "batch_size",
-    "lr",
-    "optimizer",
-    "momentum",
-    "weight_decay",
-    "dropout",
-    "loss",
-    "lr_schedule",
-    "early_stopping",
-    "validation_fraction",
-    "n_iter_no_change",
-    "device",
-    "amp",
-    "channels_last",
-    "threads",
-    "input_shape",
-    "random_state",
-    "verbose",
-)
-
-
 def _torch(
     name: str,
     family: str,
@@ -245,7 +144,7 @@ def _torch(
         classifier=f"{module}:Torch{family}Classifier",
         regressor=f"{module}:Torch{family}Regressor",
         preprocessing=preprocessing,
-        known_params=network_params + _TORCH_COMMON_PARAMS,
+        known_params=network_params + TORCH_COMMON_PARAMS,
         description=f"Torch{family}Classifier / Torch{family}Regressor, {prep}; " + description,
         input_kind=input_kind,
         min_image_side=min_image_side or {},
@@ -432,7 +331,7 @@ _ALIASES = (
         # no effect on numeric input (a unit test checks predictions are identical), and
         # lets XGBoost split on the pandas category columns of tabular data
         defaults={"enable_categorical": True},
-        known_params=_XGBOOST_PARAMS,
+        known_params=XGBOOST_PARAMS,
         accepts_kwargs=True,
         description="XGBClassifier / XGBRegressor, no scaling; native categoricals "
         "(enable_categorical=True)" + _NATIVE + "; xgboost defaults (n_jobs left to xgboost)",
@@ -442,7 +341,7 @@ _ALIASES = (
         classifier="lightgbm:LGBMClassifier",
         regressor="lightgbm:LGBMRegressor",
         defaults={"verbosity": -1},
-        known_params=_LIGHTGBM_PARAMS,
+        known_params=LIGHTGBM_PARAMS,
         accepts_kwargs=True,
         preprocessing="native",
         description="LGBMClassifier / LGBMRegressor, no scaling; native categoricals "

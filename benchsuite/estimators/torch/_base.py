@@ -1,4 +1,4 @@
-"""scikit-learn plumbing shared by every torch estimator: parameters, fit, predict.
+"""scikit-learn plumbing shared by every torch estimator: fit, predict, tags.
 
 skorch's rule: ``__init__`` only stores its arguments; everything learned ends in ``_``
 and is made in ``fit``, which is "initialise, then the epoch loop". ``get_params``,
@@ -7,19 +7,16 @@ and is made in ``fit``, which is "initialise, then the epoch loop". ``get_params
 
 from __future__ import annotations
 
-import inspect
 import math
-import numbers
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.model_selection import train_test_split
-from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 from torch import nn
@@ -33,6 +30,14 @@ from benchsuite.estimators._constraints import (
     REGRESSOR_LOSSES,
 )
 from benchsuite.estimators.torch import _modules, _training
+from benchsuite.estimators.torch._params import (
+    as_shape,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    seed_of,
+)
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
@@ -43,205 +48,6 @@ except ImportError:  # pragma: no cover - older scikit-learn
 # ``__sklearn_tags__``; the estimators below declare theirs both ways. Only defined there:
 # 1.6 warns about (and later versions ignore) the old method.
 _OLD_TAGS = _sk_validate_data is None
-
-# (name, default, annotation) of the parameters every torch estimator takes, in signature
-# order after the architecture's own. ``loss`` defaults by kind (see make_init).
-COMMON_PARAMS: tuple[tuple[str, Any, str], ...] = (
-    ("epochs", 5, "int"),
-    ("batch_size", 64, "int"),
-    ("lr", 1e-3, "float"),
-    ("optimizer", "adam", "str"),
-    ("momentum", 0.9, "float"),
-    ("weight_decay", 0.0, "float"),
-    ("dropout", 0.0, "float"),
-    ("loss", None, "str"),
-    ("lr_schedule", "none", "str"),
-    ("early_stopping", False, "bool"),
-    ("validation_fraction", 0.1, "float"),
-    ("n_iter_no_change", 3, "int"),
-    ("device", "auto", "str"),
-    ("amp", "none", "str"),
-    ("channels_last", False, "bool"),
-    ("threads", None, "int | None"),
-    ("input_shape", None, "tuple[int, ...] | None"),
-    ("random_state", None, "int | None"),
-    ("verbose", 0, "int"),
-)
-
-COMMON_PARAMS_DOC = """\
-    epochs : int, default=5
-        Passes over the training set.
-    batch_size : int, default=64
-        Training mini-batch size (prediction uses batches of 4096).
-    lr : float, default={lr}
-        Learning rate (the peak rate with ``lr_schedule='onecycle'``).
-    optimizer : {{'sgd', 'adam', 'adamw'}}, default={optimizer!r}
-        Fused kernels where torch has them, multi-tensor (``foreach``) otherwise.
-    momentum : float, default=0.9
-        SGD momentum; ignored by Adam and AdamW.
-    weight_decay : float, default={weight_decay}
-        L2 penalty (decoupled for AdamW).
-    dropout : float, default=0.0
-        Dropout probability: after hidden dense layers, between recurrent layers, inside
-        encoder layers.
-    loss : {{{losses}}}, default={loss!r}
-        Training loss.{loss_note}
-    lr_schedule : {{'none', 'cosine', 'onecycle'}}, default='none'
-        Per-step schedule over ``epochs``: cosine decay to 0, or one cycle peaking at
-        ``lr`` (momentum is not cycled).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data, stop when its loss has not
-        improved for ``n_iter_no_change`` epochs, and keep the best epoch's weights.
-    validation_fraction : float, default=0.1
-        Share held out for early stopping (stratified for classifiers where possible).
-    n_iter_no_change : int, default=3
-        Patience of early stopping, in epochs.
-    device : {{'auto', 'cpu', 'cuda', 'cuda:N', 'mps'}}, default='auto'
-        Where to train and predict; ``'auto'`` is CUDA if available, else CPU.
-    amp : {{'none', 'bf16', 'fp16'}}, default='none'
-        Mixed precision. fp16 uses a gradient scaler and needs CUDA (elsewhere it falls
-        back to full precision with a warning); bf16 works on CPU too.
-    channels_last : bool, default={channels_last}
-        NHWC memory format for convolutional networks (faster with oneDNN and cuDNN;
-        the default for them); ignored by the others.
-    threads : int or None, default=None
-        ``torch.set_num_threads`` inside fit and predict, restored afterwards; None
-        leaves torch's setting alone.
-    input_shape : tuple of int or None, default=None
-        Per-sample shape of the flat rows of ``X``: ``(C, H, W)`` or ``(H, W)`` for
-        images, ``(steps, features)`` for sequences.{input_shape_note}
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation split; a
-        given seed gives identical results on CPU. None draws a seed from numpy's global
-        generator. The global torch generator is restored after ``fit``.
-    verbose : int, default=0
-        If > 0, print one line per epoch to stderr."""
-
-ATTRIBUTES_DOC = """\
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    input_shape_ : tuple of int
-        The per-sample shape used (``input_shape`` or the inferred one).
-    module_ : torch.nn.Module
-        The trained network, on ``device_``, in eval mode.
-    device_ : str
-        The device it was trained on (``'auto'`` resolved).
-    amp_ : str
-        The mixed precision really used.
-    loss_ : str
-        The loss trained with.
-    n_epochs_run_ : int
-        Epochs run (fewer than ``epochs`` when early stopping triggered).
-    history_ : list of dict
-        Per epoch: ``epoch``, ``train_loss``, ``time_s`` (device-synchronized wall time),
-        plus ``val_loss`` and ``val_score`` with early stopping.
-    h2d_time_s_ : float
-        Seconds spent moving the training data to the device (once, before epoch 1)."""
-
-
-def make_init(
-    kind: str,
-    architecture: Sequence[tuple[str, Any, str]] = (),
-    **defaults: Any,
-) -> Callable[..., None]:
-    """Build an ``__init__`` that only stores its keyword arguments, with a real signature.
-
-    Fourteen estimators share nineteen parameters and differ in a few defaults; one
-    table (:data:`COMMON_PARAMS`) keeps them consistent, and the signature set here is
-    what ``inspect.signature``, ``get_params`` and ``clone`` read.
-
-    Parameters
-    ----------
-    kind : {"classifier", "regressor"}
-        Sets the default ``loss``: ``cross_entropy`` or ``mse``.
-    architecture : sequence of (name, default, annotation)
-        The network's own parameters, placed first.
-    **defaults
-        Overrides of common defaults (``optimizer="sgd"``).
-    """
-    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    for name, default, annotation in (*architecture, *COMMON_PARAMS):
-        if name == "loss":
-            default = "cross_entropy" if kind == "classifier" else "mse"
-        default = defaults.pop(name, default)
-        params.append(
-            inspect.Parameter(
-                name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-            )
-        )
-    if defaults:
-        raise TypeError(f"unknown parameters {sorted(defaults)}")
-    signature = inspect.Signature(params, return_annotation="None")
-
-    def __init__(self: Any, **kwargs: Any) -> None:
-        bound = signature.bind(self, **kwargs)  # TypeError for unknown names, as usual
-        bound.apply_defaults()
-        for name, value in list(bound.arguments.items())[1:]:
-            setattr(self, name, value)
-
-    __init__.__signature__ = signature  # type: ignore[attr-defined]
-    return __init__
-
-
-def check_choice(name: str, value: Any, choices: Sequence[str], where: str = "") -> None:
-    if not isinstance(value, str) or value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        raise ValueError(f"{name} must be one of {options}{where}; got {value!r}")
-
-
-def check_int(name: str, value: Any, minimum: int) -> int:
-    """``value`` as an int >= ``minimum``, or a ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
-
-
-def _check_real(name: str, value: Any, low: float, high: float, *, high_open: bool) -> float:
-    ok = (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and low <= value
-        and (value < high if high_open else value <= high)
-    )
-    if not ok:
-        bracket = ")" if high_open else "]"
-        raise ValueError(f"{name} must be a number in [{low}, {high}{bracket}; got {value!r}")
-    return float(value)
-
-
-def _check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False; got {value!r}")
-    return bool(value)
-
-
-def _as_shape(value: Any) -> tuple[int, ...]:
-    if (
-        not isinstance(value, (list, tuple))
-        or not value
-        or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value
-        )
-    ):
-        raise ValueError(
-            "input_shape must be a tuple of positive integers such as (1, 28, 28) or "
-            f"(steps, features); got {value!r}"
-        )
-    return tuple(int(v) for v in value)
-
-
-def _seed(random_state: Any) -> int:
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= random_state < 2**32:
-            raise ValueError(f"random_state must be in [0, 2**32); got {random_state!r}")
-        return int(random_state)
-    try:
-        return int(check_random_state(random_state).randint(0, 2**31 - 1))
-    except ValueError:
-        raise ValueError(
-            f"random_state must be an int, a numpy RandomState or None; got {random_state!r}"
-        ) from None
 
 
 def _host_array(X: np.ndarray) -> np.ndarray:
@@ -284,7 +90,7 @@ class TorchEstimator(BaseEstimator):
         check_choice("loss", self.loss, losses, where)
         check_choice("lr_schedule", self.lr_schedule, LR_SCHEDULES)
         check_choice("amp", self.amp, AMP_MODES)
-        _check_real("dropout", self.dropout, 0.0, 1.0, high_open=True)
+        check_real("dropout", self.dropout, 0.0, 1.0, high_open=True)
         if not isinstance(self.device, str):
             raise ValueError(
                 f"device must be a string such as 'cpu' or 'cuda'; got {self.device!r}"
@@ -292,9 +98,9 @@ class TorchEstimator(BaseEstimator):
         if self.threads is not None:
             check_int("threads", self.threads, 1)
         if self.input_shape is not None:
-            _as_shape(self.input_shape)
-        _check_bool("early_stopping", self.early_stopping)
-        _check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
+            as_shape(self.input_shape)
+        check_bool("early_stopping", self.early_stopping)
+        check_real("validation_fraction", self.validation_fraction, 0.0, 1.0, high_open=True)
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("validation_fraction must be > 0 with early_stopping=True")
         if not isinstance(self.verbose, bool):  # verbose=True is common sklearn usage
@@ -302,17 +108,17 @@ class TorchEstimator(BaseEstimator):
         return _training.TrainConfig(
             epochs=check_int("epochs", self.epochs, 1),
             batch_size=check_int("batch_size", self.batch_size, 1),
-            lr=_check_real("lr", self.lr, 0.0, math.inf, high_open=True),
+            lr=check_real("lr", self.lr, 0.0, math.inf, high_open=True),
             optimizer=self.optimizer,
-            momentum=_check_real("momentum", self.momentum, 0.0, 1.0, high_open=True),
-            weight_decay=_check_real(
+            momentum=check_real("momentum", self.momentum, 0.0, 1.0, high_open=True),
+            weight_decay=check_real(
                 "weight_decay", self.weight_decay, 0.0, math.inf, high_open=True
             ),
             loss=self.loss,
             lr_schedule=self.lr_schedule,
             n_iter_no_change=check_int("n_iter_no_change", self.n_iter_no_change, 1),
             amp=self.amp,
-            channels_last=_check_bool("channels_last", self.channels_last) and self._is_conv,
+            channels_last=check_bool("channels_last", self.channels_last) and self._is_conv,
             classifier=self._is_classifier,
             verbose=self.verbose,
         )
@@ -330,7 +136,7 @@ class TorchEstimator(BaseEstimator):
                     "(3, 32, 32) for colour ones, or (steps, features) for sequences"
                 )
             return inferred
-        shape = _as_shape(self.input_shape)
+        shape = as_shape(self.input_shape)
         if math.prod(shape) != n_features:
             raise ValueError(
                 f"input_shape {shape} holds {math.prod(shape)} values per sample but X has "
@@ -412,7 +218,7 @@ class TorchEstimator(BaseEstimator):
         self.input_shape_ = self._resolve_input_shape(X.shape[1])
         device = _training.resolve_device(self.device)
         config.amp = _training.resolve_amp(self.amp, device)
-        seed = _seed(self.random_state)
+        seed = seed_of(self.random_state)
         X_train, y_train, validation = self._split(X, targets, seed)
         log = None
         if self.verbose:
@@ -528,6 +334,7 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Samples shaped as in ``fit`` (flattened rows, or ``input_shape_`` per sample).
 
         Returns
         -------
@@ -555,6 +362,7 @@ class TorchClassifier(ClassifierMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            As for :meth:`predict_proba`.
 
         Returns
         -------
@@ -604,6 +412,7 @@ class TorchRegressor(RegressorMixin, TorchEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            The samples, in the layout ``fit`` took.
 
         Returns
         -------

@@ -6,25 +6,24 @@ or :class:`TorchRegressor` adds the task; :func:`make_init` gives the constructo
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import textwrap
-from typing import Any, ClassVar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 from torch import nn
 
-from benchsuite.estimators._constraints import PADDINGS, sklearn_constraints, torch_constraints
-from benchsuite.estimators.torch._base import (
-    ATTRIBUTES_DOC,
+from benchsuite.estimators._constraints import (
     CLASSIFIER_LOSSES,
-    COMMON_PARAMS_DOC,
+    PADDINGS,
     REGRESSOR_LOSSES,
-    TorchClassifier,
-    TorchRegressor,
-    check_choice,
-    check_int,
-    make_init,
+    sklearn_constraints,
+    torch_constraints,
 )
+from benchsuite.estimators.torch._base import TorchClassifier, TorchRegressor
 from benchsuite.estimators.torch._modules import (
     FLAT,
     IMAGE,
@@ -39,6 +38,13 @@ from benchsuite.estimators.torch._modules import (
     image_shape,
     sequence_shape,
 )
+from benchsuite.estimators.torch._params import (
+    ATTRIBUTES_DOC,
+    COMMON_PARAMS_DOC,
+    check_choice,
+    check_int,
+    make_init,
+)
 
 _INFER_IMAGE = (
     "inferred from the number of features: s*s -> (1, s, s), 3*s*s -> (3, s, s); any "
@@ -49,6 +55,8 @@ _INFER_SEQUENCE = (
     "of rows; any other count is an error."
 )
 _IGNORED = "the rows are used as they are (a given shape is only checked against X)."
+
+_T = TypeVar("_T")
 
 
 def _doc(
@@ -96,6 +104,54 @@ def _doc(
     )
 
 
+# training defaults that the docstring shows (the others keep COMMON_PARAMS_DOC's text)
+_DOC_DEFAULTS = ("optimizer", "lr", "weight_decay", "channels_last")
+
+
+@dataclass(frozen=True)
+class _Family:
+    """What the classifier and regressor of one network family declare."""
+
+    summary: dict[str, str]  # kind -> first paragraph of the docstring
+    doc: str  # numpydoc of the family's own parameters
+    input_shape_note: str  # what input_shape=None means
+    arch: tuple[tuple[str, Any, str], ...] = ()  # (name, default, annotation) for make_init
+    defaults: dict[str, Any] = field(default_factory=dict)  # overrides of common defaults
+
+
+def _kinds(template: str) -> dict[str, str]:
+    """A summary template with ``{kind}``, for both kinds."""
+    return {kind: template.format(kind=kind) for kind in ("classifier", "regressor")}
+
+
+def _public(family: _Family) -> Callable[[type[_T]], type[_T]]:
+    """Class decorator: the docstring, constructor and scikit-learn parameter constraints
+    of one estimator of ``family``; its kind (classifier or regressor) is its task base."""
+
+    def declare(cls: type[_T]) -> type[_T]:
+        kind = "classifier" if issubclass(cls, TorchClassifier) else "regressor"
+        shown = {k: v for k, v in family.defaults.items() if k in _DOC_DEFAULTS}
+        cls.__doc__ = _doc(
+            family.summary[kind],
+            family.doc,
+            kind=kind,
+            input_shape_note=family.input_shape_note,
+            **shown,
+        )
+        cls.__init__ = make_init(kind, family.arch, **family.defaults)  # type: ignore[misc]
+        # scikit-learn's _parameter_constraints, from the torch-free table that `benchsuite
+        # validate` checks suites with; fit keeps its own checks (they also cover the value
+        # pairs a table cannot)
+        rules = torch_constraints(cls.__name__)
+        assert rules is not None, cls.__name__
+        # a changed private API (ImportError, TypeError, ValueError): do without
+        with contextlib.suppress(ImportError, TypeError, ValueError):
+            cls._parameter_constraints = sklearn_constraints(rules)  # type: ignore[attr-defined]
+        return cls
+
+    return declare
+
+
 # -- MLP -----------------------------------------------------------------------------------
 _MLP_ARCH = (("hidden_layer_sizes", (128, 128), "tuple[int, ...]"),)
 _MLP_DOC = """\
@@ -130,21 +186,25 @@ class _MLPNetwork:
         return MLP(math.prod(input_shape), self._hidden_sizes(), n_out, self.dropout)
 
 
+_MLP = _Family(
+    {
+        "classifier": "Dense network classifier (784-128-128-10 on MNIST by default), Adam.",
+        "regressor": "Dense network regressor, Adam.",
+    },
+    _MLP_DOC,
+    _IGNORED,
+    _MLP_ARCH,
+)
+
+
+@_public(_MLP)
 class TorchMLPClassifier(_MLPNetwork, TorchClassifier):
-    __doc__ = _doc(
-        "Dense network classifier (784-128-128-10 on MNIST by default), Adam.",
-        _MLP_DOC,
-        kind="classifier",
-        input_shape_note=_IGNORED,
-    )
-    __init__ = make_init("classifier", _MLP_ARCH)
+    pass
 
 
+@_public(_MLP)
 class TorchMLPRegressor(_MLPNetwork, TorchRegressor):
-    __doc__ = _doc(
-        "Dense network regressor, Adam.", _MLP_DOC, kind="regressor", input_shape_note=_IGNORED
-    )
-    __init__ = make_init("regressor", _MLP_ARCH)
+    pass
 
 
 # -- convolutional networks ----------------------------------------------------------------
@@ -214,28 +274,17 @@ _CONV_DEFAULTS: dict[str, Any] = {"channels_last": True}
 _CNN_DEFAULTS: dict[str, Any] = {"optimizer": "sgd", "lr": 1e-3, "momentum": 0.9, **_CONV_DEFAULTS}
 
 
+_CNN_FAMILY = _Family(_kinds(_CNN_SUMMARY), "", _INFER_IMAGE, defaults=_CNN_DEFAULTS)
+
+
+@_public(_CNN_FAMILY)
 class TorchCNNClassifier(_CNN, TorchClassifier):
-    __doc__ = _doc(
-        _CNN_SUMMARY.format(kind="classifier"),
-        "",
-        kind="classifier",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-        optimizer="sgd",
-    )
-    __init__ = make_init("classifier", **_CNN_DEFAULTS)
+    pass
 
 
+@_public(_CNN_FAMILY)
 class TorchCNNRegressor(_CNN, TorchRegressor):
-    __doc__ = _doc(
-        _CNN_SUMMARY.format(kind="regressor"),
-        "",
-        kind="regressor",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-        optimizer="sgd",
-    )
-    __init__ = make_init("regressor", **_CNN_DEFAULTS)
+    pass
 
 
 class _KerasCNN(_PaddedConvNetwork):
@@ -257,26 +306,19 @@ _KERAS_DOC = """\
 """
 
 
+_KERAS_FAMILY = _Family(
+    _kinds(_KERAS_SUMMARY), _KERAS_DOC, _INFER_IMAGE, _PADDING_ARCH, _CONV_DEFAULTS
+)
+
+
+@_public(_KERAS_FAMILY)
 class TorchKerasCNNClassifier(_KerasCNN, TorchClassifier):
-    __doc__ = _doc(
-        _KERAS_SUMMARY.format(kind="classifier"),
-        _KERAS_DOC,
-        kind="classifier",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-    )
-    __init__ = make_init("classifier", _PADDING_ARCH, **_CONV_DEFAULTS)
+    pass
 
 
+@_public(_KERAS_FAMILY)
 class TorchKerasCNNRegressor(_KerasCNN, TorchRegressor):
-    __doc__ = _doc(
-        _KERAS_SUMMARY.format(kind="regressor"),
-        _KERAS_DOC,
-        kind="regressor",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-    )
-    __init__ = make_init("regressor", _PADDING_ARCH, **_CONV_DEFAULTS)
+    pass
 
 
 class _LeNet(_PaddedConvNetwork):
@@ -297,26 +339,19 @@ _LENET_DOC = """\
 """
 
 
+_LENET_FAMILY = _Family(
+    _kinds(_LENET_SUMMARY), _LENET_DOC, _INFER_IMAGE, _PADDING_ARCH, _CONV_DEFAULTS
+)
+
+
+@_public(_LENET_FAMILY)
 class TorchLeNetClassifier(_LeNet, TorchClassifier):
-    __doc__ = _doc(
-        _LENET_SUMMARY.format(kind="classifier"),
-        _LENET_DOC,
-        kind="classifier",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-    )
-    __init__ = make_init("classifier", _PADDING_ARCH, **_CONV_DEFAULTS)
+    pass
 
 
+@_public(_LENET_FAMILY)
 class TorchLeNetRegressor(_LeNet, TorchRegressor):
-    __doc__ = _doc(
-        _LENET_SUMMARY.format(kind="regressor"),
-        _LENET_DOC,
-        kind="regressor",
-        input_shape_note=_INFER_IMAGE,
-        channels_last=True,
-    )
-    __init__ = make_init("regressor", _PADDING_ARCH, **_CONV_DEFAULTS)
+    pass
 
 
 # -- recurrent networks --------------------------------------------------------------------
@@ -355,44 +390,33 @@ class _GRU(_RecurrentNetwork):
     _cell = "gru"
 
 
+def _recurrent(cell: str) -> _Family:
+    summary = _RNN_SUMMARY.replace("{cell}", cell)
+    return _Family(_kinds(summary), _RNN_DOC, _INFER_SEQUENCE, _RNN_ARCH)
+
+
+_LSTM_FAMILY = _recurrent("LSTM")
+_GRU_FAMILY = _recurrent("GRU")
+
+
+@_public(_LSTM_FAMILY)
 class TorchLSTMClassifier(_LSTM, TorchClassifier):
-    __doc__ = _doc(
-        _RNN_SUMMARY.format(cell="LSTM", kind="classifier"),
-        _RNN_DOC,
-        kind="classifier",
-        input_shape_note=_INFER_SEQUENCE,
-    )
-    __init__ = make_init("classifier", _RNN_ARCH)
+    pass
 
 
+@_public(_LSTM_FAMILY)
 class TorchLSTMRegressor(_LSTM, TorchRegressor):
-    __doc__ = _doc(
-        _RNN_SUMMARY.format(cell="LSTM", kind="regressor"),
-        _RNN_DOC,
-        kind="regressor",
-        input_shape_note=_INFER_SEQUENCE,
-    )
-    __init__ = make_init("regressor", _RNN_ARCH)
+    pass
 
 
+@_public(_GRU_FAMILY)
 class TorchGRUClassifier(_GRU, TorchClassifier):
-    __doc__ = _doc(
-        _RNN_SUMMARY.format(cell="GRU", kind="classifier"),
-        _RNN_DOC,
-        kind="classifier",
-        input_shape_note=_INFER_SEQUENCE,
-    )
-    __init__ = make_init("classifier", _RNN_ARCH)
+    pass
 
 
+@_public(_GRU_FAMILY)
 class TorchGRURegressor(_GRU, TorchRegressor):
-    __doc__ = _doc(
-        _RNN_SUMMARY.format(cell="GRU", kind="regressor"),
-        _RNN_DOC,
-        kind="regressor",
-        input_shape_note=_INFER_SEQUENCE,
-    )
-    __init__ = make_init("regressor", _RNN_ARCH)
+    pass
 
 
 # -- transformer ---------------------------------------------------------------------------
@@ -446,59 +470,20 @@ _TRANSFORMER_SUMMARY = (
 )
 
 
+_TRANSFORMER_FAMILY = _Family(
+    _kinds(_TRANSFORMER_SUMMARY),
+    _TRANSFORMER_DOC,
+    _INFER_SEQUENCE,
+    _TRANSFORMER_ARCH,
+    _TRANSFORMER_DEFAULTS,
+)
+
+
+@_public(_TRANSFORMER_FAMILY)
 class TorchTransformerClassifier(_Transformer, TorchClassifier):
-    __doc__ = _doc(
-        _TRANSFORMER_SUMMARY.format(kind="classifier"),
-        _TRANSFORMER_DOC,
-        kind="classifier",
-        input_shape_note=_INFER_SEQUENCE,
-        optimizer="adamw",
-        weight_decay=0.01,
-    )
-    __init__ = make_init("classifier", _TRANSFORMER_ARCH, **_TRANSFORMER_DEFAULTS)
+    pass
 
 
+@_public(_TRANSFORMER_FAMILY)
 class TorchTransformerRegressor(_Transformer, TorchRegressor):
-    __doc__ = _doc(
-        _TRANSFORMER_SUMMARY.format(kind="regressor"),
-        _TRANSFORMER_DOC,
-        kind="regressor",
-        input_shape_note=_INFER_SEQUENCE,
-        optimizer="adamw",
-        weight_decay=0.01,
-    )
-    __init__ = make_init("regressor", _TRANSFORMER_ARCH, **_TRANSFORMER_DEFAULTS)
-
-
-def _declare_constraints() -> None:
-    """Give every estimator above scikit-learn's ``_parameter_constraints``.
-
-    The rules are the torch-free table that ``benchsuite validate`` checks suites with;
-    ``fit`` keeps its own checks (they also cover the value pairs a table cannot). Without
-    scikit-learn's private validation module the attribute is simply not set.
-    """
-    for cls in (
-        TorchMLPClassifier,
-        TorchMLPRegressor,
-        TorchCNNClassifier,
-        TorchCNNRegressor,
-        TorchKerasCNNClassifier,
-        TorchKerasCNNRegressor,
-        TorchLeNetClassifier,
-        TorchLeNetRegressor,
-        TorchLSTMClassifier,
-        TorchLSTMRegressor,
-        TorchGRUClassifier,
-        TorchGRURegressor,
-        TorchTransformerClassifier,
-        TorchTransformerRegressor,
-    ):
-        rules = torch_constraints(cls.__name__)
-        assert rules is not None, cls.__name__
-        try:
-            cls._parameter_constraints = sklearn_constraints(rules)  # type: ignore[attr-defined]
-        except (ImportError, TypeError, ValueError):  # a changed private API: do without
-            return
-
-
-_declare_constraints()
+    pass

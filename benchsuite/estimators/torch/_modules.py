@@ -84,6 +84,19 @@ def shape_batch(
     return x.reshape(n, channels, height, width).permute(0, 2, 1, 3).reshape(n, height, -1)
 
 
+def dense_layers(n_in: int, sizes: Sequence[int], n_out: int, dropout: float) -> list[nn.Module]:
+    """``Linear-ReLU[-Dropout]`` per hidden size, then the output ``Linear``."""
+    layers: list[nn.Module] = []
+    width = n_in
+    for size in sizes:
+        layers += [nn.Linear(width, size), nn.ReLU()]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    layers.append(nn.Linear(width, n_out))
+    return layers
+
+
 class MLP(nn.Module):
     """Dense network: ``n_in -> hidden... -> n_out`` with ReLU and optional dropout."""
 
@@ -91,15 +104,7 @@ class MLP(nn.Module):
         self, n_in: int, hidden_layer_sizes: Sequence[int], n_out: int, dropout: float
     ) -> None:
         super().__init__()
-        layers: list[nn.Module] = []
-        width = n_in
-        for size in hidden_layer_sizes:
-            layers += [nn.Linear(width, size), nn.ReLU()]
-            if dropout > 0:
-                layers.append(nn.Dropout(dropout))
-            width = size
-        layers.append(nn.Linear(width, n_out))
-        self.layers = nn.Sequential(*layers)
+        self.layers = nn.Sequential(*dense_layers(n_in, hidden_layer_sizes, n_out, dropout))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)
@@ -174,15 +179,9 @@ class ConvNet(nn.Module):
         channels, height, width, failed_at = feature_map_size(layers, input_shape)
         if failed_at is not None:  # callers check first; this guards direct use
             raise ValueError(f"input shape {input_shape} is too small for this network")
-        head: list[nn.Module] = [nn.Flatten()]
-        width_in = channels * height * width
-        for size in dense:
-            head += [nn.Linear(width_in, size), nn.ReLU()]
-            if dropout > 0:
-                head.append(nn.Dropout(dropout))
-            width_in = size
-        head.append(nn.Linear(width_in, n_out))
-        self.head = nn.Sequential(*head)
+        self.head = nn.Sequential(
+            nn.Flatten(), *dense_layers(channels * height * width, dense, n_out, dropout)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from benchsuite.datasets import (
-    _download,
+    _checksums,
     clear_cache,
     data_status,
     fetch_dataset,
@@ -158,8 +158,8 @@ def test_stamp_skips_hashing_a_verified_file(tiny, build, online, monkeypatch):
     folder = online / "data" / "mnist"
     build.put(folder, tiny.files.files)
     hashed = []
-    md5 = _download._md5
-    monkeypatch.setattr(_download, "_md5", lambda path: hashed.append(path.name) or md5(path))
+    md5 = _checksums._md5
+    monkeypatch.setattr(_checksums, "_md5", lambda path: hashed.append(path.name) or md5(path))
     fetch_dataset("mnist")
     assert sorted(hashed) == sorted(MNIST_FILES)
     hashed.clear()

@@ -15,7 +15,7 @@ import pytest
 from benchsuite.datasets import (
     DATASET_SOURCES,
     Dataset,
-    _download,
+    _checksums,
     _images,
     check_dataset_entry,
     clear_cache,
@@ -228,7 +228,7 @@ def test_second_load_reads_the_npy_cache_without_hashing(tiny, tmp_path, monkeyp
     assert len(cached) == 4 and all(n.split("-")[0] in ("train", "test") for n in cached)
     clear_cache()
     hashed = []
-    monkeypatch.setattr(_download, "_md5", lambda path: hashed.append(path) or "")
+    monkeypatch.setattr(_checksums, "_md5", lambda path: hashed.append(path) or "")
 
     def no_parse(*args, **kwargs):
         raise AssertionError("the raw files were parsed again")

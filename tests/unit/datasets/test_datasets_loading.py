@@ -347,7 +347,7 @@ def test_bad_byte_is_found_across_read_chunks(tmp_path, monkeypatch):
 
 
 def test_rows_without_target_are_counted(tmp_path):
-    from benchsuite.datasets._loading import rows_without_target
+    from benchsuite.datasets import rows_without_target
 
     rows = ["a,b,label"] + [f"{i},{i % 7},{i % 2}" for i in range(200)]
     rows[57] = "56,0,"  # an empty target cell

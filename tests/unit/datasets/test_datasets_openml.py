@@ -355,7 +355,7 @@ def test_cli_fetch_then_run_offline_and_validate_wrong_id(openml, tmp_path, monk
 
 
 def test_parsed_data_is_cached_and_a_bad_md5_is_refused(openml, monkeypatch):
-    from benchsuite.datasets import _openml
+    from benchsuite.datasets import _load_openml
 
     first = load(entry(params={"data_id": 40945}))
     assert list((openml_home() / "parsed").glob("40945-*.npz"))
@@ -365,7 +365,7 @@ def test_parsed_data_is_cached_and_a_bad_md5_is_refused(openml, monkeypatch):
         raise AssertionError("the ARFF file was parsed again")
 
     with monkeypatch.context() as patched:
-        patched.setattr(_openml, "read_arff", no_parse)
+        patched.setattr(_load_openml, "read_arff", no_parse)
         again = load(entry(params={"data_id": 40945}))
     assert again.fingerprint == first.fingerprint
     pd.testing.assert_frame_equal(again.X, first.X)

@@ -423,7 +423,7 @@ def test_torch_constraints_agree_with_fit_time_checks(family, kind):
     from sklearn.utils._param_validation import InvalidParameterError
 
     from benchsuite.estimators._constraints import check_value, torch_constraints
-    from benchsuite.estimators.torch._base import _seed
+    from benchsuite.estimators.torch._params import seed_of
 
     cls = getattr(torch_pkg, f"Torch{family}{kind}")
     rules = torch_constraints(cls.__name__)
@@ -436,7 +436,7 @@ def test_torch_constraints_agree_with_fit_time_checks(family, kind):
             # what fit checks before it trains
             estimator._train_config()
             estimator._check_architecture()
-            _seed(estimator.random_state)
+            seed_of(estimator.random_state)
             fit_ok = True
         except ValueError:
             fit_ok = False
