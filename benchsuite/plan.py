@@ -18,7 +18,6 @@ from typing import Any
 from benchsuite._skips import declared_sample_shape, device_skip_reason, shape_skip_reason
 from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
 
-CLASSIFICATION_TASKS = ("binary", "multiclass")
 # what a suite without `metrics:` measures, per task
 DEFAULT_METRICS = {
     "binary": ("roc_auc", "accuracy", "log_loss"),
@@ -177,7 +176,7 @@ class Plan:
         """``{dataset: (rows in its file, rows without a target)}`` for the file datasets
         of runnable jobs that lose rows on load (the target column is read once, cached).
         """
-        from benchsuite.datasets._loading import rows_without_target
+        from benchsuite.datasets import rows_without_target
 
         dropped: dict[str, tuple[int, int]] = {}
         datasets = {j.case.dataset.name: j.case.dataset for j in self.runnable_jobs}

@@ -18,10 +18,9 @@ from benchsuite.datasets._dataset import Dataset
 from benchsuite.datasets._entry import entry_encoding, entry_file, entry_params
 from benchsuite.datasets._files import file_stamp
 from benchsuite.datasets._sources import DatasetSource, get_source
-from benchsuite.datasets._tasks import rows_without_target, target_column
+from benchsuite.datasets._tasks import target_column
 
-# rows_without_target moved to _tasks; this name stays until plan.py imports it from there
-__all__ = ["clear_cache", "load_dataset", "rows_without_target"]
+__all__ = ["clear_cache", "load_dataset"]
 
 # loaded datasets, keyed on everything that determines their content (see load_dataset)
 _CACHE: dict[tuple[Any, ...], Dataset] = {}
