@@ -11,8 +11,9 @@ neither the records module nor matplotlib.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from benchsuite._lazy import lazy_exports
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; at run time __getattr__ imports
     from benchsuite.report._cd import FriedmanResult, friedman_nemenyi
@@ -58,12 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'benchsuite.report' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, globals())
