@@ -11,11 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-# the width of output that is not a terminal (a file, a pipe, a CI log): tables need not
-# wrap at 80 columns there
-FILE_WIDTH = 160
-# a terminal report written to a file (-o): its tables are wider than compare's
-REPORT_FILE_WIDTH = 200
+from benchsuite.report._format import FILE_WIDTH
 
 
 def console(stderr: bool = False) -> Console:

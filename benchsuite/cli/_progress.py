@@ -92,17 +92,13 @@ def case_line(key: str, records: Sequence[Record]) -> str:
             parts.append(f"{metric} {statistics.fmean(values):.3g}")
         fits = [r.fit_time_s for r in ok if r.fit_time_s is not None]
         if fits:
-            parts.append(f"fit {seconds(statistics.median(fits))}")
-    failed = next((r for r in records if r.status != "ok" and r.error), None)
-    if failed is not None:
-        error = failed.error if len(failed.error) <= 120 else failed.error[:117] + "..."
-        parts.append(f"- {error}")
+            from benchsuite._format import format_seconds
+
+            parts.append(f"fit {format_seconds(statistics.median(fits))}")
+    error = next((r.error for r in records if r.status != "ok" and r.error), None)
+    if error is not None:
+        parts.append(f"- {error if len(error) <= 120 else error[:117] + '...'}")
     return "  ".join(parts)
-
-
-def seconds(s: float) -> str:
-    """``"0.53 ms"`` below a second, ``"1.2 s"`` above (three significant digits)."""
-    return f"{s * 1000:.3g} ms" if s < 1 else f"{s:.3g} s"
 
 
 def _bar(total: int) -> Progress:

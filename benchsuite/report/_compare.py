@@ -9,6 +9,7 @@ from typing import Any
 
 from benchsuite._format import format_p, format_seconds
 from benchsuite.compare import Comparison, MetricChange, Verdict
+from benchsuite.report._format import widen
 from benchsuite.runs import Run
 
 COLUMNS = ("verdict", "case", "metric", "p", "fit time", "p (time)", "predict", "peak RSS", "note")
@@ -125,8 +126,7 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
     from rich.table import Table
     from rich.text import Text
 
-    if not console.is_terminal and console.width < 160:
-        console.width = 160  # a file or a CI log: no reason to wrap at 80 columns
+    widen(console)
     for line in header_lines(c):
         console.print(
             line,

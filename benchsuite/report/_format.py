@@ -9,6 +9,7 @@ was never measured. Nothing here imports more than the standard library.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from benchsuite._format import format_seconds  # re-exported: the views import it from here
 from benchsuite._stats import Stats
@@ -23,6 +24,19 @@ __all__ = [
     "single_note",
     "spread_label",
 ]
+
+# the width of output that is not a terminal (a file, a pipe, a CI log): tables need not
+# wrap at 80 columns there
+FILE_WIDTH = 160
+# a terminal report written to a file (-o): its tables are wider than compare's
+REPORT_FILE_WIDTH = 200
+
+
+def widen(console: Any, width: int = FILE_WIDTH) -> None:
+    """Let a rich console that is not a terminal use ``width`` columns (at least)."""
+    if not console.is_terminal and console.width < width:
+        console.width = width
+
 
 SINGLE_NOTE = "values without ± come from a single measurement (n=1), which has no spread"
 

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from benchsuite._format import format_seconds
-from benchsuite.report._format import format_stats, single_note, spread_label
+from benchsuite.report._format import format_stats, single_note, spread_label, widen
 from benchsuite.report._model import MetricTable, Report, row_label
 from benchsuite.report._summary import CaseSummary
 
@@ -57,8 +57,8 @@ def comparison_table(
     for row in rows:
         out: list[Text | str] = [row]
         for d in datasets:
-            s = cells.get((row, d))
-            out.append(_cell(s, metric, best.get(d)))
+            case = cells.get((row, d))
+            out.append(_cell(case, metric, best.get(d)))
         table.add_row(*out)
     return table
 
@@ -111,8 +111,7 @@ def print_report(console: Console, report: Report) -> None:
     """
     from benchsuite.report import _text
 
-    if not console.is_terminal and console.width < 160:
-        console.width = 160  # a file, a pipe or a CI log: no reason to wrap at 80 columns
+    widen(console)
     console.print(report.title, style="bold", markup=False, soft_wrap=True)
     for line, partial in _text.run_lines(report):
         console.print(line, style="bold yellow" if partial else "dim", markup=False, soft_wrap=True)

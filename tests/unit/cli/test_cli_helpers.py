@@ -12,7 +12,7 @@ import pytest
 from benchsuite.cli import build_parser
 from benchsuite.cli._args import positive_float, positive_int
 from benchsuite.cli._execution import executor_name, resume_command
-from benchsuite.cli._progress import case_line, seconds
+from benchsuite.cli._progress import case_line
 from benchsuite.cli.compare import compare_options
 from benchsuite.cli.report import report_format
 from benchsuite.cli.run import counts_line
@@ -106,7 +106,3 @@ def test_case_line_ok_error_and_skipped():
     assert line.endswith("...") and len(line.split("  - ", 1)[1]) == 120  # error cut to 120
     skipped = [_rec("skipped", error="a classifier only")]
     assert case_line("d/logreg", skipped) == "skipped   d/logreg  - a classifier only"
-
-
-def test_seconds():
-    assert seconds(0.00053) == "0.53 ms" and seconds(0.5) == "500 ms" and seconds(12.34) == "12.3 s"
