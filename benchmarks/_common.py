@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+# the variables benchsuite itself pins (standard library only: importing it is cheap)
+from benchsuite.environment import THREAD_VARS
 
 
 def thread_env(threads: int | None) -> dict[str, str]:

@@ -47,7 +47,7 @@ SUITE = ROOT / "benchmarks" / "dask_threads.yaml"
 
 def _clean_env() -> dict[str, str]:
     """This environment without the thread variables: a user's "dask worker" has none."""
-    from benchsuite.executors._limits import THREAD_VARS
+    from benchsuite.environment import THREAD_VARS
 
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))

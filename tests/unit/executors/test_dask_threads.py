@@ -21,7 +21,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from benchsuite.executors._limits import THREAD_VARS  # noqa: E402
+from benchsuite.environment import THREAD_VARS  # noqa: E402
 from benchsuite.executors.dask import DaskExecutor  # noqa: E402
 from benchsuite.plan import build_plan  # noqa: E402
 from benchsuite.results import read_records  # noqa: E402
