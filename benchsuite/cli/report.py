@@ -79,14 +79,9 @@ def write_report(runs: list[str], fmt: str, output: str | None, metric: str | No
     BenchsuiteError
         ``output`` cannot be written, a run cannot be read, or nothing to report.
     """
-    from benchsuite.cli._console import (
-        REPORT_FILE_WIDTH,
-        check_writable,
-        emit_rich,
-        emit_text,
-        warn,
-    )
+    from benchsuite.cli._console import check_writable, emit_rich, emit_text, warn
     from benchsuite.report import build_report, load_report_runs
+    from benchsuite.report._format import REPORT_FILE_WIDTH
 
     if output is not None:
         check_writable(output)
