@@ -19,9 +19,11 @@ MIN_VERSIONS = "tests/requirements-min.txt"
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff")
+    # the package and its dependencies: mypy reads their types (numpy, matplotlib, ...)
+    session.install("-e", ".[test]")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("mypy")  # [tool.mypy] in pyproject.toml: the benchsuite package
 
 
 @nox.session

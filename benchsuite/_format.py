@@ -60,9 +60,10 @@ def format_git_sha(git: Mapping[str, Any] | None, *, full: bool = False) -> str 
     str or None
         None when the run recorded no commit.
     """
-    sha = (git or {}).get("sha")
+    info = git or {}
+    sha = info.get("sha")
     if not sha:
         return None
     if full:
-        return sha + (" (dirty)" if git.get("dirty") else "")
-    return sha[:10] + ("+dirty" if git.get("dirty") else "")
+        return sha + (" (dirty)" if info.get("dirty") else "")
+    return sha[:10] + ("+dirty" if info.get("dirty") else "")

@@ -238,10 +238,12 @@ class RunLock:
                 "since": utc_now(),
             }
         )
+        fd = self._fd
+        assert fd is not None, "described while held"  # acquire and create, just taken
         with contextlib.suppress(OSError):  # the description is a courtesy, the lock is not
-            os.ftruncate(self._fd, 0)
-            os.lseek(self._fd, 0, os.SEEK_SET)
-            os.write(self._fd, (line + "\n").encode())
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, (line + "\n").encode())
 
     def release(self, *, remove: bool = True) -> None:
         """Drop the lock and remove the lock file (idempotent).

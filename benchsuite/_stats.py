@@ -26,8 +26,8 @@ class Stats:
     ci95_high: float
 
     @classmethod
-    def of(cls, samples: Sequence[float]) -> Stats | None:
-        """Statistics of ``samples``, or None when there are none."""
+    def of(cls, samples: Sequence[float | None]) -> Stats | None:
+        """Statistics of ``samples`` (None and NaN left out), or None when there are none."""
         xs = [float(x) for x in samples if x is not None and not math.isnan(float(x))]
         if not xs:
             return None

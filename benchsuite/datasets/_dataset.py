@@ -128,7 +128,7 @@ def hash_array(digest: Any, array: np.ndarray) -> None:
 
     array = np.ascontiguousarray(array)
     try:
-        digest.update(memoryview(array).cast("B"))
+        digest.update(array.data.cast("B"))  # ndarray.data: memoryview(array)
     except (TypeError, ValueError):  # dtypes without a buffer format
         digest.update(array.tobytes())
 

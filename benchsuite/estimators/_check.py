@@ -160,12 +160,13 @@ def _value_check(path: str, alias: EstimatorAlias | None) -> tuple[frozenset[str
         return frozenset(alias.known_params), lambda name, value: None
     cls = import_class(path)
     constraints = getattr(cls, "_parameter_constraints", None)
+    declared: Mapping[str, Any] = constraints if isinstance(constraints, Mapping) else {}
     validate = _sklearn_validate() if isinstance(constraints, Mapping) else None
 
     def check(name: str, value: Any) -> str | None:
-        if validate is None or name not in constraints:  # nothing declared: fit judges
+        if validate is None or name not in declared:  # nothing declared: fit judges
             return None
-        return validate(constraints, name, value, owner)
+        return validate(declared, name, value, owner)
 
     return param_spec(cls).names, check
 
@@ -194,7 +195,9 @@ def _check_values(model: str, params: Mapping[str, Any], grid: Mapping[str, Any]
     else:
         paths = [p for p in (alias.classifier, alias.regressor) if p is not None]
     checks = [_value_check(path, alias) for path in paths]
-    values = [(name, value, ("params", name)) for name, value in params.items()]
+    values: list[tuple[str, Any, tuple[str | int, ...]]] = [
+        (name, value, ("params", name)) for name, value in params.items()
+    ]
     for name, options in grid.items():
         values += [(name, value, ("grid", name, j)) for j, value in enumerate(options)]
     for name, value, where in values:

@@ -23,7 +23,7 @@ import numbers
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 # the choices of the torch estimators' string parameters (benchsuite.estimators.torch
 # imports them from here: one list for fit-time and validate-time checks)
@@ -91,7 +91,9 @@ class Rule:
                 isinstance(value, numbers.Real)
                 and not isinstance(value, bool)
                 and math.isfinite(value)
-                and self._in_range(value)
+                # cast, not float(): mypy cannot compare numbers.Real with a float, Python
+                # can, exactly (float() would round an int past 2**53 or a Fraction)
+                and self._in_range(cast(float, value))
             )
         raise ValueError(f"unknown rule kind {self.kind!r}")
 

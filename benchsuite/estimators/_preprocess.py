@@ -248,11 +248,11 @@ class TabularPreprocessor(TransformerMixin, BaseEstimator):
             )
         if self.frames_only:
             self.tabular_ = hasattr(X, "columns")
-            self.transformer_ = self._column_transformer(X).fit(X) if self.tabular_ else None
+            self.transformer_: Any = self._column_transformer(X).fit(X) if self.tabular_ else None
             return self
         self.tabular_ = needs_tabular_handling(X)
         if self.tabular_:
-            self.transformer_: Any = self._column_transformer(X).fit(X)
+            self.transformer_ = self._column_transformer(X).fit(X)
         elif self.numeric == "scale":
             self.transformer_ = StandardScaler().fit(X)
         else:

@@ -151,6 +151,7 @@ def run_job(
         for key, value in fit_details(estimator, case.target).items():
             setattr(rec, key, value)
         if fit_params and rec.target_epoch is None:
+            assert case.target  # fit_params are only made for a target
             ((name, threshold),) = case.target.items()
             rec.warnings.append(f"target {name} {threshold} not reached in {rec.epochs_run} epochs")
         try:

@@ -194,6 +194,7 @@ class DaskExecutor(IsolatingExecutor):
             return client, client.close
         import dask
 
+        assert self.threads is not None  # __init__ fills it in when there is no scheduler
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
             cluster = distributed.LocalCluster(
                 n_workers=self.n_workers,

@@ -249,6 +249,7 @@ class ProcessExecutor(IsolatingExecutor):
 
     # ---------------------------------------------------------------------------------
     def _start(self, ctx: Any, gpu: str | None) -> _Worker:
+        assert self.threads is not None  # __init__ fills it in
         config = WorkerConfig(
             env=worker_environment(self.threads, gpu),
             threads=self.threads,

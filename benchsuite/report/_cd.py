@@ -17,6 +17,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "FriedmanResult",
@@ -27,7 +31,7 @@ __all__ = [
 ]
 
 
-def rank_blocks(scores: Sequence[Sequence[float]], *, greater_is_better: bool = True):
+def rank_blocks(scores: ArrayLike, *, greater_is_better: bool = True):
     """Rank the estimators within each dataset.
 
     Parameters

@@ -73,6 +73,14 @@ class ReportRun(Run):
         self.partial = _partial_reason(self)
 
     @property
+    def suite(self) -> str:
+        """As :attr:`Run.suite <benchsuite.runs.Run.suite>`, never None here: a report run
+        has records, and a record names its suite."""
+        suite = super().suite
+        assert suite is not None, self.path  # load_report_runs keeps runs with a record
+        return suite
+
+    @property
     def record_counts(self) -> dict[str, int]:
         """Measurements (records) per status, every status listed."""
         counts = Counter(r.status for r in self.records)
@@ -158,7 +166,8 @@ def load_report_runs(
     for r in runs:
         if labels[r.label] > 1:
             r.label = f"{r.suite}/{r.label}"
-    labels, seen = Counter(r.label for r in runs), Counter()
+    labels = Counter(r.label for r in runs)
+    seen: Counter[str] = Counter()
     for r in runs:
         if labels[r.label] > 1:  # the same run given twice
             seen[r.label] += 1
@@ -248,7 +257,13 @@ class MetricTable:
                 left_out[row] = missing
             else:
                 rows.append(row)
-        scores = [[self.cells[(row, run, d)].stats.mean for row in rows] for d in datasets]
+
+        def mean(row: str, dataset: str) -> float:
+            stats = self.cells[(row, run, dataset)].stats
+            assert stats is not None  # rows holds the rows with stats on every dataset
+            return stats.mean
+
+        scores = [[mean(row, d) for row in rows] for d in datasets]
         return rows, datasets, scores, left_out
 
 
@@ -452,6 +467,7 @@ def build_report(runs: Sequence[ReportRun], *, metric: str | None = None) -> Rep
         run_metrics = run.metrics
         for dataset in run.datasets:
             have = {m for s in run.summaries if s.dataset == dataset for m in s.metrics}
+            chosen: str | None
             if headline in have:
                 chosen = headline
             elif metric is None:

@@ -16,16 +16,6 @@ from benchsuite.report._cd import FriedmanResult
 from benchsuite.report._format import has_spread
 from benchsuite.report._model import Report, row_label
 
-_RC = {
-    "svg.fonttype": "none",
-    "svg.hashsalt": "benchsuite",
-    "font.family": "sans-serif",
-    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"],
-    "font.size": 9,
-    "axes.titlesize": 10,
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-}
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 _LINESTYLES = ("-", "--", ":", "-.")
 
@@ -42,7 +32,20 @@ def to_svg(fig, *, label: str) -> str:
     import matplotlib
 
     buf = io.StringIO()
-    with matplotlib.rc_context(_RC):
+    # the settings written here, not in a module constant: a dict literal is checked
+    # against matplotlib's own type of rc keys, a dict[str, object] does not match it
+    with matplotlib.rc_context(
+        {
+            "svg.fonttype": "none",
+            "svg.hashsalt": "benchsuite",
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "sans-serif"],
+            "font.size": 9,
+            "axes.titlesize": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    ):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]
@@ -244,7 +247,7 @@ def curves_svg(report: Report, colors: dict[str, str]) -> str:
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     used: dict[str, str] = {}
     for ax, dataset in zip(axes, datasets, strict=False):
-        for (name, run), folds in curves[dataset].items():
+        for (name, run_label), folds in curves[dataset].items():
             n = max(len(c) for c in folds)
             mean, lo, hi = [], [], []
             for e in range(n):
@@ -255,7 +258,9 @@ def curves_svg(report: Report, colors: dict[str, str]) -> str:
             epochs = list(range(1, n + 1))
             color = colors.get(name, "0.3")
             used[name] = color
-            ax.plot(epochs, mean, color=color, ls=_LINESTYLES[runs.index(run) % 4], marker=".")
+            ax.plot(
+                epochs, mean, color=color, ls=_LINESTYLES[runs.index(run_label) % 4], marker="."
+            )
             if len(folds) > 1:  # one curve has no band to show
                 ax.fill_between(epochs, lo, hi, color=color, alpha=0.15, lw=0)
         ax.set_title(dataset)

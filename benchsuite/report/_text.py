@@ -124,17 +124,17 @@ def cost_grid(report: Report):
             found[(row_label(s), r.label, s.dataset)] = s
     out = []
     for row in rows:
-        values = []
+        values: list[tuple[str, ...]] = []
         for run, dataset in columns:
-            s = found.get((row, run, dataset))
-            if s is None or s.n_ok == 0:
+            case = found.get((row, run, dataset))
+            if case is None or case.n_ok == 0:
                 values.append(())
                 continue
-            mem = format_mb(s.peak_rss_mb)
+            mem = format_mb(case.peak_rss_mb)
             values.append(
                 (
-                    format_seconds(s.fit_time.mean if s.fit_time else None),
-                    format_seconds(s.predict_time.mean if s.predict_time else None),
+                    format_seconds(case.fit_time.mean if case.fit_time else None),
+                    format_seconds(case.predict_time.mean if case.predict_time else None),
                     mem,
                 )
             )

@@ -10,7 +10,7 @@ from pathlib import Path
 from benchsuite._suggest import did_you_mean
 from benchsuite.errors import ConfigError, DataError
 from benchsuite.suite._errors import Locator
-from benchsuite.suite._model import Suite
+from benchsuite.suite._model import DatasetEntry, EstimatorEntry, Suite
 
 # names of suites and entries: they become folder names and case keys
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -39,7 +39,11 @@ def check_semantics(model: Suite, base_dir: Path, where: Locator) -> None:
 
     if not NAME_RE.match(model.name):
         raise where.error(("name",), f"'{model.name}' must be letters, digits, '_', '-', '.'")
-    for section, entries in (("datasets", model.datasets), ("estimators", model.estimators)):
+    sections: tuple[tuple[str, tuple[DatasetEntry | EstimatorEntry, ...]], ...] = (
+        ("datasets", model.datasets),
+        ("estimators", model.estimators),
+    )
+    for section, entries in sections:
         seen: dict[str, int] = {}
         for i, entry in enumerate(entries):
             if not NAME_RE.match(entry.name):

@@ -154,8 +154,11 @@ def _index_lines(
                     f" '{key}' (first at line {seen[key]})"
                 )
             seen[key] = line
-            lines[(*path, key)] = line
-            _index_lines(value_node, (*path, key), lines, source, active=active, budget=budget)
+            # a name, not lines[(*path, key)]: valid on 3.10 (parenthesized), but mypy
+            # reads it as PEP 646's star in an index and wants Python 3.11
+            key_path = (*path, key)
+            lines[key_path] = line
+            _index_lines(value_node, key_path, lines, source, active=active, budget=budget)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index_lines(item, (*path, i), lines, source, active=active, budget=budget)

@@ -138,7 +138,9 @@ def _public(family: _Family) -> Callable[[type[_T]], type[_T]]:
             input_shape_note=family.input_shape_note,
             **shown,
         )
-        cls.__init__ = make_init(kind, family.arch, **family.defaults)  # type: ignore[misc]
+        # each class gets its generated __init__ (explicit parameters, for scikit-learn's
+        # get_params); mypy forbids assigning to a method, deliberately done here
+        cls.__init__ = make_init(kind, family.arch, **family.defaults)  # type: ignore[method-assign]
         # scikit-learn's _parameter_constraints, from the torch-free table that `benchsuite
         # validate` checks suites with; fit keeps its own checks (they also cover the value
         # pairs a table cannot)
@@ -171,7 +173,8 @@ class _MLPNetwork:
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
         if not isinstance(sizes, (list, tuple)) or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0 for s in sizes
+            isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) > 0
+            for s in sizes
         ):
             raise ValueError(
                 "hidden_layer_sizes must be a tuple of positive integers such as (128, 128); "

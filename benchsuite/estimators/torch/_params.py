@@ -9,7 +9,7 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from sklearn.utils import check_random_state
@@ -171,7 +171,9 @@ def check_real(name: str, value: Any, low: float, high: float, *, high_open: boo
         isinstance(value, numbers.Real)
         and not isinstance(value, bool)
         and math.isfinite(value)
-        and low <= value
+        # cast, not float(): mypy cannot compare a float with numbers.Real, Python can,
+        # exactly (float() would round an int past 2**53 or a Fraction)
+        and low <= cast(float, value)
         and (value < high if high_open else value <= high)
     )
     if not ok:
@@ -191,7 +193,8 @@ def as_shape(value: Any) -> tuple[int, ...]:
         not isinstance(value, (list, tuple))
         or not value
         or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 0
+            for v in value
         )
     ):
         raise ValueError(
@@ -203,7 +206,7 @@ def as_shape(value: Any) -> tuple[int, ...]:
 
 def seed_of(random_state: Any) -> int:
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if not 0 <= random_state < 2**32:
+        if not 0 <= int(random_state) < 2**32:
             raise ValueError(f"random_state must be in [0, 2**32); got {random_state!r}")
         return int(random_state)
     try:
