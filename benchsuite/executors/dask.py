@@ -268,8 +268,9 @@ class DaskExecutor(IsolatingExecutor):
 
 
 # a job whose task the cluster cancels (its scattered data lost with a worker that died
-# running another job), or whose worker left before it started, is submitted again; the
-# jobs of one case share this many resubmissions
+# running another job), or whose worker left before it started, is submitted again, at
+# most this many times (each job its own count: before issue 13 the count was keyed by the
+# case key, so the jobs of a case shared it, a left-over of "case" naming a fold x repeat)
 MAX_RESUBMITS = 3
 NO_WORKERS_TIMEOUT_S = 120.0
 # a task whose worker has left gets this long to be reported failed (the worker died
@@ -301,7 +302,7 @@ class _DaskRun:
         self.slot = DataSlot()  # the runner's copy of the current dataset (to re-scatter)
         # future -> job, worker, deadline, thread budget
         self.busy: dict[Any, tuple[Job, str, float | None, int]] = {}
-        self.resubmits: Counter[str] = Counter()
+        self.resubmits: Counter[tuple[str, int, int]] = Counter()  # job id -> count
         self.no_workers_since: float | None = None
         self.alive: dict[str, int] = {}  # worker address -> threads, as of this loop
         # workers known to be dying (killed here, or their task failed with KilledWorker):
@@ -449,8 +450,8 @@ class _DaskRun:
             self._failed(job, "error", message, worker, threads)
 
     def _resubmit(self, job: Job) -> bool:
-        self.resubmits[job.case.key] += 1
-        if self.resubmits[job.case.key] > MAX_RESUBMITS:
+        self.resubmits[job.id] += 1
+        if self.resubmits[job.id] > MAX_RESUBMITS:
             return False
         self.pending.appendleft(job)
         return True

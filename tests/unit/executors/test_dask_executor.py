@@ -181,3 +181,20 @@ estimators: [{name: probe, model: "thread_probe:PoolProbe", params: {seconds: 1.
     for r in records:
         assert "UserWarning: concurrent: 1" in r.warnings
         assert any(w.startswith("UserWarning: pools: ") and "openmp=2" in w for w in r.warnings)
+
+
+def test_each_job_has_its_own_resubmission_budget(tmp_path):
+    # a job cancelled by the cluster (its data lost with a dying worker) is submitted again
+    # up to MAX_RESUBMITS times; the other jobs of its case keep their full budget
+    from collections import deque
+
+    from benchsuite.executors.dask import MAX_RESUBMITS, _DaskRun
+
+    plan = _plan("name: r\ndatasets: [iris]\nestimators: [logreg]\n", tmp_path)
+    first, second = plan.jobs[0], plan.jobs[1]
+    assert first.case is second.case
+    run = _DaskRun(None, None, plan, "r", None, None, deque())
+    assert all(run._resubmit(first) for _ in range(MAX_RESUBMITS))
+    assert not run._resubmit(first)
+    assert run._resubmit(second)
+    assert list(run.pending)[:2] == [second, first]
