@@ -44,6 +44,7 @@ from benchsuite.estimators.torch._params import (
     check_choice,
     check_int,
     make_init,
+    positive_ints,
 )
 
 _INFER_IMAGE = (
@@ -172,10 +173,7 @@ class _MLPNetwork:
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral) and not isinstance(sizes, bool):
             sizes = (sizes,)
-        if not isinstance(sizes, (list, tuple)) or not all(
-            isinstance(s, numbers.Integral) and not isinstance(s, bool) and int(s) > 0
-            for s in sizes
-        ):
+        if not positive_ints(sizes):
             raise ValueError(
                 "hidden_layer_sizes must be a tuple of positive integers such as (128, 128); "
                 f"got {self.hidden_layer_sizes!r}"

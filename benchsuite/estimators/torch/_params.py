@@ -188,15 +188,15 @@ def check_bool(name: str, value: Any) -> bool:
     return bool(value)
 
 
+def positive_ints(value: Any) -> bool:
+    """Whether ``value`` is a list or tuple of positive integers (bools are not integers)."""
+    return isinstance(value, (list, tuple)) and all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 0 for v in value
+    )
+
+
 def as_shape(value: Any) -> tuple[int, ...]:
-    if (
-        not isinstance(value, (list, tuple))
-        or not value
-        or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) > 0
-            for v in value
-        )
-    ):
+    if not value or not positive_ints(value):
         raise ValueError(
             "input_shape must be a tuple of positive integers such as (1, 28, 28) or "
             f"(steps, features); got {value!r}"
