@@ -90,29 +90,79 @@ def active_cuda() -> Any:
         return None
 
 
-def warm_up_device(params: dict[str, Any]) -> None:
-    """Create the CUDA context before the clock starts, for models that may use CUDA.
+def cuda_device_index(device: Any, cuda: Any) -> int | None:
+    """The CUDA device a job runs on, as an index; None for a job off the GPU.
 
-    The first CUDA call of a process costs from half a second to seconds (context,
-    allocator); it belongs to no model's fit time.
+    Resolves ``device`` as the torch models do: ``"cuda:N"`` is GPU N, ``"cuda"`` and
+    ``"auto"`` (on a machine with CUDA) the current device; anything else (None, ``"cpu"``,
+    ``"mps"``), or any device without ``cuda`` (torch not loaded, no GPU), is off the GPU.
+    A GPU this machine does not have gives None too: the model's fit reports it.
 
     Parameters
     ----------
-    params : dict
-        The estimator's params: their ``device`` (default ``auto``) says whether the model
-        may use CUDA, and which GPU.
+    device : str, torch.device or None
+        The job's device, e.g. the estimator's ``device`` param.
+    cuda : module or None
+        ``torch.cuda`` or a stand-in.
     """
-    device = str(params.get("device") or "auto")
-    if not (device == "auto" or device.startswith("cuda")):
-        return
-    cuda = active_cuda()
-    if cuda is None or cuda.is_initialized():
-        return
-    torch = sys.modules["torch"]
+    if cuda is None or device is None:
+        return None
+    spec = str(device)
     try:
-        torch.empty(1, device=device if device.startswith("cuda") else "cuda")
-        cuda.synchronize()
-    except Exception:  # a bad device id: the model's fit reports it as an error record
+        if spec in ("auto", "cuda"):
+            return int(cuda.current_device())
+        if spec.startswith("cuda:"):
+            index = int(spec[len("cuda:") :])
+            return index if 0 <= index < cuda.device_count() else None
+    except Exception:  # a malformed name or a broken driver: the model's fit says which
+        return None
+    return None
+
+
+def estimator_device(estimator: Any) -> Any:
+    """The ``device`` param of ``estimator`` (of its last step for a pipeline), or None."""
+    steps = getattr(estimator, "steps", None)
+    model = steps[-1][1] if steps else estimator
+    return getattr(model, "device", None)
+
+
+def _ran_on(estimator: Any) -> Any:
+    """Where a fitted model says it ran (``device_``, as the torch models), or None."""
+    steps = getattr(estimator, "steps", None)
+    model = steps[-1][1] if steps else estimator
+    return getattr(model, "device_", None)
+
+
+def _resolve_cuda(cuda: Any) -> Any:
+    return active_cuda() if isinstance(cuda, str) and cuda == "auto" else cuda
+
+
+def warm_up_device(device: Any, *, cuda: Any = "auto") -> None:
+    """Create the CUDA context of the job's GPU before the clock starts.
+
+    The first CUDA call on a device costs from half a second to seconds (context,
+    allocator); it belongs to no model's fit time. Every call names the job's device, so
+    no context is created on any other GPU (the current one in particular). Cheap when the
+    context exists already.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        The job's device (the estimator's ``device`` param): ``"cuda:N"``, ``"cuda"`` or
+        ``"auto"`` warm up a GPU; anything else does nothing.
+    cuda : module, None or "auto", default="auto"
+        ``torch.cuda`` or a stand-in (``caching_allocator_alloc``/``_delete``,
+        ``synchronize``, ``current_device``, ``device_count``); "auto" uses
+        :func:`active_cuda`.
+    """
+    cuda = _resolve_cuda(cuda)
+    index = cuda_device_index(device, cuda)
+    if index is None:
+        return
+    try:
+        cuda.caching_allocator_delete(cuda.caching_allocator_alloc(1, device=index))
+        cuda.synchronize(index)
+    except Exception:  # the model's fit reports a device it cannot use as an error record
         pass
 
 
@@ -133,7 +183,13 @@ class Measurement:
     y_pred : array
         The predictions (scored by :mod:`benchsuite.metrics`).
     peak_gpu_mb : float or None
-        ``torch.cuda.max_memory_allocated`` over fit and predict (None without CUDA).
+        ``torch.cuda.max_memory_allocated`` of the job's GPU over fit and predict (MiB);
+        None for a job that did not run on a GPU.
+    peak_gpu_reserved_mb : float or None
+        ``torch.cuda.max_memory_reserved`` of the job's GPU (MiB): what the caching
+        allocator held, tensors plus its cache; None off the GPU.
+    gpu_device : int or None
+        The CUDA device measured (synchronized, memory read), None for a job off the GPU.
     """
 
     fit_time_s: float
@@ -142,6 +198,8 @@ class Measurement:
     rss_delta_mb: float | None
     y_pred: Any
     peak_gpu_mb: float | None = None
+    peak_gpu_reserved_mb: float | None = None
+    gpu_device: int | None = None
 
 
 def measure_fold(
@@ -155,6 +213,7 @@ def measure_fold(
     disable_gc: bool = True,
     cuda: Any = "auto",
     fit_params: dict[str, Any] | None = None,
+    device: Any = "estimator",
 ) -> Measurement:
     """Fit ``estimator`` and predict ``X_test``, timing each step separately.
 
@@ -173,26 +232,43 @@ def measure_fold(
         a collection of the objects that benchsuite itself holds could otherwise land in
         one short fit and make it look many times slower. Collection resumes after predict.
     cuda : module, None or "auto", default="auto"
-        ``torch.cuda`` (or a stand-in with the same four functions) to synchronize before
-        every clock read, so that queued GPU kernels count where they ran, and to read peak
-        GPU memory from; "auto" uses :func:`active_cuda`, None disables both.
+        ``torch.cuda`` (or a stand-in with the functions used here) to synchronize the
+        job's GPU before every clock read, so that queued GPU kernels count where they ran,
+        and to read its peak memory from; "auto" uses :func:`active_cuda`, None disables
+        both.
     fit_params : dict, optional
         Keyword arguments for ``fit`` (e.g. ``eval_set`` for time-to-accuracy).
+    device : str, torch.device or None, default="estimator"
+        Where the estimator runs: ``"cuda:N"``, ``"cuda"``/``"auto"`` (the current GPU),
+        ``"cpu"``, ... (see :func:`cuda_device_index`); "estimator" reads the estimator's
+        own ``device`` param (:func:`estimator_device`), a model without one runs on the
+        CPU. Every CUDA call names this device; a job off the GPU makes none, and its GPU
+        memory is None whatever earlier jobs of the process did on a GPU. Before the clock,
+        the device is warmed up (:func:`warm_up_device`), the allocator's cache of earlier
+        jobs is released and its peak statistics are reset, so that the memory is the
+        job's. A model that says after fit that it ran elsewhere (``device_``) gets no GPU
+        memory.
 
     Returns
     -------
     Measurement
     """
-    if cuda == "auto":
-        cuda = active_cuda()
+    cuda = _resolve_cuda(cuda)
+    if isinstance(device, str) and device == "estimator":
+        device = estimator_device(estimator)
+    gpu = cuda_device_index(device, cuda)
 
     def sync() -> None:
-        # kernels are queued asynchronously: wait for them before reading the clock
-        if cuda is not None and cuda.is_initialized():
-            cuda.synchronize()
+        # kernels are queued asynchronously: wait for the job's GPU before reading the clock
+        if gpu is not None:
+            cuda.synchronize(gpu)
 
-    if cuda is not None and cuda.is_initialized():
-        cuda.reset_peak_memory_stats()
+    if gpu is not None:
+        # outside the sampler: a new CUDA context must not count as the model's memory
+        warm_up_device(device, cuda=cuda)
+        with cuda.device(gpu):  # empty_cache acts on the current device's allocator too
+            cuda.empty_cache()
+        cuda.reset_peak_memory_stats(gpu)
     sampler = RssSampler() if sample_memory else None
     gc_was_enabled = gc.isenabled()
     if sampler is not None:
@@ -213,10 +289,13 @@ def measure_fold(
             gc.enable()
         if sampler is not None:
             sampler.__exit__(None, None, None)
-    peak_gpu = None
-    if cuda is not None and cuda.is_initialized():
-        # a model that initialized CUDA inside fit started from zero: the peak is still right
-        peak_gpu = round(cuda.max_memory_allocated() / 2**20, 3)
+    peak_gpu = peak_reserved = None
+    ran_on = _ran_on(estimator)
+    if gpu is not None and ran_on is not None and cuda_device_index(ran_on, cuda) != gpu:
+        gpu = None  # the model ran elsewhere than measured: no memory of it to report
+    if gpu is not None:
+        peak_gpu = round(cuda.max_memory_allocated(gpu) / 2**20, 3)
+        peak_reserved = round(cuda.max_memory_reserved(gpu) / 2**20, 3)
     return Measurement(
         fit_time_s=t1 - t0,
         predict_time_s=t2 - t1,
@@ -224,4 +303,6 @@ def measure_fold(
         rss_delta_mb=round(sampler.delta_mb, 3) if sampler else None,
         y_pred=y_pred,
         peak_gpu_mb=peak_gpu,
+        peak_gpu_reserved_mb=peak_reserved,
+        gpu_device=gpu,
     )

@@ -56,7 +56,11 @@ class Record:
     fit_time_s, predict_time_s : float or None
     peak_rss_mb, rss_delta_mb : float or None
     peak_gpu_mb : float or None
-        Peak ``torch.cuda.max_memory_allocated`` during fit and predict (MiB).
+        Peak ``torch.cuda.max_memory_allocated`` of the job's GPU during fit and predict
+        (MiB); None for a job that did not run on a GPU (or whose memory torch cannot see).
+    peak_gpu_reserved_mb : float or None
+        Peak ``torch.cuda.max_memory_reserved`` of the job's GPU (MiB): tensors plus the
+        caching allocator's cache; None like ``peak_gpu_mb``. Absent from older records.
     epochs_run : int or None
         Deep models: epochs trained (early stopping may end before ``epochs``).
     time_per_epoch_s : float or None
@@ -118,6 +122,7 @@ class Record:
     # optional fields added without a schema bump: older records read with the defaults
     threads: int | None = None
     worker: str | None = None
+    peak_gpu_reserved_mb: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from benchsuite.errors import one_line
 from benchsuite.executors._limits import pin_native_threads, thread_limits
 from benchsuite.executors._records import base_record, skipped_record
 from benchsuite.executors._splits import take
-from benchsuite.measure import Clock, measure_fold, warm_up_device
+from benchsuite.measure import Clock, estimator_device, measure_fold
 from benchsuite.plan import Job
 from benchsuite.results import Record
 
@@ -119,7 +119,9 @@ def run_job(
     if threads is not None:
         pin_native_threads(estimator, threads)
 
-    warm_up_device(params)
+    # the job's own device: every CUDA call of its measurement (warm-up before the clock,
+    # synchronize, memory statistics) names it; a job off the GPU makes none
+    device = estimator_device(estimator)
     X_train, y_train = take(dataset.X, train), dataset.y[train]
     X_test, y_test = take(dataset.X, test), dataset.y[test]
     with warnings.catch_warnings(record=True) as caught, thread_limits(threads):
@@ -141,13 +143,17 @@ def run_job(
                 clock=clock,
                 sample_memory=sample_memory,
                 fit_params=fit_params,
+                device=device,
             )
         except Exception as exc:
             rec.status, rec.error = "error", one_line(exc)
             return rec
         rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
         rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
-        rec.peak_gpu_mb = m.peak_gpu_mb
+        if getattr(final_step(estimator), "device_", None) is not None:
+            # torch's allocator sees the memory of torch models (they report device_) only;
+            # another library's GPU job (xgboost) would read as 0.0: left null
+            rec.peak_gpu_mb, rec.peak_gpu_reserved_mb = m.peak_gpu_mb, m.peak_gpu_reserved_mb
         for key, value in fit_details(estimator, case.target).items():
             setattr(rec, key, value)
         if fit_params and rec.target_epoch is None:

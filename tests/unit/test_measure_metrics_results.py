@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -149,23 +150,41 @@ def test_gpus_are_read_from_nvidia_smi_without_importing_torch(tmp_path, monkeyp
 
 
 class _FakeCuda:
-    """Stands in for torch.cuda: logs calls, as if a GPU ran the model."""
+    """Stands in for torch.cuda (one GPU): logs calls, as if a GPU ran the model."""
 
     def __init__(self, log):
         self.log = log
-        self.initialized = True
 
-    def is_initialized(self):
-        return self.initialized
+    def current_device(self):
+        return 0
 
-    def synchronize(self):
-        self.log.append("sync")
+    def device_count(self):
+        return 1
 
-    def reset_peak_memory_stats(self):
-        self.log.append("reset")
+    def caching_allocator_alloc(self, size, device=None):
+        return 1
 
-    def max_memory_allocated(self):
+    def caching_allocator_delete(self, ptr):
+        pass
+
+    @contextlib.contextmanager
+    def device(self, index):
+        yield
+
+    def empty_cache(self):
+        pass
+
+    def synchronize(self, device=None):
+        self.log.append(f"sync {device}")
+
+    def reset_peak_memory_stats(self, device=None):
+        self.log.append(f"reset {device}")
+
+    def max_memory_allocated(self, device=None):
         return 300 * 2**20
+
+    def max_memory_reserved(self, device=None):
+        return 400 * 2**20
 
 
 def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
@@ -176,6 +195,8 @@ def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
         return float(len(log))
 
     class _Model(_Fake):
+        device = "cuda"  # the current GPU
+
         def fit(self, X, y):
             log.append("fit")
             return self
@@ -185,8 +206,12 @@ def test_cuda_is_synchronized_before_every_clock_read_and_peak_memory_read():
             return np.zeros(len(X))
 
     m = measure_fold(_Model(), [[0]], [0], [[0]], clock=clock, cuda=_FakeCuda(log))
-    assert log == ["reset", "sync", "clock", "fit", "sync", "clock", "predict", "sync", "clock"]
-    assert m.peak_gpu_mb == 300.0
+    assert log == [
+        "sync 0",  # warm-up
+        "reset 0",
+        *["sync 0", "clock", "fit", "sync 0", "clock", "predict", "sync 0", "clock"],
+    ]
+    assert m.peak_gpu_mb == 300.0 and m.peak_gpu_reserved_mb == 400.0
     assert measure_fold(_Fake(), [[0]], [0], [[0]], cuda=None).peak_gpu_mb is None
 
 
