@@ -239,3 +239,34 @@ def test_real_cuda_job_on_the_last_gpu(tmp_path):
     assert m.peak_gpu_mb > 0 and m.peak_gpu_reserved_mb >= m.peak_gpu_mb
     cpu = measure_fold(CpuModel(), X, y, X)
     assert cpu.peak_gpu_mb is None and cpu.peak_gpu_reserved_mb is None
+
+
+class GpuLibraryClassifier(ClassifierMixin, BaseEstimator):
+    """A non-torch model on a GPU (as xgboost with device='cuda'): no ``device_``."""
+
+    def __init__(self, device="cuda:1"):
+        self.device = device
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), self.classes_[0])
+
+
+def test_gpu_job_of_another_library_records_null_not_torch_memory(tmp_path, monkeypatch):
+    from benchsuite.executors import run_plan
+
+    cuda = FakeCuda()
+    monkeypatch.setattr(benchsuite.measure, "active_cuda", lambda: cuda)
+    plan = _plan(
+        "name: lib\ndefaults: {evaluation: {holdout: 0.3}}\ndatasets: [iris]\n"
+        "estimators: [{name: lib, model: 'test_measure_gpu:GpuLibraryClassifier',"
+        " params: {device: 'cuda:1'}}]\n",
+        tmp_path,
+    )
+    (rec,) = run_plan(plan, output=tmp_path).records
+    assert rec.status == "ok", rec.error
+    assert _devices(cuda.log) == {1}  # synchronized on its own GPU all the same
+    assert rec.peak_gpu_mb is None and rec.peak_gpu_reserved_mb is None
