@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from benchsuite.environment import THREAD_VARS, usable_cores
@@ -110,26 +110,87 @@ def threads_per_worker(n_workers: int, cores: int | None = None) -> int:
     return max(1, cores // max(1, n_workers))
 
 
-def gpu_assignment(n_workers: int, gpus: list[str]) -> list[str | None]:
-    """The ``CUDA_VISIBLE_DEVICES`` value of each worker: one GPU each, round robin.
+_CUDA_N = re.compile(r"^cuda:(\d+)$")
+
+
+def cuda_index(device: Any) -> int | None:
+    """N of an explicit ``"cuda:N"`` device, else None (``cuda``, ``auto``, ``cpu``, None)."""
+    match = _CUDA_N.match(device) if isinstance(device, str) else None
+    return int(match.group(1)) if match else None
+
+
+def gpu_assignment(
+    n_workers: int, gpus: list[str], named: Collection[int] = (), *, any_gpu: bool = True
+) -> list[int | None]:
+    """The GPU each worker is pinned to, as an index into ``gpus``, or None (not pinned).
+
+    A pinned worker sees that one GPU only (``CUDA_VISIBLE_DEVICES=gpus[k]``): there it
+    is ``cuda:0``, and a job that names ``cuda:k`` runs there with its device rewritten
+    (:func:`local_device`). Every named GPU must get a worker of its own.
 
     Parameters
     ----------
     n_workers : int
     gpus : list of str
         The GPUs this process may use (ids or UUIDs, as ``CUDA_VISIBLE_DEVICES`` names
-        them).
+        them); ``cuda:N`` of a job means ``gpus[N]``, as it would for torch in this process.
+    named : collection of int, default=()
+        The N of every ``cuda:N`` the jobs name (each below ``len(gpus)``).
+    any_gpu : bool, default=True
+        Whether some job names no GPU index (``cuda``, ``auto``, a CPU model): it may run
+        on any worker, so every GPU is worth a worker; without such jobs, workers are
+        pinned to the named GPUs only (the others would have nothing to run).
 
     Returns
     -------
-    list of str or None
-        With fewer than two GPUs, None for every worker (the variable is left as it is:
-        there is nothing to divide); otherwise worker ``i`` gets ``gpus[i % len(gpus)]``
-        (more workers than GPUs share them).
+    list of int or None
+        None for every worker (nothing is pinned: each sees every GPU, and ``cuda:N`` is
+        ``gpus[N]`` there) with fewer than two GPUs, or with fewer workers than named GPUs
+        (a named GPU without a worker would leave its jobs unrun). Otherwise the named
+        GPUs first, one worker each, then the others, round robin (more workers than GPUs
+        share them).
     """
-    if len(gpus) < 2:
+    wanted = sorted(set(named))
+    if len(gpus) < 2 or len(wanted) > n_workers:
         return [None] * n_workers
-    return [gpus[i % len(gpus)] for i in range(n_workers)]
+    order = wanted + ([k for k in range(len(gpus)) if k not in wanted] if any_gpu else [])
+    if not order:  # no job names a GPU, and none may use one: any order will do
+        order = list(range(len(gpus)))
+    return [order[i % len(order)] for i in range(n_workers)]
+
+
+def local_device(device: Any, gpu: int | None) -> Any:
+    """The device a job names, as a worker pinned to GPU index ``gpu`` must call it.
+
+    ``cuda:N`` on the worker pinned to GPU N is ``cuda:0`` there (the one GPU it sees);
+    anything else (``cuda``, ``auto``, ``cpu``, or an unpinned worker) is unchanged.
+    """
+    if gpu is not None and cuda_index(device) == gpu:
+        return "cuda:0"
+    return device
+
+
+def run_device(device: str, gpu: int | None) -> str:
+    """A device a worker pinned to GPU index ``gpu`` reports (``cuda``, ``cuda:0``), as the
+    run names it (``cuda:<gpu>``): records say on which GPU of the run a job ran."""
+    if gpu is not None and (device == "cuda" or cuda_index(device) == 0):
+        return f"cuda:{gpu}"
+    return device
+
+
+def gpu_count_error(device: Any, gpus: list[str]) -> str | None:
+    """Why a job that names ``device`` cannot run with ``gpus`` visible, or None.
+
+    ``cuda:N`` with N at or past the number of GPUs; None when the GPUs are unknown
+    (an empty list: the plan already skips CUDA devices on a machine without CUDA).
+    """
+    index = cuda_index(device)
+    if index is None or not gpus or index < len(gpus):
+        return None
+    return (
+        f"device '{device}' requested but this run sees {len(gpus)} GPU(s): cuda:0 to"
+        f" cuda:{len(gpus) - 1} (CUDA_VISIBLE_DEVICES, else nvidia-smi)"
+    )
 
 
 def visible_gpus(count: int | None = None) -> list[str]:

@@ -15,12 +15,16 @@ holds the job's dataset, and watches every worker:
   (an ``error`` record that names the limit) instead of taking the machine down.
 
 Workers set the BLAS/OpenMP thread variables to their share of the cores before numpy
-loads, and each gets its own GPU through ``CUDA_VISIBLE_DEVICES`` when there are several.
+loads. With two or more GPUs each worker sees one through ``CUDA_VISIBLE_DEVICES``
+(:func:`~benchsuite.executors._limits.gpu_assignment`): a job that names ``cuda:N`` goes to
+a worker that sees GPU N, where its device is ``cuda:0`` (:func:`job_on_worker`), and its
+record names ``cuda:N`` again (:func:`record_as_run`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -36,7 +40,11 @@ from benchsuite.errors import BenchsuiteError, one_line
 from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
 from benchsuite.executors._limits import (
     apply_memory_limit,
+    cuda_index,
     gpu_assignment,
+    gpu_count_error,
+    local_device,
+    run_device,
     threads_per_worker,
     visible_gpus,
     worker_environment,
@@ -72,6 +80,9 @@ class WorkerConfig:
         The limit as the user wrote it, for error messages.
     sample_memory : bool
         Sample peak RSS during each fit + predict.
+    gpu : int or None
+        The index (in the runner's GPU list) of the one GPU ``CUDA_VISIBLE_DEVICES``
+        shows this worker; None: not pinned.
     """
 
     env: dict[str, str]
@@ -79,6 +90,7 @@ class WorkerConfig:
     memory_limit: int | None = None
     memory_label: str = ""
     sample_memory: bool = True
+    gpu: int | None = None
 
 
 def memory_error_message(error: str | None, label: str) -> str | None:
@@ -108,6 +120,29 @@ def death_cause(
             message += " (a crash in native code)"
         return message
     return f"worker exited with code {exitcode} {when}"
+
+
+def job_on_worker(job: Job, gpu: int | None) -> Job:
+    """``job`` as the worker pinned to GPU index ``gpu`` runs it: ``device: cuda:<gpu>``
+    becomes ``cuda:0``, the one GPU that worker sees. Other jobs are returned as they are."""
+    params = job.case.params
+    device = params.get("device")
+    local = local_device(device, gpu)
+    if local == device:
+        return job
+    case = dataclasses.replace(job.case, params={**params, "device": local})
+    return dataclasses.replace(job, case=case)
+
+
+def record_as_run(record: Record, job: Job, gpu: int | None) -> None:
+    """Undo :func:`job_on_worker` in ``job``'s record: its params say the device the suite
+    asked for, and its device the GPU of the run it ran on (``cuda:<gpu>``, not the
+    ``cuda:0`` the pinned worker saw)."""
+    if gpu is None:
+        return
+    if "device" in job.case.params and "device" in record.params:
+        record.params["device"] = job.case.params["device"]
+    record.device = run_device(record.device, gpu)
 
 
 def _worker_main(conn: Any, config: WorkerConfig) -> None:
@@ -156,7 +191,7 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
                 record = failure_record(job, failure, run_id=run_id, suite=suite)
             else:
                 record = run_job(
-                    job,
+                    job_on_worker(job, config.gpu),
                     dataset,
                     splits,
                     run_id=run_id,
@@ -166,6 +201,7 @@ def _worker_main(conn: Any, config: WorkerConfig) -> None:
                 )
         except BaseException as exc:  # MemoryError outside the measured block, ...
             record = failure_record(job, one_line(exc), run_id=run_id, suite=suite)
+        record_as_run(record, job, config.gpu)
         record.error = memory_error_message(record.error, config.memory_label)
         record.threads, record.worker = config.threads, worker
         try:
@@ -180,7 +216,7 @@ class _Worker:
 
     process: Any
     conn: Any
-    gpu: str | None
+    gpu: int | None  # index in the run's GPU list of the one GPU it sees; None: all
     started: float
     pid: int | None = None
     ready: bool = False
@@ -212,7 +248,9 @@ class ProcessExecutor(IsolatingExecutor):
         Sample peak RSS during each fit + predict.
     gpus : list of str, optional
         GPU ids to hand out, one per worker (default: ``CUDA_VISIBLE_DEVICES`` or the
-        GPUs ``nvidia-smi`` lists). With fewer than two nothing is changed.
+        GPUs ``nvidia-smi`` lists); ``cuda:N`` of a job means ``gpus[N]``. With fewer
+        than two nothing is changed. A job that names ``cuda:N`` runs on a worker that
+        sees ``gpus[N]``; ``cuda:N`` past the list is an ``error`` record.
     start_method : str, default="spawn"
         multiprocessing start method: ``spawn`` gives each worker a clean interpreter.
     startup_timeout : float, default=180
@@ -248,14 +286,15 @@ class ProcessExecutor(IsolatingExecutor):
         self.startup_timeout = startup_timeout
 
     # ---------------------------------------------------------------------------------
-    def _start(self, ctx: Any, gpu: str | None) -> _Worker:
+    def _start(self, ctx: Any, gpu: int | None, gpus: list[str]) -> _Worker:
         assert self.threads is not None  # __init__ fills it in
         config = WorkerConfig(
-            env=worker_environment(self.threads, gpu),
+            env=worker_environment(self.threads, None if gpu is None else gpus[gpu]),
             threads=self.threads,
             memory_limit=self.memory_limit,
             memory_label=self.memory_label,
             sample_memory=self.sample_memory,
+            gpu=gpu,
         )
         parent_end, child_end = ctx.Pipe(duplex=True)
         # not a daemon: a daemonic process may not start processes of its own (joblib)
@@ -282,23 +321,52 @@ class ProcessExecutor(IsolatingExecutor):
             w.conn.close()
             w.process.close()
 
+    def _refuse_missing_gpus(
+        self, pending: deque[Job], gpus: list[str], plan: Plan, run_id: str, emit: OnRecord
+    ) -> deque[Job]:
+        """Record an ``error`` for every job that names a GPU past ``gpus``; the others."""
+        kept: deque[Job] = deque()
+        for job in pending:
+            reason = gpu_count_error(job.case.params.get("device"), gpus)
+            if reason is None:
+                kept.append(job)
+            else:
+                emit(
+                    failure_record(
+                        job, reason, run_id=run_id, suite=plan.suite.name, threads=self.threads
+                    )
+                )
+        return kept
+
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every job of ``plan`` in the workers, passing each record to ``emit``.
 
         Records arrive in the order jobs finish. The jobs of skipped cases are recorded by
-        the runner itself. Raises :class:`BenchsuiteError` when workers cannot start at all
-        (a memory limit too small to import numpy); ``KeyboardInterrupt`` and errors raised
-        by ``emit`` (a full disk) stop every worker and propagate.
+        the runner itself, and so are those that name a GPU past the visible ones
+        (``cuda:2`` with two GPUs: an ``error``, never run). Raises
+        :class:`BenchsuiteError` when workers cannot start at all (a memory limit too small
+        to import numpy); ``KeyboardInterrupt`` and errors raised by ``emit`` (a full disk)
+        stop every worker and propagate.
         """
         pending = split_skipped(plan, run_id=run_id, emit=emit)
         if not pending:
             return
-        run = _Run(self, plan, run_id, emit, job_timeout(self.timeout, plan.suite))
+        gpus = self.gpus if self.gpus is not None else visible_gpus()
+        pending = self._refuse_missing_gpus(pending, gpus, plan, run_id, emit)
+        if not pending:
+            return
+        run = _Run(self, plan, run_id, emit, job_timeout(self.timeout, plan.suite), gpus)
         graceful = False
         try:
             n = min(self.n_workers, len(pending))
-            gpus = gpu_assignment(n, self.gpus if self.gpus is not None else visible_gpus())
-            run.workers.extend(self._start(run.ctx, gpu) for gpu in gpus)
+            named = [_job_gpu(job) for job in pending]
+            assignment = gpu_assignment(
+                n,
+                gpus,
+                [k for k in named if k is not None],
+                any_gpu=any(k is None for k in named),
+            )
+            run.workers.extend(self._start(run.ctx, gpu, gpus) for gpu in assignment)
             while pending or any(w.busy for w in run.workers):
                 run.dispatch(pending)
                 run.wait()
@@ -318,8 +386,10 @@ class _Run:
         run_id: str,
         emit: OnRecord,
         timeout: float | None,
+        gpus: list[str],
     ) -> None:
         self.executor = executor
+        self.gpus = gpus
         self.suite = plan.suite
         self.run_id = run_id
         self.emit = emit
@@ -333,7 +403,9 @@ class _Run:
         now = time.monotonic()
         for w in self.workers:
             if w.ready and not w.busy and pending:
-                job = _next_job(pending, w.dataset)
+                job = _next_job(pending, w.dataset, w.gpu)
+                if job is None:  # every pending job names another GPU
+                    continue
                 w.task = (next(self.seq), job)
                 # until the worker holds the data and the model's library: not the job's time
                 load_s = max(self.timeout, MIN_LOAD_TIMEOUT_S) if self.timeout else None
@@ -394,7 +466,7 @@ class _Run:
 
     def _record(self, w: _Worker, status: str, message: str) -> Record:
         assert w.task is not None
-        return failure_record(
+        record = failure_record(
             w.task[1],
             message,
             run_id=self.run_id,
@@ -403,6 +475,8 @@ class _Run:
             threads=self.executor.threads,
             worker=f"process {w.pid}",
         )
+        record_as_run(record, w.task[1], w.gpu)
+        return record
 
     def _died(self, i: int, w: _Worker) -> None:
         w.process.join(timeout=5)
@@ -437,14 +511,29 @@ class _Run:
         old.conn.close()
         old.process.close()
         self.executor.restarts += 1
-        self.workers[i] = self.executor._start(self.ctx, old.gpu)
+        self.workers[i] = self.executor._start(self.ctx, old.gpu, self.gpus)
 
 
-def _next_job(pending: deque[Job], dataset: str | None) -> Job:
-    """The first pending job of ``dataset`` (the worker holds it), else the first one."""
-    if dataset is not None:
-        for i, job in enumerate(pending):
-            if job.case.dataset.name == dataset:
-                del pending[i]
-                return job
-    return pending.popleft()
+def _job_gpu(job: Job) -> int | None:
+    """N of the ``cuda:N`` device a job names, else None."""
+    return cuda_index(job.case.params.get("device"))
+
+
+def _next_job(pending: deque[Job], dataset: str | None, gpu: int | None = None) -> Job | None:
+    """The first pending job of ``dataset`` (the worker holds it), else the first one;
+    a worker pinned to GPU index ``gpu`` takes only jobs that name no other GPU.
+    None: no pending job may run there."""
+    chosen = None
+    for i, job in enumerate(pending):
+        if gpu is not None and _job_gpu(job) not in (None, gpu):
+            continue
+        if chosen is None:
+            chosen = i
+        if dataset is None or job.case.dataset.name == dataset:
+            chosen = i
+            break
+    if chosen is None:
+        return None
+    job = pending[chosen]
+    del pending[chosen]
+    return job
