@@ -6,12 +6,13 @@ unpinned test would train on CUDA, where results are not bit-for-bit reproducibl
 backward, TF32), and exact-equality assertions fail. Two layers keep CPU tests on the CPU:
 
 * every test that builds a torch estimator in this process pins ``device="cpu"`` (the
-  ``device: cpu`` of the suites they write); ``tests/unit/test_cpu_pinning.py`` checks the
-  test sources for it;
-* ``_cuda_hidden_unless_gpu`` sets ``CUDA_VISIBLE_DEVICES=""`` for the length of every test
-  not marked ``gpu``: the subprocesses those tests start (the CLI of the end-to-end tests,
-  executor workers) see no GPU, so the shipped suites they run (``device: auto``, as users
-  get them) train on the CPU without the suites being edited.
+  ``device: cpu`` of the suites they write); ``_cpu_only_unless_gpu`` fails a test not
+  marked ``gpu`` (nor ``auto_device``, for the tests of ``"auto"`` itself) that fits one
+  with ``device="auto"`` in this process, so a missing pin shows on a CPU machine too;
+* the same fixture sets ``CUDA_VISIBLE_DEVICES=""`` for the length of every test not marked
+  ``gpu``: the subprocesses those tests start (the CLI of the end-to-end tests, executor
+  workers) see no GPU, so the shipped suites they run (``device: auto``, as users get
+  them) train on the CPU without the suites being edited.
 
 The variable cannot be trusted to hide CUDA from this process: CUDA reads it once, when
 first asked, and the answer stays for the process's life. Hence the explicit pins, and
@@ -74,12 +75,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "auto_device: fits a torch model with device='auto' on purpose (the other tests not"
+        " marked gpu must pin device='cpu')",
+    )
+
+
 @pytest.fixture(autouse=True)
-def _cuda_hidden_unless_gpu(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
-    """``CUDA_VISIBLE_DEVICES=""`` during every test not marked ``gpu``: what it starts runs
-    on the CPU, whatever ``device: auto`` a suite asks for."""
-    if request.node.get_closest_marker("gpu") is None:
-        monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+def _cpu_only_unless_gpu(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+    """For every test not marked ``gpu``: ``CUDA_VISIBLE_DEVICES=""``, so that what it
+    starts runs on the CPU whatever ``device: auto`` a suite asks for; and, where torch is
+    loaded, a check that nothing fits a torch model with ``device="auto"`` in this process
+    unless the test is marked ``auto_device``: on a GPU host that model would train on CUDA.
+
+    Yields the devices asked for with ``"auto"`` during the test (a list; None where
+    nothing is watched); the test fails at teardown if it holds any.
+    """
+    if request.node.get_closest_marker("gpu") is not None:
+        yield None
+        return
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    if "torch" not in sys.modules or request.node.get_closest_marker("auto_device"):
+        # without torch loaded no torch model fits here (a test that imports torch itself
+        # is watched whenever another module loaded it first, as in any full run)
+        yield None
+        return
+    try:
+        from benchsuite.estimators.torch import _training
+    except ImportError:  # pragma: no cover - a torch the estimators cannot use
+        yield None
+        return
+
+    asked: list[str] = []
+    resolve = _training.resolve_device
+
+    def watched(spec: str):
+        if spec == "auto":
+            asked.append(spec)
+        return resolve(spec)
+
+    monkeypatch.setattr(_training, "resolve_device", watched)
+    yield asked
+    if asked:
+        pytest.fail(
+            f"a torch model was fitted with device='auto' ({len(asked)}x): pin device='cpu'"
+            " (device: cpu in a suite), or mark the test gpu or auto_device",
+            pytrace=False,
+        )
 
 
 @pytest.fixture

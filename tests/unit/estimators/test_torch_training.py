@@ -375,6 +375,7 @@ def test_divergence_is_an_error():
 # -- devices ---------------------------------------------------------------------------------
 
 
+@pytest.mark.auto_device
 def test_auto_device_is_cuda_if_available_else_cpu(tiny):
     # 'auto' as this process sees CUDA (the conftest's CUDA_VISIBLE_DEVICES="" hides it only
     # where torch had not asked yet): either answer is checked, no numbers are compared
