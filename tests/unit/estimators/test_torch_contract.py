@@ -29,7 +29,8 @@ SMALL = {
     "GRU": {"hidden_size": 16},
     "Transformer": {"d_model": 16, "n_heads": 2, "n_layers": 1},
 }
-FAST = {"epochs": 1, "batch_size": 64, "threads": 1, "random_state": 0}
+# device="cpu": on a GPU host "auto" would train on CUDA (not bit-for-bit reproducible)
+FAST = {"epochs": 1, "batch_size": 64, "threads": 1, "random_state": 0, "device": "cpu"}
 
 
 def small(family: str, kind: str, **params):
@@ -47,7 +48,14 @@ def digits():
 
 # 10 epochs: scikit-learn < 1.6's check_classifiers_classes wants every class predicted on
 # its training blobs, which 2 epochs (2 steps on 30 rows) do not reach
-FAST_MLP = {"hidden_layer_sizes": (16,), "epochs": 10, "batch_size": 32, "lr": 0.01, "threads": 1}
+FAST_MLP = {
+    "hidden_layer_sizes": (16,),
+    "epochs": 10,
+    "batch_size": 32,
+    "lr": 0.01,
+    "threads": 1,
+    "device": "cpu",
+}
 
 # check name -> reason, per class. Every check passes for the MLP today; the explicit
 # (empty) dicts make any future exception a written, reviewed decision. The convolutional
