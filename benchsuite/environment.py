@@ -146,6 +146,10 @@ def _git_sha(cwd: Path) -> dict[str, Any] | None:
 def gpu_info(smi: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     """GPUs of this machine: from torch if something imported it, else from nvidia-smi.
 
+    Where NVML answers (the ``gpu`` extra, ``nvidia-ml-py``), each GPU also gets what it
+    says: ``cuda_driver``, ``mig_mode``, current and maximum SM and memory clocks
+    (``sm_clock_mhz``, ``mem_clock_mhz``, ``sm_clock_max_mhz``, ``mem_clock_max_mhz``),
+    and the name, memory, driver and cuDNN (torch's, if loaded) where missing.
     Never imports torch just for this (seconds of start-up on a classic-only run).
 
     Parameters
@@ -157,7 +161,7 @@ def gpu_info(smi: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     torch = sys.modules.get("torch")
     if torch is not None and torch.cuda.is_available():
         cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
-        return [
+        gpus = [
             {
                 "name": torch.cuda.get_device_name(i),
                 "memory_gb": round(torch.cuda.get_device_properties(i).total_memory / 2**30, 2),
@@ -168,7 +172,34 @@ def gpu_info(smi: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
             }
             for i in range(torch.cuda.device_count())
         ]
-    return smi
+        return _with_nvml(gpus, by_cuda_index=True)
+    return _with_nvml(smi, by_cuda_index=False)
+
+
+def _with_nvml(gpus: list[dict[str, Any]], *, by_cuda_index: bool) -> list[dict[str, Any]]:
+    """``gpus`` with what NVML adds (driver's CUDA version, MIG mode, clocks, ...).
+
+    Without NVML (no ``nvidia-ml-py``, no driver) ``gpus`` is returned as it is. NVML's
+    keys fill in only what ``gpus`` lacks. ``by_cuda_index``: ``gpus`` is in CUDA's order
+    (torch), mapped to NVML's through ``CUDA_VISIBLE_DEVICES``; else in NVML's (nvidia-smi).
+    """
+    from benchsuite import _energy  # the standard library only; pynvml is asked lazily
+
+    described = _energy.nvml_gpus()
+    if not described:
+        return gpus
+    if not gpus:
+        return described
+    out = []
+    for i, gpu in enumerate(gpus):
+        j = _energy.nvml_index(i) if by_cuda_index else i
+        extra = described[j] if isinstance(j, int) and 0 <= j < len(described) else {}
+        merged = dict(gpu)
+        for key, value in extra.items():
+            if merged.get(key) is None:
+                merged[key] = value
+        out.append(merged)
+    return out
 
 
 def _nvidia_smi_gpus() -> list[dict[str, Any]]:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from benchsuite._energy import EnergyMeter
+
 Clock = Callable[[], float]
 
 _PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 4096 / 2**20
@@ -190,6 +192,12 @@ class Measurement:
         allocator held, tensors plus its cache; None off the GPU.
     gpu_device : int or None
         The CUDA device measured (synchronized, memory read), None for a job off the GPU.
+    energy_j : float or None
+        Joules the job's GPU used over fit and predict (NVML's energy counter, the whole
+        device); None off the GPU or where NVML cannot tell.
+    cpu_energy_j : float or None
+        Joules the CPU packages used over fit and predict (RAPL, all processes); None
+        where the RAPL counters are not readable.
     """
 
     fit_time_s: float
@@ -200,6 +208,8 @@ class Measurement:
     peak_gpu_mb: float | None = None
     peak_gpu_reserved_mb: float | None = None
     gpu_device: int | None = None
+    energy_j: float | None = None
+    cpu_energy_j: float | None = None
 
 
 def measure_fold(
@@ -275,8 +285,10 @@ def measure_fold(
         sampler.__enter__()
     if disable_gc:
         gc.disable()
+    meter = EnergyMeter(gpu)
     try:
         sync()
+        meter.start()  # outside the clock: reading the counters takes time too
         t0 = clock()
         estimator.fit(X_train, y_train, **(fit_params or {}))
         sync()
@@ -284,6 +296,7 @@ def measure_fold(
         y_pred = estimator.predict(X_test)
         sync()
         t2 = clock()
+        meter.stop()
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -293,6 +306,7 @@ def measure_fold(
     ran_on = _ran_on(estimator)
     if gpu is not None and ran_on is not None and cuda_device_index(ran_on, cuda) != gpu:
         gpu = None  # the model ran elsewhere than measured: no memory of it to report
+        meter.energy_j = None  # nor energy
     if gpu is not None:
         peak_gpu = round(cuda.max_memory_allocated(gpu) / 2**20, 3)
         peak_reserved = round(cuda.max_memory_reserved(gpu) / 2**20, 3)
@@ -305,4 +319,6 @@ def measure_fold(
         peak_gpu_mb=peak_gpu,
         peak_gpu_reserved_mb=peak_reserved,
         gpu_device=gpu,
+        energy_j=meter.energy_j,
+        cpu_energy_j=meter.cpu_energy_j,
     )

@@ -61,6 +61,11 @@ class Record:
     peak_gpu_reserved_mb : float or None
         Peak ``torch.cuda.max_memory_reserved`` of the job's GPU (MiB): tensors plus the
         caching allocator's cache; None like ``peak_gpu_mb``. Absent from older records.
+    energy_j : float or None
+        Joules the job's GPU used over fit and predict (NVML); None off the GPU, without
+        NVML, and in older records.
+    cpu_energy_j : float or None
+        Joules the CPU packages used over fit and predict (RAPL); None where unreadable.
     epochs_run : int or None
         Deep models: epochs trained (early stopping may end before ``epochs``).
     time_per_epoch_s : float or None
@@ -123,6 +128,8 @@ class Record:
     threads: int | None = None
     worker: str | None = None
     peak_gpu_reserved_mb: float | None = None
+    energy_j: float | None = None
+    cpu_energy_j: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
