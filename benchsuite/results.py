@@ -69,7 +69,12 @@ class Record:
     epochs_run : int or None
         Deep models: epochs trained (early stopping may end before ``epochs``).
     time_per_epoch_s : float or None
-        Deep models: mean wall time of one training epoch.
+        Deep models: median wall time of the training epochs after the first (the first
+        alone when only one ran). Records written before ``first_epoch_s`` existed hold
+        the mean of every epoch.
+    first_epoch_s : float or None
+        Deep models: wall time of the first epoch, which carries one-off costs (kernel
+        loading, allocator growth, autotuning). Absent from older records.
     loss_curve : list of float
         Deep models: training loss after each epoch.
     h2d_time_s : float or None
@@ -79,6 +84,10 @@ class Record:
         scoring) until the test fold first reached it; None if it never did.
     target_epoch : int or None
         The epoch at which the target was reached.
+    target : dict of str to float or None
+        ``{metric: threshold}`` the model's test fold was scored against after each epoch
+        (a suite ``target`` and a model that can watch); with ``time_to_target_s`` None it
+        means "not reached". None without a target. Absent from older records.
     warnings : list of str
     started_at : str
         ISO 8601 UTC time the measurement started.
@@ -130,6 +139,8 @@ class Record:
     peak_gpu_reserved_mb: float | None = None
     energy_j: float | None = None
     cpu_energy_j: float | None = None
+    first_epoch_s: float | None = None
+    target: dict[str, float] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -290,8 +301,8 @@ class RecordsWarning(UserWarning):
 def records_frame(records: list[Record], *, flat_lists: bool = False):
     """Records as a pandas DataFrame: one row per record, ``metrics.<name>`` columns.
 
-    ``params`` is stored as a JSON string (its values differ in type from case to case);
-    ``loss_curve`` and ``warnings`` stay lists, or JSON strings with ``flat_lists=True``
+    ``params`` and ``target`` are stored as JSON strings (values of differing types from case
+    to case); ``loss_curve`` and ``warnings`` stay lists, or JSON strings with ``flat_lists=True``
     (for CSV).
     """
     import pandas as pd
@@ -301,6 +312,8 @@ def records_frame(records: list[Record], *, flat_lists: bool = False):
         row = rec.to_dict()
         metrics = row.pop("metrics") or {}
         row["params"] = json.dumps(row["params"], sort_keys=True, default=str)
+        if row["target"] is not None:  # {metric: threshold}: a JSON string, as params
+            row["target"] = json.dumps(row["target"], sort_keys=True)
         if flat_lists:
             row["loss_curve"] = json.dumps(row["loss_curve"])
             row["warnings"] = json.dumps(row["warnings"])

@@ -335,6 +335,10 @@ class Report:
         """Cases with a job that is not ok (errors, timeouts, skips), per run."""
         return [(r, s) for r in self.runs for s in r.summaries if s.status != "ok"]
 
+    def targets(self) -> list[tuple[ReportRun, CaseSummary]]:
+        """Cases with an ok job trained against a target (time to target), per run."""
+        return [(r, s) for r in self.runs for s in r.summaries if s.n_target_jobs]
+
     def datasets_without(self, metric: str) -> list[str]:
         """Datasets (of any run) with no ``metric`` value."""
         have = {d for _, d in self.tables[metric].columns} if metric in self.tables else set()

@@ -142,6 +142,51 @@ def cost_grid(report: Report):
     return columns, out
 
 
+TARGET_NOTE = (
+    "time to target (DAWNBench's rule): per job, the training time (host-to-device copy"
+    " plus training epochs) up to the end of the first epoch whose score on the job's test"
+    " fold reaches the target; scoring the test fold after each epoch is outside that clock."
+    " Median over the ok jobs (folds x repeats) that reached it; not reached (n of m): n of"
+    " the case's m ok jobs never reached it in the epochs they ran."
+)
+
+
+def target_columns(many_runs: bool) -> list[str]:
+    cols = ["case", "target", "time to target (median)", "epoch (median)", "jobs"]
+    return (["run"] if many_runs else []) + cols
+
+
+def format_target(target: dict[str, float] | None) -> str:
+    """``accuracy ≥ 0.99`` (every target metric is greater-is-better); ``-`` unknown."""
+    if not target:
+        return "-"
+    return ", ".join(f"{m} ≥ {format_value(v)}" for m, v in target.items())
+
+
+def target_row(s: CaseSummary) -> list[str]:
+    """Case, target, median time to target, median epoch and ``all 3 reached`` or
+    ``not reached (1 of 3)`` of one case with a target."""
+    reached = s.time_to_target
+    epoch = s.target_epoch
+    if s.n_target_missed:
+        jobs = f"not reached ({s.n_target_missed} of {s.n_target_jobs})"
+    else:
+        jobs = f"all {s.n_target_jobs} reached" if s.n_target_jobs > 1 else "reached"
+    return [
+        s.key,
+        format_target(s.target),
+        format_seconds(reached.median) if reached is not None else "not reached",
+        f"{epoch.median:g}" if epoch is not None else "-",
+        jobs,
+    ]
+
+
+def target_rows(report: Report) -> list[list[str]]:
+    """One row per case with a time to target (see :func:`target_columns`)."""
+    many = len(report.runs) > 1
+    return [([run.label] if many else []) + target_row(s) for run, s in report.targets()]
+
+
 def problem_rows(report: Report) -> list[tuple[str, str, str, str, str]]:
     """Run, case, status, ``ok / measured`` and reason of every case not fully ok."""
     return [

@@ -3,10 +3,10 @@ network), readable in any browser and in a mail client that shows HTML.
 
 Its first screen answers "which model is best on each dataset, and at what cost": the
 best-per-dataset table (score, fit and predict time, memory, the fastest close contender),
-then the full table of the headline metric. Below: the other metrics, costs, score against
-fit time with the Pareto front, per-dataset scores with error bars, training curves, the
-critical-difference diagram (Friedman + Nemenyi), failed and skipped cases, and the
-environment of each run.
+then the full table of the headline metric. Below: the other metrics, costs, the time to
+target (when a job was trained against one), score against fit time with the Pareto front,
+per-dataset scores with error bars, training curves, the critical-difference diagram
+(Friedman + Nemenyi), failed and skipped cases, and the environment of each run.
 """
 
 from __future__ import annotations
@@ -177,6 +177,23 @@ def _cost_html(report: Report) -> str:
     return _table(head, body, raw=True)
 
 
+def _target_html(report: Report) -> str:
+    columns = _text.target_columns(len(report.runs) > 1)
+    body = []
+    for row in _text.target_rows(report):
+        tds = []
+        for col, value in zip(columns, row, strict=True):
+            if col == "case":
+                tds.append(f'<th scope=row class="l">{_e(value)}</th>')
+                continue
+            cls = "l" if col in ("run", "target", "jobs") else ""
+            if value.startswith("not reached"):
+                cls += " skipped"
+            tds.append(f'<td class="{cls.strip()}">{_e(value)}</td>')
+        body.append(tds)
+    return _table(columns, body, raw=True) + f'<p class="note">{_e(_text.TARGET_NOTE)}</p>'
+
+
 def _problems_html(report: Report) -> str:
     rows = _text.problem_rows(report)
     if not rows:
@@ -281,6 +298,7 @@ def report_html(report: Report) -> str:
         ("best", "Best per dataset"),
         ("tables", "Results"),
         ("cost", "Cost"),
+        *([("target", "Time to target")] if report.targets() else []),
         ("pareto", "Score vs fit time"),
         ("scores", "Scores"),
         ("curves", "Training curves"),
@@ -319,6 +337,11 @@ def report_html(report: Report) -> str:
         '<section id="cost"><h2>Cost <small>(mean over folds: fit time, predict time, peak'
         " RSS)</small></h2>" + _cost_html(report) + "</section>"
     )
+    if report.targets():
+        parts.append(
+            '<section id="target"><h2>Time to target <small>(median over the jobs that'
+            " reached it)</small></h2>" + _target_html(report) + "</section>"
+        )
     parts.append(
         '<section id="pareto"><h2>Score against fit time</h2><figure>'
         + _plots.pareto_svg(report, colors)

@@ -96,7 +96,8 @@ def report_markdown(report: Report) -> str:
 
     The runs (with a warning line for partial runs), the best estimator per dataset and its
     cost, one table per metric (``mean ± std``, or the value alone for a case measured once;
-    best per column in bold, average rank), the cost table and the failed or skipped cases.
+    best per column in bold, average rank), the cost table, the time to target (when a job
+    was trained against one) and the failed or skipped cases.
 
     Parameters
     ----------
@@ -158,6 +159,16 @@ def report_markdown(report: Report) -> str:
     lines.append(_row(["---"] + ["---:"] * len(cols)))
     for name, values in rows:
         lines.append(_row([_escape(name)] + [_escape(" / ".join(v)) for v in values]))
+    targets = _text.target_rows(report)
+    if targets:
+        lines += ["", "### Time to target", ""]
+        columns = _text.target_columns(many)
+        lines.append(_row(columns))
+        lines.append(
+            _row("---" if c in ("run", "case", "target", "jobs") else "---:" for c in columns)
+        )
+        lines += [_row(_escape(x) for x in row) for row in targets]
+        lines += ["", f"<sub>{_escape(_text.TARGET_NOTE)}</sub>"]
     problems = _text.problem_rows(report)
     if problems:
         lines += ["", "### Failed and skipped cases", ""]

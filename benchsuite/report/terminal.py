@@ -101,8 +101,8 @@ def problems(summaries: Sequence[CaseSummary], *, limit: int = 20) -> list[str]:
 def print_report(console: Console, report: Report) -> None:
     """Print a :class:`~benchsuite.report.Report`: the runs (partial ones flagged),
     the best estimator per dataset and its cost, one table per metric (mean ± std, best in
-    bold, average rank), a cost table (fit, predict, peak memory) and the cases that failed
-    or were skipped.
+    bold, average rank), a cost table (fit, predict, peak memory), the time to target (when a
+    job was trained against one) and the cases that failed or were skipped.
 
     Parameters
     ----------
@@ -120,6 +120,16 @@ def print_report(console: Console, report: Report) -> None:
     for table in report.tables.values():
         console.print(_metric_table(table))
     console.print(_cost_table(report))
+    targets = _text.target_rows(report)
+    if targets:
+        t = Table(title="time to target", title_justify="left")
+        for col in _text.target_columns(len(report.runs) > 1):
+            t.add_column(col, justify="right" if col.startswith(("time", "epoch")) else "left")
+        for target_row in targets:
+            missed = target_row[-1].startswith("not")
+            t.add_row(*target_row, style="yellow" if missed else "")
+        console.print(t)
+        console.print(_text.TARGET_NOTE, style="dim", markup=False, soft_wrap=True)
     problems = _text.problem_rows(report)
     if problems:
         t = Table(title="failed and skipped cases", title_justify="left")
