@@ -538,7 +538,7 @@ def check_energy(report: Report, records: list[Any]) -> None:
 def _no_cuda_line(torch: Any) -> str | None:
     """The one line to print when CUDA is not here, or None when it is."""
     if torch is None:
-        return "gpu_check: no CUDA device here (torch not installed); nothing to check"
+        return "gpu_check: no CUDA device here (torch not importable); nothing to check"
     try:
         available = bool(torch.cuda.is_available())
     except Exception:  # a broken driver is no GPU for this check
@@ -594,7 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_environment()
     try:
         import torch
-    except ImportError:
+    except (ImportError, OSError):  # not installed, or its libraries do not load
         torch = None
     line = _no_cuda_line(torch)
     if line is not None and not args.cpu_dry_run:
@@ -602,7 +602,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     assert torch is not None or args.cpu_dry_run
     if torch is None:
-        print("gpu_check: --cpu-dry-run needs torch; it is not installed")
+        print("gpu_check: --cpu-dry-run needs torch, which does not import here")
         return 1
 
     if args.cpu_dry_run:

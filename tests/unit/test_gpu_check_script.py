@@ -151,7 +151,7 @@ def test_no_cuda_line(gpu_check):
     line = "gpu_check: no CUDA device here (torch 2.5, CUDA build: {}); nothing to check"
     assert gpu_check._no_cuda_line(fake(False, "12.4")) == line.format("yes")
     assert gpu_check._no_cuda_line(fake(False, None)) == line.format("no")
-    assert "torch not installed" in gpu_check._no_cuda_line(None)
+    assert "torch not importable" in gpu_check._no_cuda_line(None)
 
     def broken():
         raise RuntimeError("driver too old")
