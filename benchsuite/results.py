@@ -83,6 +83,12 @@ class Record:
     worker : str or None
         Where it ran, for isolating executors: ``"process <pid>"`` or a Dask worker's
         address; None in-process.
+    settings : dict or None
+        Deep models: the numeric settings in effect during fit (the torch models'
+        ``settings_``): ``amp`` really used, ``channels_last``, ``tf32`` (``{"matmul",
+        "cudnn"}`` flags on CUDA), ``cudnn_benchmark``, ``deterministic``, ``batch_size``,
+        ``predict_batch_size``; a setting that does not apply on the device is None.
+        None for other models and in records written before it existed.
     """
 
     run_id: str
@@ -123,6 +129,7 @@ class Record:
     threads: int | None = None
     worker: str | None = None
     peak_gpu_reserved_mb: float | None = None
+    settings: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -294,6 +301,8 @@ def records_frame(records: list[Record], *, flat_lists: bool = False):
         row = rec.to_dict()
         metrics = row.pop("metrics") or {}
         row["params"] = json.dumps(row["params"], sort_keys=True, default=str)
+        if row.get("settings") is not None:  # nested and mixed types, as params
+            row["settings"] = json.dumps(row["settings"], sort_keys=True, default=str)
         if flat_lists:
             row["loss_curve"] = json.dumps(row["loss_curve"])
             row["warnings"] = json.dumps(row["warnings"])

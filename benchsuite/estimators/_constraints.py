@@ -162,6 +162,12 @@ def _common(losses: tuple[str, ...]) -> dict[str, tuple[Rule, ...]]:
         "device": (Rule("device"),),
         "amp": (Rule("options", options=AMP_MODES),),
         "channels_last": (Rule("bool"),),
+        # tf32 and cudnn_benchmark act on CUDA only; elsewhere accepted and recorded as
+        # not applicable (None in ``settings_``)
+        "cudnn_benchmark": (Rule("bool"),),
+        "deterministic": (Rule("bool"),),
+        "tf32": (Rule("bool"), Rule("none")),
+        "predict_batch_size": (_at_least(1),),
         "threads": (_at_least(1), Rule("none")),
         "input_shape": (Rule("sizes"), Rule("none")),
         "random_state": (Rule("seed"), Rule("none")),

@@ -97,6 +97,10 @@ class TorchEstimator(BaseEstimator):
             )
         if self.threads is not None:
             check_int("threads", self.threads, 1)
+        check_bool("cudnn_benchmark", self.cudnn_benchmark)
+        check_bool("deterministic", self.deterministic)
+        if self.tf32 is not None:
+            check_bool("tf32", self.tf32)
         if self.input_shape is not None:
             as_shape(self.input_shape)
         check_bool("early_stopping", self.early_stopping)
@@ -121,6 +125,7 @@ class TorchEstimator(BaseEstimator):
             channels_last=check_bool("channels_last", self.channels_last) and self._is_conv,
             classifier=self._is_classifier,
             verbose=self.verbose,
+            predict_batch_size=check_int("predict_batch_size", self.predict_batch_size, 1),
         )
 
     def _resolve_input_shape(self, n_features: int) -> tuple[int, ...]:
@@ -229,7 +234,16 @@ class TorchEstimator(BaseEstimator):
 
         cuda = [device.index or 0] if device.type == "cuda" else []
         # fork_rng: seed torch for this fit only, and leave the caller's generator as it was
-        with _training.num_threads(self.threads), torch.random.fork_rng(devices=cuda):
+        with (
+            _training.num_threads(self.threads),
+            torch.random.fork_rng(devices=cuda),
+            _training.numeric_settings(
+                device,
+                tf32=self.tf32,
+                cudnn_benchmark=self.cudnn_benchmark,
+                deterministic=self.deterministic,
+            ) as numeric,
+        ):
             torch.manual_seed(seed)
             module = self._build_network(self.input_shape_, n_out).to(device)
             if config.channels_last:
@@ -274,6 +288,13 @@ class TorchEstimator(BaseEstimator):
         self.history_ = history
         self.n_epochs_run_ = len(history)
         self.h2d_time_s_ = h2d_time_s
+        self.settings_ = {
+            "amp": config.amp,
+            "channels_last": config.channels_last,
+            **numeric,
+            "batch_size": config.batch_size,
+            "predict_batch_size": config.predict_batch_size,
+        }
         return self
 
     # -- predict -------------------------------------------------------------------------
@@ -281,15 +302,32 @@ class TorchEstimator(BaseEstimator):
         check_is_fitted(self, "module_")
         X = _host_array(self._validate(X, fit=False))
         channels_last = bool(self.channels_last) and self._is_conv
+        batch_size = check_int("predict_batch_size", self.predict_batch_size, 1)
+        device = torch.device(self.device_)
 
         def prepare(chunk: torch.Tensor) -> torch.Tensor:
             return _modules.shape_batch(
                 chunk, self._layout, self.input_shape_, channels_last=channels_last
             )
 
-        with _training.num_threads(self.threads):
+        # tf32 and cuDNN benchmark act on inference as on training; deterministic mode
+        # is the fit's (left as the caller has it)
+        with (
+            _training.num_threads(self.threads),
+            _training.numeric_settings(
+                device,
+                tf32=self.tf32,
+                cudnn_benchmark=check_bool("cudnn_benchmark", self.cudnn_benchmark),
+            ),
+        ):
             return _training.forward_in_chunks(
-                self.module_, X, prepare, finish, device=torch.device(self.device_), amp=self.amp_
+                self.module_,
+                X,
+                prepare,
+                finish,
+                device=device,
+                amp=self.amp_,
+                batch_size=batch_size,
             )
 
 
