@@ -89,6 +89,9 @@ class Record:
         "cudnn"}`` flags on CUDA), ``cudnn_benchmark``, ``deterministic``, ``batch_size``,
         ``predict_batch_size``; a setting that does not apply on the device is None.
         None for other models and in records written before it existed.
+    compile_time_s : float or None
+        Torch models with ``compile``: seconds spent compiling before the first epoch
+        (inside ``fit_time_s``); None otherwise and in older records.
     """
 
     run_id: str
@@ -130,6 +133,7 @@ class Record:
     worker: str | None = None
     peak_gpu_reserved_mb: float | None = None
     settings: dict[str, Any] | None = None
+    compile_time_s: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

@@ -241,6 +241,9 @@ def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[
     h2d = getattr(model, "h2d_time_s_", None)
     if h2d is not None:
         out["h2d_time_s"] = float(h2d)
+    compile_time = getattr(model, "compile_time_s_", None)
+    if compile_time is not None:
+        out["compile_time_s"] = float(compile_time)
     settings = getattr(model, "settings_", None)
     if isinstance(settings, dict):
         out["settings"] = _json_safe(settings)

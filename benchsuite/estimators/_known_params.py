@@ -109,6 +109,7 @@ TORCH_COMMON_PARAMS = (
     "deterministic",
     "tf32",
     "predict_batch_size",
+    "compile",
     "threads",
     "input_shape",
     "random_state",

@@ -25,6 +25,7 @@ from torch import nn
 from benchsuite.estimators._constraints import (
     AMP_MODES,
     CLASSIFIER_LOSSES,
+    COMPILE_MODES,
     LR_SCHEDULES,
     OPTIMIZERS,
     REGRESSOR_LOSSES,
@@ -101,6 +102,14 @@ class TorchEstimator(BaseEstimator):
         check_bool("deterministic", self.deterministic)
         if self.tf32 is not None:
             check_bool("tf32", self.tf32)
+        compile_mode = self.compile
+        if isinstance(compile_mode, (bool, np.bool_)):
+            compile_mode = bool(compile_mode)
+        elif not isinstance(compile_mode, str) or compile_mode not in COMPILE_MODES:
+            choices = ", ".join(repr(c) for c in COMPILE_MODES)
+            raise ValueError(
+                f"compile must be True, False or one of {choices}; got {compile_mode!r}"
+            )
         if self.input_shape is not None:
             as_shape(self.input_shape)
         check_bool("early_stopping", self.early_stopping)
@@ -126,6 +135,7 @@ class TorchEstimator(BaseEstimator):
             classifier=self._is_classifier,
             verbose=self.verbose,
             predict_batch_size=check_int("predict_batch_size", self.predict_batch_size, 1),
+            compile=compile_mode,
         )
 
     def _resolve_input_shape(self, n_features: int) -> tuple[int, ...]:
@@ -269,6 +279,18 @@ class TorchEstimator(BaseEstimator):
                     torch.from_numpy(self._encode_eval_targets(eval_set[1])).to(device),
                 )
 
+            compile_time_s = None
+            if config.compile is not False:
+                inputs, targets_dev = X_dev, y_dev
+                module, compile_time_s = _training.compile_module(
+                    module,
+                    config.compile,
+                    device,
+                    lambda compiled: _training.warm_up_training(
+                        compiled, inputs, targets_dev, config, device=device, n_out=n_out
+                    ),
+                )
+
             history = _training.train(
                 module,
                 X_dev,
@@ -288,12 +310,14 @@ class TorchEstimator(BaseEstimator):
         self.history_ = history
         self.n_epochs_run_ = len(history)
         self.h2d_time_s_ = h2d_time_s
+        self.compile_time_s_ = compile_time_s
         self.settings_ = {
             "amp": config.amp,
             "channels_last": config.channels_last,
             **numeric,
             "batch_size": config.batch_size,
             "predict_batch_size": config.predict_batch_size,
+            "compile": "default" if config.compile is True else config.compile,
         }
         return self
 

@@ -36,6 +36,7 @@ COMMON_PARAMS: tuple[tuple[str, Any, str], ...] = (
     ("deterministic", False, "bool"),
     ("tf32", None, "bool | None"),
     ("predict_batch_size", 4096, "int"),
+    ("compile", False, "bool | str"),
     ("threads", None, "int | None"),
     ("input_shape", None, "tuple[int, ...] | None"),
     ("random_state", None, "int | None"),
@@ -95,6 +96,14 @@ COMMON_PARAMS_DOC = """\
     predict_batch_size : int, default=4096
         Rows per forward pass in predict, predict_proba and the per-epoch scoring of
         early stopping and ``eval_set``.
+    compile : bool or str, default=False
+        ``torch.compile`` the network, in mode 'default' (True), 'reduce-overhead',
+        'max-autotune' or 'max-autotune-no-cudagraphs'. Compilation is paid in fit
+        before the first epoch, by one forward and backward pass per training batch shape
+        (gradients discarded), and timed apart as ``compile_time_s_``; evaluation and
+        prediction graphs compile on their first call. Where torch cannot compile (no
+        C++ compiler, an unsupported Python), fit raises a RuntimeError naming
+        ``torch.compile``.
     threads : int or None, default=None
         ``torch.set_num_threads`` inside fit and predict, restored afterwards; None
         leaves torch's setting alone.
@@ -132,7 +141,11 @@ ATTRIBUTES_DOC = """\
         The numeric settings in effect during fit: ``amp`` (after the fallback off CUDA),
         ``channels_last`` (False where ignored), ``tf32`` (``{'matmul': bool, 'cudnn':
         bool}`` on CUDA, else None), ``cudnn_benchmark`` (None off CUDA),
-        ``deterministic``, ``batch_size`` and ``predict_batch_size``."""
+        ``deterministic``, ``batch_size``, ``predict_batch_size`` and ``compile`` (False
+        or the mode).
+    compile_time_s_ : float or None
+        Seconds spent compiling before the first epoch (inside fit); None without
+        ``compile``."""
 
 
 def make_init(

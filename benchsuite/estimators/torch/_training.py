@@ -15,7 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -257,6 +257,7 @@ class TrainConfig:
     classifier: bool
     verbose: int
     predict_batch_size: int = 4096
+    compile: bool | str = False
 
 
 def _evaluate(
@@ -278,6 +279,63 @@ def _evaluate(
         loss = loss_fn(out, y)
         value = score(out, y, classifier=config.classifier, bce=config.loss == "bce")
     return float(loss), float(value)
+
+
+def compile_module(
+    module: nn.Module,
+    mode: bool | str,
+    device: torch.device,
+    warm_up: Callable[[nn.Module], None],
+) -> tuple[nn.Module, float]:
+    """``torch.compile(module)`` and its first compilations, timed.
+
+    ``warm_up`` runs the compiled module once per input shape it will train on, so that
+    compilation is paid here rather than in the first epoch. Returns the compiled module
+    and the seconds it took (device-synchronized).
+
+    Raises
+    ------
+    RuntimeError
+        Naming ``torch.compile`` when torch cannot compile here (no C++ compiler, an
+        unsupported Python or platform, a failing backend).
+    """
+    name = "default" if mode is True else str(mode)
+    synchronize(device)
+    start = time.perf_counter()
+    try:
+        # an nn.Module compiles to an nn.Module (OptimizedModule); torch types it callable
+        compiled = cast(nn.Module, torch.compile(module, mode=name))
+        warm_up(compiled)
+        synchronize(device)
+    except Exception as exc:  # torch raises many kinds (RuntimeError, BackendCompilerFailed)
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        raise RuntimeError(
+            f"torch.compile (mode {name!r}) failed on {device.type}: "
+            f"{type(exc).__name__}: {first_line}"
+        ) from exc
+    return compiled, time.perf_counter() - start
+
+
+def warm_up_training(
+    module: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig,
+    *,
+    device: torch.device,
+    n_out: int,
+) -> None:
+    """One forward and backward pass per batch shape an epoch trains on (the full batch
+    and the last, partial one); the gradients are discarded, the weights untouched."""
+    loss_fn = make_loss(config.loss, n_out, classifier=config.classifier)
+    n = X.shape[0]
+    sizes = {min(config.batch_size, n), n % config.batch_size} - {0}
+    module.train()
+    for size in sorted(sizes, reverse=True):
+        with autocast(config.amp, device):
+            loss = loss_fn(module(X[:size]), y[:size])
+        loss.backward()
+    module.zero_grad(set_to_none=True)
 
 
 def train(

@@ -50,6 +50,7 @@ COMMON = {
     "deterministic",
     "tf32",
     "predict_batch_size",
+    "compile",
     "threads",
     "input_shape",
     "random_state",

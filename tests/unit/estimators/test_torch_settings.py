@@ -51,7 +51,9 @@ def test_settings_after_a_cpu_fit_with_defaults(T, digits):
         "deterministic": False,
         "batch_size": 64,
         "predict_batch_size": 4096,
+        "compile": False,
     }
+    assert cnn.compile_time_s_ is None
     mlp = T.TorchMLPClassifier(channels_last=True, batch_size=32, **FAST).fit(X, y)
     assert mlp.settings_["channels_last"] is False
     assert mlp.settings_["batch_size"] == 32
@@ -204,6 +206,103 @@ def test_settings_on_a_real_gpu(T, digits):
     assert torch.backends.cudnn.benchmark is False
 
 
+# -- compile ---------------------------------------------------------------------------
+@pytest.fixture
+def fake_compile(monkeypatch):
+    """torch.compile replaced: records its calls and returns the module unchanged, with
+    a hook counting the rows of each forward pass."""
+    import torch
+
+    calls = {"modes": [], "rows": []}
+
+    def compile(module, *, mode=None):
+        calls["modes"].append(mode)
+        module.register_forward_hook(lambda m, args, out: calls["rows"].append(len(args[0])))
+        return module
+
+    monkeypatch.setattr(torch, "compile", compile)
+    return calls
+
+
+def test_compile_warms_up_before_the_epochs_and_is_timed_apart(T, digits, fake_compile):
+    """compile='max-autotune' calls torch.compile with that mode, then one forward pass
+    per training batch shape (300 rows in batches of 64: 64 and the last 44) before the
+    first epoch; the warm-up leaves the weights as they were (same model as eager)."""
+    X, y = digits
+    model = T.TorchMLPClassifier(compile="max-autotune", **FAST).fit(X, y)
+    assert fake_compile["modes"] == ["max-autotune"]
+    assert fake_compile["rows"][:2] == [64, 44]  # warm-up
+    assert sum(fake_compile["rows"][2:]) == 300  # then one epoch
+    assert model.settings_["compile"] == "max-autotune"
+    assert isinstance(model.compile_time_s_, float) and model.compile_time_s_ >= 0
+    eager = T.TorchMLPClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(model.predict_proba(X), eager.predict_proba(X))
+
+    T.TorchMLPClassifier(compile=True, **FAST).fit(X, y)
+    assert fake_compile["modes"][-1] == "default"
+
+
+def test_compile_off_by_default(T, digits, fake_compile):
+    X, y = digits
+    model = T.TorchMLPClassifier(**FAST).fit(X, y)
+    assert fake_compile["modes"] == [] and model.compile_time_s_ is None
+
+
+def test_where_torch_cannot_compile_fit_raises_naming_it(T, digits, monkeypatch):
+    import torch
+
+    def compile(module, *, mode=None):
+        raise RuntimeError("Dynamo is not supported on this Python\nmore detail")
+
+    monkeypatch.setattr(torch, "compile", compile)
+    X, y = digits
+    with pytest.raises(RuntimeError, match=r"^torch.compile \(mode 'default'\) failed on cpu: "):
+        T.TorchMLPClassifier(compile=True, **FAST).fit(X, y)
+
+
+def _run_tiny(tmp_path, params: str):
+    from benchsuite.executors import run_plan
+    from benchsuite.plan import build_plan
+
+    text = (
+        "name: s\ndefaults: {evaluation: {holdout: 0.25}, device: cpu}\ndatasets: [iris]\n"
+        f"estimators: [{{name: mlp, model: torch.mlp, params: {params}}}]\n"
+    )
+    plan = build_plan(parse_suite(text, source=SRC, base_dir=tmp_path))
+    (rec,) = run_plan(plan, output=tmp_path).records
+    return rec
+
+
+def test_compile_time_and_compile_failures_reach_the_record(T, tmp_path, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch, "compile", lambda module, *, mode=None: module)
+    rec = _run_tiny(tmp_path / "ok", "{epochs: 1, threads: 1, compile: reduce-overhead}")
+    assert rec.status == "ok", rec.error
+    assert rec.settings["compile"] == "reduce-overhead" and rec.compile_time_s >= 0
+
+    def compile(module, *, mode=None):
+        raise RuntimeError("no C++ compiler found")
+
+    monkeypatch.setattr(torch, "compile", compile)
+    rec = _run_tiny(tmp_path / "bad", "{epochs: 1, threads: 1, compile: true}")
+    assert rec.status == "error"
+    assert "torch.compile (mode 'default') failed on cpu" in rec.error
+    assert "no C++ compiler found" in rec.error
+
+
+@pytest.mark.slow
+def test_real_compile_on_cpu(T, digits):
+    """torch.compile for real (about half a minute on CPU): same accuracy as eager, and
+    the first epoch does not recompile (it is as fast as the second, give or take)."""
+    X, y = digits
+    model = T.TorchMLPClassifier(compile=True, **{**FAST, "epochs": 2}).fit(X, y)
+    eager = T.TorchMLPClassifier(**{**FAST, "epochs": 2}).fit(X, y)
+    assert model.compile_time_s_ > 0
+    assert abs(model.score(X, y) - eager.score(X, y)) < 0.05
+    assert model.history_[0]["time_s"] < max(1.0, 10 * model.history_[1]["time_s"])
+
+
 # -- validation without torch ----------------------------------------------------------
 def _suite(params: str) -> str:
     return f"name: x\ndatasets: [iris]\nestimators:\n  - {{model: torch.mlp, params: {params}}}\n"
@@ -216,6 +315,8 @@ def test_new_params_validate():
     )
     assert suite.estimators[0].params["tf32"] is False
     parse_suite(_suite("{tf32: null}"), source=SRC)
+    for mode in ("true", "false", "reduce-overhead", "max-autotune"):
+        parse_suite(_suite(f"{{compile: {mode}}}"), source=SRC)
 
 
 @pytest.mark.parametrize(
@@ -230,6 +331,13 @@ def test_new_params_validate():
             "{tf32: 'yes'}",
             "tf32",
             "must be an instance of 'bool' or None for TorchMLPClassifier; got 'yes'",
+        ),
+        (
+            "{compile: fast}",
+            "compile",
+            "must be an instance of 'bool' or a str among {'default', 'max-autotune',"
+            " 'max-autotune-no-cudagraphs', 'reduce-overhead'} for TorchMLPClassifier;"
+            " got 'fast'",
         ),
         (
             "{deterministic: 1}",
@@ -286,8 +394,10 @@ def test_record_of_a_torch_job_carries_settings(T, tmp_path):
         "deterministic": False,
         "batch_size": 64,
         "predict_batch_size": 16,
+        "compile": False,
     }
     assert rec.settings == expected
+    assert rec.compile_time_s is None
     (stored,) = read_records(result.path / "records.jsonl")
     assert stored.settings == expected
     # exports keep it as one JSON column, as params (Parquet cannot mix its types)
