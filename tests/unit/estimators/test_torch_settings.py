@@ -418,3 +418,37 @@ def test_fit_details_reads_settings_as_json_types():
     assert details["settings"] == {"batch_size": 8, "tf32": None}
     assert type(details["settings"]["batch_size"]) is int
     assert "settings" not in fit_details(types.SimpleNamespace())
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "valid"),
+    [
+        ("cudnn_benchmark", True, True),
+        ("cudnn_benchmark", "no", False),
+        ("deterministic", False, True),
+        ("deterministic", 0, False),
+        ("tf32", None, True),
+        ("tf32", True, True),
+        ("tf32", 1, False),
+        ("predict_batch_size", 1, True),
+        ("predict_batch_size", 0, False),
+        ("predict_batch_size", 2.0, False),
+        ("compile", False, True),
+        ("compile", "max-autotune-no-cudagraphs", True),
+        ("compile", "fast", False),
+        ("compile", 1, False),
+    ],
+)
+def test_table_and_fit_time_checks_agree_on_the_new_params(T, name, value, valid):
+    """What `benchsuite validate` accepts (the torch-free table) is what fit accepts."""
+    from benchsuite.estimators._constraints import check_value, torch_constraints
+
+    for cls in (T.TorchCNNClassifier, T.TorchMLPRegressor):
+        rules = torch_constraints(cls.__name__)
+        table_ok = check_value(name, value, rules[name], cls.__name__) is None
+        try:
+            cls(**{name: value})._train_config()
+            fit_ok = True
+        except ValueError:
+            fit_ok = False
+        assert (table_ok, fit_ok) == (valid, valid)
