@@ -97,6 +97,15 @@ class Record:
     worker : str or None
         Where it ran, for isolating executors: ``"process <pid>"`` or a Dask worker's
         address; None in-process.
+    settings : dict or None
+        Deep models: the numeric settings in effect during fit (the torch models'
+        ``settings_``): ``amp`` really used, ``channels_last``, ``tf32`` (``{"matmul",
+        "cudnn"}`` flags on CUDA), ``cudnn_benchmark``, ``deterministic``, ``batch_size``,
+        ``predict_batch_size``; a setting that does not apply on the device is None.
+        None for other models and in records written before it existed.
+    compile_time_s : float or None
+        Torch models with ``compile``: seconds spent compiling before the first epoch
+        (inside ``fit_time_s``); None otherwise and in older records.
     """
 
     run_id: str
@@ -141,6 +150,8 @@ class Record:
     cpu_energy_j: float | None = None
     first_epoch_s: float | None = None
     target: dict[str, float] | None = None
+    settings: dict[str, Any] | None = None
+    compile_time_s: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -314,6 +325,8 @@ def records_frame(records: list[Record], *, flat_lists: bool = False):
         row["params"] = json.dumps(row["params"], sort_keys=True, default=str)
         if row["target"] is not None:  # {metric: threshold}: a JSON string, as params
             row["target"] = json.dumps(row["target"], sort_keys=True)
+        if row.get("settings") is not None:  # nested and mixed types, as params
+            row["settings"] = json.dumps(row["settings"], sort_keys=True, default=str)
         if flat_lists:
             row["loss_curve"] = json.dumps(row["loss_curve"])
             row["warnings"] = json.dumps(row["warnings"])

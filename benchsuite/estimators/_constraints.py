@@ -32,6 +32,8 @@ CLASSIFIER_LOSSES = ("cross_entropy", "bce", "mse", "huber")
 REGRESSOR_LOSSES = ("mse", "huber")
 LR_SCHEDULES = ("none", "cosine", "onecycle")
 AMP_MODES = ("none", "bf16", "fp16")
+# torch.compile's modes (``compile: true`` is "default")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
 PADDINGS = ("valid", "same")
 
 _DEVICE_RE = re.compile(r"^(auto|cpu|cuda|cuda:\d+|mps)$")
@@ -162,6 +164,13 @@ def _common(losses: tuple[str, ...]) -> dict[str, tuple[Rule, ...]]:
         "device": (Rule("device"),),
         "amp": (Rule("options", options=AMP_MODES),),
         "channels_last": (Rule("bool"),),
+        # tf32 and cudnn_benchmark act on CUDA only; elsewhere accepted and recorded as
+        # not applicable (None in ``settings_``)
+        "cudnn_benchmark": (Rule("bool"),),
+        "deterministic": (Rule("bool"),),
+        "tf32": (Rule("bool"), Rule("none")),
+        "predict_batch_size": (_at_least(1),),
+        "compile": (Rule("bool"), Rule("options", options=COMPILE_MODES)),
         "threads": (_at_least(1), Rule("none")),
         "input_shape": (Rule("sizes"), Rule("none")),
         "random_state": (Rule("seed"), Rule("none")),

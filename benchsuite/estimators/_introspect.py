@@ -213,6 +213,18 @@ def eval_set_params(estimator: Any, X_test: Any, y_test: Any) -> dict[str, Any] 
     return None
 
 
+def _json_safe(value: Any) -> Any:
+    """A copy of ``value`` made of JSON types (numpy scalars and tuples converted)."""
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_safe(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    item = getattr(value, "item", None)  # numpy scalars
+    return _json_safe(item()) if callable(item) else str(value)
+
+
 def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[str, Any]:
     """Record fields a deep model exposes after fit (``device_``, ``history_``, ...)."""
     model = final_step(estimator)
@@ -234,6 +246,12 @@ def fit_details(estimator: Any, target: dict[str, float] | None = None) -> dict[
     h2d = getattr(model, "h2d_time_s_", None)
     if h2d is not None:
         out["h2d_time_s"] = float(h2d)
+    compile_time = getattr(model, "compile_time_s_", None)
+    if compile_time is not None:
+        out["compile_time_s"] = float(compile_time)
+    settings = getattr(model, "settings_", None)
+    if isinstance(settings, dict):
+        out["settings"] = _json_safe(settings)
     if target and history and "eval_score" in history[0]:
         # the model scored the test fold after each epoch: the record says which target it
         # was watched against, so that a target never reached is an explicit None

@@ -7,9 +7,11 @@ validating a suite does not. Importing torch here, at build time, also keeps its
 two seconds of start-up out of the first fit's clock.
 
 Every class takes the same training parameters (``epochs``, ``batch_size``, ``lr``,
-``optimizer``, ``device``, ``amp``, ``input_shape``, ``random_state``, ...) plus its
-network's own, and after ``fit`` exposes ``module_``, ``device_``, ``history_``,
-``n_epochs_run_`` and ``h2d_time_s_`` (and ``classes_`` for classifiers).
+``optimizer``, ``device``, ``amp``, ``tf32``, ``deterministic``, ``input_shape``,
+``random_state``, ...) plus its network's own, and after ``fit`` exposes ``module_``,
+``device_``, ``history_``, ``n_epochs_run_``, ``h2d_time_s_``, ``settings_`` (the numeric
+settings in effect: precision, memory format, TF32, cuDNN, determinism, batch sizes) and
+``classes_`` for classifiers.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from torch import nn
 from benchsuite.estimators._constraints import (
     AMP_MODES,
     CLASSIFIER_LOSSES,
+    COMPILE_MODES,
     LR_SCHEDULES,
     OPTIMIZERS,
     REGRESSOR_LOSSES,
@@ -97,6 +98,18 @@ class TorchEstimator(BaseEstimator):
             )
         if self.threads is not None:
             check_int("threads", self.threads, 1)
+        check_bool("cudnn_benchmark", self.cudnn_benchmark)
+        check_bool("deterministic", self.deterministic)
+        if self.tf32 is not None:
+            check_bool("tf32", self.tf32)
+        compile_mode = self.compile
+        if isinstance(compile_mode, (bool, np.bool_)):
+            compile_mode = bool(compile_mode)
+        elif not isinstance(compile_mode, str) or compile_mode not in COMPILE_MODES:
+            choices = ", ".join(repr(c) for c in COMPILE_MODES)
+            raise ValueError(
+                f"compile must be True, False or one of {choices}; got {compile_mode!r}"
+            )
         if self.input_shape is not None:
             as_shape(self.input_shape)
         check_bool("early_stopping", self.early_stopping)
@@ -121,6 +134,8 @@ class TorchEstimator(BaseEstimator):
             channels_last=check_bool("channels_last", self.channels_last) and self._is_conv,
             classifier=self._is_classifier,
             verbose=self.verbose,
+            predict_batch_size=check_int("predict_batch_size", self.predict_batch_size, 1),
+            compile=compile_mode,
         )
 
     def _resolve_input_shape(self, n_features: int) -> tuple[int, ...]:
@@ -229,7 +244,16 @@ class TorchEstimator(BaseEstimator):
 
         cuda = [device.index or 0] if device.type == "cuda" else []
         # fork_rng: seed torch for this fit only, and leave the caller's generator as it was
-        with _training.num_threads(self.threads), torch.random.fork_rng(devices=cuda):
+        with (
+            _training.num_threads(self.threads),
+            torch.random.fork_rng(devices=cuda),
+            _training.numeric_settings(
+                device,
+                tf32=self.tf32,
+                cudnn_benchmark=self.cudnn_benchmark,
+                deterministic=self.deterministic,
+            ) as numeric,
+        ):
             torch.manual_seed(seed)
             module = self._build_network(self.input_shape_, n_out).to(device)
             if config.channels_last:
@@ -255,6 +279,18 @@ class TorchEstimator(BaseEstimator):
                     torch.from_numpy(self._encode_eval_targets(eval_set[1])).to(device),
                 )
 
+            compile_time_s = None
+            if config.compile is not False:
+                inputs, targets_dev = X_dev, y_dev
+                module, compile_time_s = _training.compile_module(
+                    module,
+                    config.compile,
+                    device,
+                    lambda compiled: _training.warm_up_training(
+                        compiled, inputs, targets_dev, config, device=device, n_out=n_out
+                    ),
+                )
+
             history = _training.train(
                 module,
                 X_dev,
@@ -274,6 +310,15 @@ class TorchEstimator(BaseEstimator):
         self.history_ = history
         self.n_epochs_run_ = len(history)
         self.h2d_time_s_ = h2d_time_s
+        self.compile_time_s_ = compile_time_s
+        self.settings_ = {
+            "amp": config.amp,
+            "channels_last": config.channels_last,
+            **numeric,
+            "batch_size": config.batch_size,
+            "predict_batch_size": config.predict_batch_size,
+            "compile": "default" if config.compile is True else config.compile,
+        }
         return self
 
     # -- predict -------------------------------------------------------------------------
@@ -281,15 +326,32 @@ class TorchEstimator(BaseEstimator):
         check_is_fitted(self, "module_")
         X = _host_array(self._validate(X, fit=False))
         channels_last = bool(self.channels_last) and self._is_conv
+        batch_size = check_int("predict_batch_size", self.predict_batch_size, 1)
+        device = torch.device(self.device_)
 
         def prepare(chunk: torch.Tensor) -> torch.Tensor:
             return _modules.shape_batch(
                 chunk, self._layout, self.input_shape_, channels_last=channels_last
             )
 
-        with _training.num_threads(self.threads):
+        # tf32 and cuDNN benchmark act on inference as on training; deterministic mode
+        # is the fit's (left as the caller has it)
+        with (
+            _training.num_threads(self.threads),
+            _training.numeric_settings(
+                device,
+                tf32=self.tf32,
+                cudnn_benchmark=check_bool("cudnn_benchmark", self.cudnn_benchmark),
+            ),
+        ):
             return _training.forward_in_chunks(
-                self.module_, X, prepare, finish, device=torch.device(self.device_), amp=self.amp_
+                self.module_,
+                X,
+                prepare,
+                finish,
+                device=device,
+                amp=self.amp_,
+                batch_size=batch_size,
             )
 
 

@@ -32,6 +32,11 @@ COMMON_PARAMS: tuple[tuple[str, Any, str], ...] = (
     ("device", "auto", "str"),
     ("amp", "none", "str"),
     ("channels_last", False, "bool"),
+    ("cudnn_benchmark", False, "bool"),
+    ("deterministic", False, "bool"),
+    ("tf32", None, "bool | None"),
+    ("predict_batch_size", 4096, "int"),
+    ("compile", False, "bool | str"),
     ("threads", None, "int | None"),
     ("input_shape", None, "tuple[int, ...] | None"),
     ("random_state", None, "int | None"),
@@ -42,7 +47,7 @@ COMMON_PARAMS_DOC = """\
     epochs : int, default=5
         Passes over the training set.
     batch_size : int, default=64
-        Training mini-batch size (prediction uses batches of 4096).
+        Training mini-batch size (prediction uses ``predict_batch_size``).
     lr : float, default={lr}
         Learning rate (the peak rate with ``lr_schedule='onecycle'``).
     optimizer : {{'sgd', 'adam', 'adamw'}}, default={optimizer!r}
@@ -74,6 +79,31 @@ COMMON_PARAMS_DOC = """\
     channels_last : bool, default={channels_last}
         NHWC memory format for convolutional networks (faster with oneDNN and cuDNN;
         the default for them); ignored by the others.
+    cudnn_benchmark : bool, default=False
+        ``torch.backends.cudnn.benchmark`` inside fit and predict, restored afterwards:
+        cuDNN times several convolution algorithms per input shape and keeps the fastest
+        (the first batches of each shape pay for it). CUDA only; ignored elsewhere.
+    deterministic : bool, default=False
+        ``torch.use_deterministic_algorithms(True)`` (and cuDNN's deterministic mode on
+        CUDA) during fit, restored afterwards: operations without a deterministic
+        implementation then raise. On CUDA, cuBLAS also needs the environment variable
+        ``CUBLAS_WORKSPACE_CONFIG=:4096:8`` set before the process starts.
+    tf32 : bool or None, default=None
+        TensorFloat-32 for float32 matrix products and convolutions on CUDA
+        (``torch.backends.cuda.matmul.allow_tf32`` and ``torch.backends.cudnn.allow_tf32``)
+        inside fit and predict, restored afterwards. None leaves torch's defaults (which
+        allow TF32 for convolutions, not for matrix products). Ignored off CUDA.
+    predict_batch_size : int, default=4096
+        Rows per forward pass in predict, predict_proba and the per-epoch scoring of
+        early stopping and ``eval_set``.
+    compile : bool or str, default=False
+        ``torch.compile`` the network, in mode 'default' (True), 'reduce-overhead',
+        'max-autotune' or 'max-autotune-no-cudagraphs'. Compilation is paid in fit
+        before the first epoch, by one forward and backward pass per training batch shape
+        (gradients discarded), and timed apart as ``compile_time_s_``; evaluation and
+        prediction graphs compile on their first call. Where torch cannot compile (no
+        C++ compiler, an unsupported Python), fit raises a RuntimeError naming
+        ``torch.compile``.
     threads : int or None, default=None
         ``torch.set_num_threads`` inside fit and predict, restored afterwards; None
         leaves torch's setting alone.
@@ -106,7 +136,16 @@ ATTRIBUTES_DOC = """\
         Per epoch: ``epoch``, ``train_loss``, ``time_s`` (device-synchronized wall time),
         plus ``val_loss`` and ``val_score`` with early stopping.
     h2d_time_s_ : float
-        Seconds spent moving the training data to the device (once, before epoch 1)."""
+        Seconds spent moving the training data to the device (once, before epoch 1).
+    settings_ : dict
+        The numeric settings in effect during fit: ``amp`` (after the fallback off CUDA),
+        ``channels_last`` (False where ignored), ``tf32`` (``{'matmul': bool, 'cudnn':
+        bool}`` on CUDA, else None), ``cudnn_benchmark`` (None off CUDA),
+        ``deterministic``, ``batch_size``, ``predict_batch_size`` and ``compile`` (False
+        or the mode).
+    compile_time_s_ : float or None
+        Seconds spent compiling before the first epoch (inside fit); None without
+        ``compile``."""
 
 
 def make_init(

@@ -15,15 +15,12 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-# inference batch: big enough to keep a GPU busy, small enough for CPU caches and memory
-PREDICT_BATCH_SIZE = 4096
 
 _DEVICE_PATTERN = re.compile(r"auto|cpu|mps|cuda(:\d+)?")
 
@@ -120,6 +117,56 @@ def num_threads(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(previous)
 
 
+@contextlib.contextmanager
+def numeric_settings(
+    device: torch.device,
+    *,
+    tf32: bool | None = None,
+    cudnn_benchmark: bool = False,
+    deterministic: bool | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Set torch's global numeric switches inside the block; restore them after.
+
+    ``tf32`` (None: leave torch's defaults) and ``cudnn_benchmark`` act on CUDA only;
+    ``deterministic`` (None: leave it as it is) calls
+    ``torch.use_deterministic_algorithms`` on every device, and sets cuDNN's deterministic
+    mode on CUDA. Yields the settings in effect inside the block: ``tf32``
+    (``{"matmul": bool, "cudnn": bool}`` on CUDA, else None), ``cudnn_benchmark`` (None
+    off CUDA) and ``deterministic``.
+    """
+    cuda = device.type == "cuda"
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = (
+        matmul.allow_tf32,
+        cudnn.allow_tf32,
+        cudnn.benchmark,
+        cudnn.deterministic,
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
+    try:
+        if cuda:
+            if tf32 is not None:
+                matmul.allow_tf32 = cudnn.allow_tf32 = bool(tf32)
+            cudnn.benchmark = bool(cudnn_benchmark)
+        if deterministic is not None:
+            torch.use_deterministic_algorithms(bool(deterministic))
+            if cuda:
+                cudnn.deterministic = bool(deterministic)
+        yield {
+            "tf32": (
+                {"matmul": bool(matmul.allow_tf32), "cudnn": bool(cudnn.allow_tf32)}
+                if cuda
+                else None
+            ),
+            "cudnn_benchmark": bool(cudnn.benchmark) if cuda else None,
+            "deterministic": torch.are_deterministic_algorithms_enabled(),
+        }
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32, cudnn.benchmark, cudnn.deterministic = saved[:4]
+        torch.use_deterministic_algorithms(saved[4], warn_only=saved[5])
+
+
 def make_optimizer(
     name: str, module: nn.Module, *, lr: float, momentum: float, weight_decay: float
 ) -> torch.optim.Optimizer:
@@ -209,6 +256,8 @@ class TrainConfig:
     channels_last: bool
     classifier: bool
     verbose: int
+    predict_batch_size: int = 4096
+    compile: bool | str = False
 
 
 def _evaluate(
@@ -223,12 +272,70 @@ def _evaluate(
     module.eval()
     outputs = []
     with torch.inference_mode(), autocast(config.amp, device):
-        for start in range(0, X.shape[0], PREDICT_BATCH_SIZE):
-            outputs.append(module(X[start : start + PREDICT_BATCH_SIZE]).float())
+        step = config.predict_batch_size
+        for start in range(0, X.shape[0], step):
+            outputs.append(module(X[start : start + step]).float())
         out = torch.cat(outputs)
         loss = loss_fn(out, y)
         value = score(out, y, classifier=config.classifier, bce=config.loss == "bce")
     return float(loss), float(value)
+
+
+def compile_module(
+    module: nn.Module,
+    mode: bool | str,
+    device: torch.device,
+    warm_up: Callable[[nn.Module], None],
+) -> tuple[nn.Module, float]:
+    """``torch.compile(module)`` and its first compilations, timed.
+
+    ``warm_up`` runs the compiled module once per input shape it will train on, so that
+    compilation is paid here rather than in the first epoch. Returns the compiled module
+    and the seconds it took (device-synchronized).
+
+    Raises
+    ------
+    RuntimeError
+        Naming ``torch.compile`` when torch cannot compile here (no C++ compiler, an
+        unsupported Python or platform, a failing backend).
+    """
+    name = "default" if mode is True else str(mode)
+    synchronize(device)
+    start = time.perf_counter()
+    try:
+        # an nn.Module compiles to an nn.Module (OptimizedModule); torch types it callable
+        compiled = cast(nn.Module, torch.compile(module, mode=name))
+        warm_up(compiled)
+        synchronize(device)
+    except Exception as exc:  # torch raises many kinds (RuntimeError, BackendCompilerFailed)
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        raise RuntimeError(
+            f"torch.compile (mode {name!r}) failed on {device.type}: "
+            f"{type(exc).__name__}: {first_line}"
+        ) from exc
+    return compiled, time.perf_counter() - start
+
+
+def warm_up_training(
+    module: nn.Module,
+    X: torch.Tensor,
+    y: torch.Tensor,
+    config: TrainConfig,
+    *,
+    device: torch.device,
+    n_out: int,
+) -> None:
+    """One forward and backward pass per batch shape an epoch trains on (the full batch
+    and the last, partial one); the gradients are discarded, the weights untouched."""
+    loss_fn = make_loss(config.loss, n_out, classifier=config.classifier)
+    n = X.shape[0]
+    sizes = {min(config.batch_size, n), n % config.batch_size} - {0}
+    module.train()
+    for size in sorted(sizes, reverse=True):
+        with autocast(config.amp, device):
+            loss = loss_fn(module(X[:size]), y[:size])
+        loss.backward()
+    module.zero_grad(set_to_none=True)
 
 
 def train(
@@ -356,8 +463,10 @@ def forward_in_chunks(
     *,
     device: torch.device,
     amp: str,
+    batch_size: int = 4096,
 ) -> np.ndarray:
-    """Run ``module`` over host rows ``X`` in large batches; only each input chunk moves.
+    """Run ``module`` over host rows ``X`` in batches of ``batch_size`` rows; only each
+    input chunk moves.
 
     ``prepare`` shapes a chunk already on the device; ``finish`` maps float32 outputs
     (softmax, sigmoid, ...) on the device. Results are gathered on the device and copied
@@ -366,8 +475,8 @@ def forward_in_chunks(
     module.eval()
     outputs = []
     with torch.inference_mode(), autocast(amp, device):
-        for start in range(0, X.shape[0], PREDICT_BATCH_SIZE):
-            chunk = torch.from_numpy(X[start : start + PREDICT_BATCH_SIZE]).to(device)
+        for start in range(0, X.shape[0], batch_size):
+            chunk = torch.from_numpy(X[start : start + batch_size]).to(device)
             outputs.append(finish(module(prepare(chunk)).float()))
     if not outputs:
         return np.empty((0, 0), dtype=np.float32)
