@@ -22,6 +22,13 @@ def device_skip_reason(model: str, device: str | None) -> str | None:
         return f"{model} has no device setting and runs on the CPU only (device: {device})"
     if device.startswith("cuda") and not cuda_available():
         return f"device '{device}' requested but CUDA is not available on this machine"
+    index = device.partition(":")[2]
+    if device.startswith("cuda:") and index.isdigit() and int(index) >= cuda_device_count():
+        n = cuda_device_count()
+        return (
+            f"device '{device}' requested but this machine has {n} GPU{'s' if n != 1 else ''}"
+            f" (cuda:0 to cuda:{n - 1}; CUDA_VISIBLE_DEVICES counts)"
+        )
     if device == "mps" and not mps_available():
         return "device 'mps' requested but Apple MPS is not available on this machine"
     return None
@@ -119,6 +126,16 @@ def cuda_available() -> bool:
     except ImportError:
         return False
     return bool(torch.cuda.is_available())
+
+
+@functools.lru_cache(maxsize=1)
+def cuda_device_count() -> int:
+    """The GPUs torch can use here (``cuda:0`` .. ``cuda:N-1``); 0 without CUDA."""
+    if not cuda_available():
+        return 0
+    import torch
+
+    return int(torch.cuda.device_count())
 
 
 @functools.lru_cache(maxsize=1)

@@ -289,3 +289,26 @@ def test_a_grid_over_padding_skips_only_the_points_that_cannot_run():
     assert "at least 18x18" in reasons["digits/k[padding=valid]"]
     assert reasons["digits/k[padding=same]"] is None
     assert len(plan.runnable_jobs) == 2
+
+
+def test_a_cuda_index_past_the_machines_gpus_is_skipped(monkeypatch):
+    # issue 14: `device: cuda:7` on a machine with one GPU is a planned skip with the count,
+    # not a crash of every job
+    import benchsuite._skips as skips
+
+    monkeypatch.setattr(skips, "cuda_available", lambda: True)
+    monkeypatch.setattr(skips, "cuda_device_count", lambda: 1)
+    plan = build_plan(
+        parse_suite(
+            "name: d\ndefaults: {evaluation: {cv: 2}}\ndatasets: [iris]\n"
+            "estimators: [{name: seven, model: torch.mlp, device: 'cuda:7'},"
+            " {name: zero, model: torch.mlp, device: 'cuda:0'},"
+            " {name: any, model: torch.mlp, device: cuda}]\n"
+        )
+    )
+    reasons = {c.key: c.skip_reason for c in plan.cases}
+    assert reasons["iris/seven"] == (
+        "device 'cuda:7' requested but this machine has 1 GPU (cuda:0 to cuda:0;"
+        " CUDA_VISIBLE_DEVICES counts)"
+    )
+    assert reasons["iris/zero"] is None and reasons["iris/any"] is None
