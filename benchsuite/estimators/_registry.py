@@ -334,7 +334,8 @@ _ALIASES = (
         known_params=XGBOOST_PARAMS,
         accepts_kwargs=True,
         description="XGBClassifier / XGBRegressor, no scaling; native categoricals "
-        "(enable_categorical=True)" + _NATIVE + "; xgboost defaults (n_jobs left to xgboost)",
+        "(enable_categorical=True)" + _NATIVE + "; xgboost defaults (n_jobs left to xgboost);"
+        " device: cuda runs it on a GPU (XGBoost's device='cuda')",
     ),
     EstimatorAlias(
         "lightgbm",
@@ -345,7 +346,8 @@ _ALIASES = (
         accepts_kwargs=True,
         preprocessing="native",
         description="LGBMClassifier / LGBMRegressor, no scaling; native categoricals "
-        "(pandas category columns)" + _NATIVE + "; verbosity=-1",
+        "(pandas category columns)" + _NATIVE + "; verbosity=-1; CPU only (LightGBM's PyPI"
+        " wheel is built without CUDA: device: cuda is a planned skip)",
     ),
     EstimatorAlias(
         "dummy",
