@@ -1,4 +1,4 @@
-"""Timing and memory of one fit + predict (one job), and the CUDA warm-up before it.
+"""Timing and memory of one fit + predict (one job), and the warm-up before it.
 
 The clock is ``time.perf_counter`` (monotonic, highest resolution) around ``fit`` and around
 ``predict`` only: data is already in memory and already split, so loading, splitting and
@@ -168,6 +168,117 @@ def warm_up_device(device: Any, *, cuda: Any = "auto") -> None:
         pass
 
 
+_TORCH_MODULE = "benchsuite.estimators.torch"
+
+# params of the warm-up clone's model: one epoch of one batch, nothing that needs more data
+# than that (a validation split), nothing one-off that the timed fit records apart (compile)
+_WARMUP_PARAMS = {"epochs": 1, "early_stopping": False, "compile": False, "verbose": 0}
+
+
+def is_torch_model(estimator: Any) -> bool:
+    """Whether the model (the last step of a pipeline) is one of benchsuite's torch ones."""
+    steps = getattr(estimator, "steps", None)
+    model = steps[-1][1] if steps else estimator
+    return any(
+        getattr(klass, "__module__", "").startswith(_TORCH_MODULE) for klass in type(model).__mro__
+    )
+
+
+def _rows(X: Any, idx: Any) -> Any:
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def _warm_up_rows(model: Any, y_train: Any) -> Any:
+    """Row indices of one training batch for the warm-up, or a str saying why none.
+
+    The first ``batch_size`` rows (at least 2); for a classifier whose batch holds one
+    class, its last row is swapped for the first row of another class.
+    """
+    import numpy as np
+
+    n = len(y_train)
+    batch = getattr(model, "batch_size", 64)
+    size = min(n, max(2, batch if isinstance(batch, int) and batch > 0 else 64))
+    if size < 2:
+        return f"{n} training rows, the warm-up needs 2"
+    idx = np.arange(size)
+    if getattr(model, "_is_classifier", False):
+        y = np.asarray(y_train)
+        if y.ndim == 1:
+            other = np.flatnonzero(y != y[0])
+            if other.size == 0:
+                return "the training fold has one class"
+            if not (y[:size] != y[0]).any():
+                idx[-1] = other[0]
+    return idx
+
+
+def warm_up_model(
+    estimator: Any, X_train: Any, y_train: Any, X_test: Any
+) -> tuple[float | None, str | None]:
+    """Pay a torch model's one-off costs before the clock, on a throwaway clone of it.
+
+    The first fit of a process (of a device) creates the cuBLAS/cuDNN handles, loads
+    libraries and kernels lazily and grows the allocator; the first predict loads the
+    inference kernels. A clone of ``estimator`` (the whole pipeline) with one epoch (no
+    early stopping, no ``compile``, whose time the timed fit records apart) fits one
+    training batch of the job's shapes, then predicts up to ``predict_batch_size`` test
+    rows. ``estimator`` itself is not touched, and the global random generators (Python,
+    numpy, torch) are restored afterwards: the timed fit gives the same numbers as without
+    the warm-up. Only benchsuite's torch models are warmed up (:func:`is_torch_model`).
+
+    Returns
+    -------
+    (seconds, note)
+        The warm-up's wall time (None when none ran) and why it was skipped or what it
+        raised (None when it ran through). A failing warm-up never raises: the timed fit
+        reports the real error.
+    """
+    if not is_torch_model(estimator):
+        return None, None
+    import random
+
+    import numpy as np
+    from sklearn.base import clone
+
+    steps = getattr(estimator, "steps", None)
+    model = steps[-1][1] if steps else estimator
+    idx = _warm_up_rows(model, y_train)
+    if isinstance(idx, str):
+        return None, f"warm-up skipped: {idx}"
+    torch = sys.modules.get("torch")
+    py_state, np_state = random.getstate(), np.random.get_state()
+    torch_state = torch.random.get_rng_state() if torch is not None else None
+    start = time.perf_counter()
+    note = None
+    on_cuda = False
+    try:
+        twin = clone(estimator)
+        twin_model = twin.steps[-1][1] if steps else twin
+        own = twin_model.get_params(deep=False)
+        twin_model.set_params(**{k: v for k, v in _WARMUP_PARAMS.items() if k in own})
+        twin.fit(_rows(X_train, idx), _rows(y_train, idx))
+        n_pred = min(len(X_test), int(getattr(model, "predict_batch_size", 4096) or 4096))
+        if n_pred > 0:
+            twin.predict(_rows(X_test, slice(0, n_pred)))
+        device = getattr(twin_model, "device_", None)
+        if torch is not None and str(device).startswith("cuda"):
+            on_cuda = True  # its queued kernels must not run on the job's clock
+            torch.cuda.synchronize(torch.device(device))
+    except Exception as exc:  # noqa: BLE001 (the timed fit raises it again, or not)
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        note = f"warm-up failed: {type(exc).__name__}: {first}"
+    finally:
+        twin = twin_model = None
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        if torch is not None and torch_state is not None:
+            torch.random.set_rng_state(torch_state)
+    if on_cuda:
+        gc.collect()  # the clone's tensors go before the cache is emptied for the job
+    return time.perf_counter() - start, note
+
+
 @dataclass
 class Measurement:
     """What one fit + predict cost.
@@ -198,6 +309,11 @@ class Measurement:
     cpu_energy_j : float or None
         Joules the CPU packages used over fit and predict (RAPL, all processes); None
         where the RAPL counters are not readable.
+    warmup_s : float or None
+        Seconds of the untimed warm-up before the clock (:func:`warm_up_model`); None
+        when none ran (a model other than benchsuite's torch ones, or ``warm_up=False``).
+    warmup_note : str or None
+        Why the warm-up was skipped or what it raised; None when it ran through.
     """
 
     fit_time_s: float
@@ -210,6 +326,8 @@ class Measurement:
     gpu_device: int | None = None
     energy_j: float | None = None
     cpu_energy_j: float | None = None
+    warmup_s: float | None = None
+    warmup_note: str | None = None
 
 
 def measure_fold(
@@ -224,6 +342,7 @@ def measure_fold(
     cuda: Any = "auto",
     fit_params: dict[str, Any] | None = None,
     device: Any = "estimator",
+    warm_up: bool = True,
 ) -> Measurement:
     """Fit ``estimator`` and predict ``X_test``, timing each step separately.
 
@@ -258,6 +377,11 @@ def measure_fold(
         jobs is released and its peak statistics are reset, so that the memory is the
         job's. A model that says after fit that it ran elsewhere (``device_``) gets no GPU
         memory.
+    warm_up : bool, default=True
+        Before the clock and the memory reset, fit a one-epoch clone of a torch model on
+        one batch and predict one batch (:func:`warm_up_model`), so that one-off costs
+        (cuBLAS/cuDNN handles, kernel loading) do not land in ``fit_time_s``. False
+        benchmarks the harness itself (the first job then pays them).
 
     Returns
     -------
@@ -276,6 +400,10 @@ def measure_fold(
     if gpu is not None:
         # outside the sampler: a new CUDA context must not count as the model's memory
         warm_up_device(device, cuda=cuda)
+    warmup_s = warmup_note = None
+    if warm_up:
+        warmup_s, warmup_note = warm_up_model(estimator, X_train, y_train, X_test)
+    if gpu is not None:
         with cuda.device(gpu):  # empty_cache acts on the current device's allocator too
             cuda.empty_cache()
         cuda.reset_peak_memory_stats(gpu)
@@ -321,4 +449,6 @@ def measure_fold(
         gpu_device=gpu,
         energy_j=meter.energy_j,
         cpu_energy_j=meter.cpu_energy_j,
+        warmup_s=warmup_s,
+        warmup_note=warmup_note,
     )

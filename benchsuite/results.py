@@ -106,6 +106,10 @@ class Record:
     compile_time_s : float or None
         Torch models with ``compile``: seconds spent compiling before the first epoch
         (inside ``fit_time_s``); None otherwise and in older records.
+    warmup_s : float or None
+        Torch models: seconds of the untimed warm-up before the clock (a one-epoch clone
+        fitted on one batch, one predict batch), outside ``fit_time_s``; None for other
+        models and in older records.
     """
 
     run_id: str
@@ -152,6 +156,7 @@ class Record:
     target: dict[str, float] | None = None
     settings: dict[str, Any] | None = None
     compile_time_s: float | None = None
+    warmup_s: float | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

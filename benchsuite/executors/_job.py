@@ -151,6 +151,9 @@ def run_job(
         rec.fit_time_s, rec.predict_time_s = m.fit_time_s, m.predict_time_s
         rec.peak_rss_mb, rec.rss_delta_mb = m.peak_rss_mb, m.rss_delta_mb
         rec.energy_j, rec.cpu_energy_j = m.energy_j, m.cpu_energy_j
+        rec.warmup_s = m.warmup_s
+        if m.warmup_note:
+            rec.warnings.append(m.warmup_note)
         if getattr(final_step(estimator), "device_", None) is not None:
             # torch's allocator sees the memory of torch models (they report device_) only;
             # another library's GPU job (xgboost) would read as 0.0: left null
