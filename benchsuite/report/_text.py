@@ -68,10 +68,6 @@ def best_columns(many_runs: bool) -> list[str]:
     return (["run"] if many_runs else []) + cols
 
 
-def _cost_bits(s: CaseSummary) -> str:
-    return f"{row_label(s)} ({format_seconds(s.fit_time.mean if s.fit_time else None)} fit)"
-
-
 def best_row(b: Best, many_runs: bool) -> list[str]:
     """The cells of one line of the best-per-dataset table (see :func:`best_columns`)."""
     first = b.best[0]
