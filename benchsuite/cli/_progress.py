@@ -41,7 +41,7 @@ class RunProgress:
         total = sum(self.expected.values())
         if not total:
             return
-        self.bar = _bar(total)
+        self.bar = _bar()
         self.bar.start()
         title = self.title + (f" (resumed, {len(kept)} kept)" if kept else "")
         self.task = self.bar.add_task(title, total=total, last="")
@@ -101,7 +101,7 @@ def case_line(key: str, records: Sequence[Record]) -> str:
     return "  ".join(parts)
 
 
-def _bar(total: int) -> Progress:
+def _bar() -> Progress:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
