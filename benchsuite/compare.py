@@ -101,6 +101,8 @@ FAIL_ON: dict[str, tuple[str, ...]] = {
     "not-comparable": ("not-comparable",),
 }
 DEFAULT_FAIL_ON = ("metric", "failure")
+# absolute for scores, relative for errors (see the module docstring)
+DEFAULT_METRIC_TOLERANCE = 0.005
 
 _RANK = {v: i for i, v in enumerate(VERDICTS)}
 
@@ -627,7 +629,7 @@ def compare_records(
     current_info: RunInfo | dict[str, Any] | None = None,
     fail_on: str | Iterable[str] = DEFAULT_FAIL_ON,
     time_factor: float = 1.10,
-    metric_tolerance: float = 0.005,
+    metric_tolerance: float = DEFAULT_METRIC_TOLERANCE,
     metric_tolerances: dict[str, float] | None = None,
     alpha: float = 0.05,
     memory_factor: float = 1.25,

@@ -105,9 +105,10 @@ def compare_options(args: argparse.Namespace) -> dict[str, Any]:
     BenchsuiteError
         A ``--metric-tolerance`` that is not ``T`` or ``NAME=T``.
     """
+    from benchsuite.compare import DEFAULT_METRIC_TOLERANCE
     from benchsuite.errors import BenchsuiteError
 
-    default, per_metric = 0.005, {}
+    default, per_metric = DEFAULT_METRIC_TOLERANCE, {}
     for item in args.metric_tolerance:
         name, sep, value = item.rpartition("=")
         try:
