@@ -162,8 +162,11 @@ def warm_up_device(device: Any, *, cuda: Any = "auto") -> None:
     """
     cuda = _resolve_cuda(cuda)
     index = cuda_device_index(device, cuda)
-    if index is None:
-        return
+    if index is not None:
+        _warm_up_index(index, cuda)
+
+
+def _warm_up_index(index: int, cuda: Any) -> None:
     try:
         cuda.caching_allocator_delete(cuda.caching_allocator_alloc(1, device=index))
         cuda.synchronize(index)
@@ -400,7 +403,7 @@ def measure_fold(
 
     if gpu is not None:
         # outside the sampler: a new CUDA context must not count as the model's memory
-        warm_up_device(device, cuda=cuda)
+        _warm_up_index(gpu, cuda)  # the device is resolved once per job, above
     warmup_s = warmup_note = None
     if warm_up:
         warmup_s, warmup_note = warm_up_model(estimator, X_train, y_train, X_test)
