@@ -55,12 +55,6 @@ def nvml() -> Any:
     return _NVML or None
 
 
-def _reset_nvml() -> None:
-    """Forget this process's NVML state (for tests)."""
-    global _NVML
-    _NVML = None
-
-
 def nvml_index(cuda_index: int) -> int | str | None:
     """The NVML device of CUDA device ``cuda_index``: an index, a UUID, or None if unknown.
 

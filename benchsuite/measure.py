@@ -121,18 +121,21 @@ def cuda_device_index(device: Any, cuda: Any) -> int | None:
     return None
 
 
+def _final_step(estimator: Any) -> Any:
+    # as benchsuite.estimators._introspect.final_step, without importing the estimators
+    # package on the executors' import path
+    steps = getattr(estimator, "steps", None)
+    return steps[-1][1] if steps else estimator
+
+
 def estimator_device(estimator: Any) -> Any:
     """The ``device`` param of ``estimator`` (of its last step for a pipeline), or None."""
-    steps = getattr(estimator, "steps", None)
-    model = steps[-1][1] if steps else estimator
-    return getattr(model, "device", None)
+    return getattr(_final_step(estimator), "device", None)
 
 
 def _ran_on(estimator: Any) -> Any:
     """Where a fitted model says it ran (``device_``, as the torch models), or None."""
-    steps = getattr(estimator, "steps", None)
-    model = steps[-1][1] if steps else estimator
-    return getattr(model, "device_", None)
+    return getattr(_final_step(estimator), "device_", None)
 
 
 def _resolve_cuda(cuda: Any) -> Any:
@@ -159,8 +162,11 @@ def warm_up_device(device: Any, *, cuda: Any = "auto") -> None:
     """
     cuda = _resolve_cuda(cuda)
     index = cuda_device_index(device, cuda)
-    if index is None:
-        return
+    if index is not None:
+        _warm_up_index(index, cuda)
+
+
+def _warm_up_index(index: int, cuda: Any) -> None:
     try:
         cuda.caching_allocator_delete(cuda.caching_allocator_alloc(1, device=index))
         cuda.synchronize(index)
@@ -177,8 +183,7 @@ _WARMUP_PARAMS = {"epochs": 1, "early_stopping": False, "compile": False, "verbo
 
 def is_torch_model(estimator: Any) -> bool:
     """Whether the model (the last step of a pipeline) is one of benchsuite's torch ones."""
-    steps = getattr(estimator, "steps", None)
-    model = steps[-1][1] if steps else estimator
+    model = _final_step(estimator)
     return any(
         getattr(klass, "__module__", "").startswith(_TORCH_MODULE) for klass in type(model).__mro__
     )
@@ -241,8 +246,7 @@ def warm_up_model(
     import numpy as np
     from sklearn.base import clone
 
-    steps = getattr(estimator, "steps", None)
-    model = steps[-1][1] if steps else estimator
+    model = _final_step(estimator)
     idx = _warm_up_rows(model, y_train)
     if isinstance(idx, str):
         return None, f"warm-up skipped: {idx}"
@@ -254,7 +258,7 @@ def warm_up_model(
     on_cuda = False
     try:
         twin = clone(estimator)
-        twin_model = twin.steps[-1][1] if steps else twin
+        twin_model = _final_step(twin)
         own = twin_model.get_params(deep=False)
         twin_model.set_params(**{k: v for k, v in _WARMUP_PARAMS.items() if k in own})
         twin.fit(_rows(X_train, idx), _rows(y_train, idx))
@@ -399,7 +403,7 @@ def measure_fold(
 
     if gpu is not None:
         # outside the sampler: a new CUDA context must not count as the model's memory
-        warm_up_device(device, cuda=cuda)
+        _warm_up_index(gpu, cuda)  # the device is resolved once per job, above
     warmup_s = warmup_note = None
     if warm_up:
         warmup_s, warmup_note = warm_up_model(estimator, X_train, y_train, X_test)

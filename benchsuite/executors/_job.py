@@ -15,7 +15,7 @@ from benchsuite.errors import one_line
 from benchsuite.executors._limits import pin_native_threads, thread_limits
 from benchsuite.executors._records import base_record, skipped_record
 from benchsuite.executors._splits import take
-from benchsuite.measure import Clock, estimator_device, measure_fold
+from benchsuite.measure import Clock, measure_fold
 from benchsuite.plan import Job
 from benchsuite.results import Record
 
@@ -119,9 +119,6 @@ def run_job(
     if threads is not None:
         pin_native_threads(estimator, threads)
 
-    # the job's own device: every CUDA call of its measurement (warm-up before the clock,
-    # synchronize, memory statistics) names it; a job off the GPU makes none
-    device = estimator_device(estimator)
     X_train, y_train = take(dataset.X, train), dataset.y[train]
     X_test, y_test = take(dataset.X, test), dataset.y[test]
     with warnings.catch_warnings(record=True) as caught, thread_limits(threads):
@@ -143,8 +140,7 @@ def run_job(
                 clock=clock,
                 sample_memory=sample_memory,
                 fit_params=fit_params,
-                device=device,
-            )
+            )  # device: the estimator's own; every CUDA call of the measurement names it
         except Exception as exc:
             rec.status, rec.error = "error", one_line(exc)
             return rec
