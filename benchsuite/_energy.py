@@ -19,6 +19,7 @@ first use).
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -100,6 +101,12 @@ def _read_int(path: Path) -> int:
     return int(path.read_text().strip())
 
 
+@functools.lru_cache(maxsize=4)
+def _rapl_packages(root: Path) -> tuple[Path, ...]:
+    """The package domains under ``root``, looked up once per process (read twice a job)."""
+    return tuple(sorted(p for p in root.glob("intel-rapl:*") if p.name.count(":") == 1))
+
+
 def cpu_energy_uj() -> list[tuple[int, int]] | None:
     """(energy_uj, max_energy_range_uj) of each RAPL package domain; None if unreadable.
 
@@ -107,7 +114,7 @@ def cpu_energy_uj() -> list[tuple[int, int]] | None:
     uncore, are parts of the package and not added).
     """
     try:
-        packages = sorted(p for p in POWERCAP_ROOT.glob("intel-rapl:*") if p.name.count(":") == 1)
+        packages = _rapl_packages(POWERCAP_ROOT)
         if not packages:
             return None
         return [
