@@ -356,17 +356,13 @@ def benchsuite_network(record: Any, n_classes: int, device: Any) -> Network:
 
 
 def _optimizer(net: Any, spec: Network) -> Any:
-    """The estimator's optimizer and settings: fused kernels where torch has them."""
-    import torch
+    """The estimator's optimizer and settings (its own builder: fused kernels where torch
+    has them)."""
+    from benchsuite.estimators.torch._training import make_optimizer
 
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
-    kwargs: dict[str, Any] = {"lr": spec.lr, "weight_decay": spec.weight_decay}
-    if spec.optimizer == "sgd":
-        kwargs["momentum"] = spec.momentum
-    try:
-        return cls[spec.optimizer](net.parameters(), fused=True, **kwargs)
-    except (RuntimeError, TypeError, ValueError):
-        return cls[spec.optimizer](net.parameters(), foreach=True, **kwargs)
+    return make_optimizer(
+        spec.optimizer, net, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay
+    )
 
 
 def _images(x: Any, spec: Network) -> Any:
