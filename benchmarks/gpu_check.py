@@ -356,17 +356,13 @@ def benchsuite_network(record: Any, n_classes: int, device: Any) -> Network:
 
 
 def _optimizer(net: Any, spec: Network) -> Any:
-    """The estimator's optimizer and settings: fused kernels where torch has them."""
-    import torch
+    """The estimator's optimizer and settings (its own builder: fused kernels where torch
+    has them)."""
+    from benchsuite.estimators.torch._training import make_optimizer
 
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}
-    kwargs: dict[str, Any] = {"lr": spec.lr, "weight_decay": spec.weight_decay}
-    if spec.optimizer == "sgd":
-        kwargs["momentum"] = spec.momentum
-    try:
-        return cls[spec.optimizer](net.parameters(), fused=True, **kwargs)
-    except (RuntimeError, TypeError, ValueError):
-        return cls[spec.optimizer](net.parameters(), foreach=True, **kwargs)
+    return make_optimizer(
+        spec.optimizer, net, lr=spec.lr, momentum=spec.momentum, weight_decay=spec.weight_decay
+    )
 
 
 def _images(x: Any, spec: Network) -> Any:
@@ -398,13 +394,27 @@ def _timed_rounds(run_epoch: Callable[[], float], device: Any, epochs: int, roun
     return statistics.median(times)
 
 
+def _train_step(net: Any, optimizer: Any) -> Callable[[Any, Any], Any]:
+    """One optimiser step on a batch ``(xb, yb)``, shared by both loops; it returns the
+    batch's summed loss, left on the device."""
+    import torch.nn.functional as F
+
+    def step(xb: Any, yb: Any) -> Any:
+        loss = F.cross_entropy(net(xb), yb)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss.detach() * yb.shape[0]
+
+    return step
+
+
 def time_plain_loop(spec: Network, X: Any, y: Any, device: Any, rounds: int) -> float:
     """Training data already on the device; shuffled index batches; one loss read per epoch."""
     import torch
-    import torch.nn.functional as F
 
     net = spec.build()
-    optimizer = _optimizer(net, spec)
+    step = _train_step(net, _optimizer(net, spec))
     X_dev = _images(torch.from_numpy(X).to(device), spec)
     y_dev = torch.from_numpy(y).to(device)
     n = X_dev.shape[0]
@@ -415,11 +425,7 @@ def time_plain_loop(spec: Network, X: Any, y: Any, device: Any, rounds: int) -> 
         total = torch.zeros((), device=device)
         for start in range(0, n, spec.batch_size):
             batch = order[start : start + spec.batch_size]
-            loss = F.cross_entropy(net(X_dev[batch]), y_dev[batch])
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * batch.shape[0]
+            total += step(X_dev[batch], y_dev[batch])
         return float(total) / n
 
     return _timed_rounds(epoch, device, spec.epochs, rounds)
@@ -430,11 +436,10 @@ def time_dataloader_loop(
 ) -> float:
     """``DataLoader`` over CPU tensors, pinned memory, non-blocking copies to the device."""
     import torch
-    import torch.nn.functional as F
     from torch.utils.data import DataLoader, TensorDataset
 
     net = spec.build()
-    optimizer = _optimizer(net, spec)
+    step = _train_step(net, _optimizer(net, spec))
     images = torch.from_numpy(X).reshape(X.shape[0], *spec.input_shape)
     loader = DataLoader(
         TensorDataset(images, torch.from_numpy(y)),
@@ -454,11 +459,7 @@ def time_dataloader_loop(
             if spec.channels_last:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             yb = yb.to(device, non_blocking=True)
-            loss = F.cross_entropy(net(xb), yb)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * yb.shape[0]
+            total += step(xb, yb)
         return float(total) / n
 
     return _timed_rounds(epoch, device, spec.epochs, rounds)

@@ -70,12 +70,17 @@ def bundled_suites() -> list[BundledSuite]:
     list of BundledSuite
         Empty when no suite folder is found.
     """
+    return [BundledSuite(p.stem, p, _description(p)) for p in _bundled_paths()]
+
+
+def _bundled_paths() -> list[Path]:
+    """The bundled suite files, sorted by name; nothing of them read."""
     folder = suites_dir()
     if folder is None:
         return []
     paths = [p for p in folder.iterdir() if p.suffix in _SUFFIXES and p.is_file()]
     paths.sort(key=lambda p: p.stem)  # by the name typed: 'tabular' before 'tabular-full'
-    return [BundledSuite(p.stem, p, _description(p)) for p in paths]
+    return paths
 
 
 def _description(path: Path) -> str:
@@ -96,7 +101,9 @@ def bundled_suite(name: str) -> BundledSuite | None:
         if stem.endswith(suffix):
             stem = stem[: -len(suffix)]
             break
-    return next((s for s in bundled_suites() if s.name == stem), None)
+    # only the named file is read (for its description), not every bundled suite
+    path = next((p for p in _bundled_paths() if p.stem == stem), None)
+    return BundledSuite(path.stem, path, _description(path)) if path is not None else None
 
 
 def resolve_suite(arg: str) -> Path:

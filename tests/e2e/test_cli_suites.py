@@ -238,6 +238,18 @@ def _user(venv_python: Path, cwd: Path):
 WHERE = "import benchsuite._bundled as b; print(b.__file__); print(b.bundled_suite('ci').path)"
 
 
+def _user_in_empty_folder(tmp: Path, venv_python: Path):
+    """A user in a new empty folder, and where their Python finds benchsuite and 'ci':
+    (folder, run, module file, ci.yaml path)."""
+    empty = tmp / "empty"
+    empty.mkdir()
+    user = _user(venv_python, empty)
+    where = user(python=WHERE)
+    assert where.returncode == 0, where.stderr
+    module, ci = where.stdout.splitlines()
+    return empty, user, module, ci
+
+
 def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
     pytest.importorskip("setuptools")  # the build backend; pip installs into the venv
     pytest.importorskip("pip")
@@ -261,13 +273,7 @@ def test_installed_wheel_runs_bundled_suites_from_an_empty_folder(tmp_path):
     assert modules <= in_wheel, sorted(modules - in_wheel)
 
     python, purelib = _fresh_venv(tmp_path, wheel)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    user = _user(python, empty)
-
-    where = user(python=WHERE)
-    assert where.returncode == 0, where.stderr
-    module, ci = where.stdout.splitlines()
+    empty, user, module, ci = _user_in_empty_folder(tmp_path, python)
     assert Path(module).is_relative_to(purelib)  # the installed copy, not the checkout
     assert Path(ci) == purelib / "benchsuite" / "suites" / "ci.yaml"
 
@@ -291,13 +297,7 @@ def test_editable_install_reads_the_clones_suites(tmp_path):
     # what 'pip install -e' builds and installs
     wheel = _backend("build_editable", src, tmp_path / "dist", _backend_env(tmp_path))
     python, _ = _fresh_venv(tmp_path, wheel)
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    user = _user(python, empty)
-
-    where = user(python=WHERE)
-    assert where.returncode == 0, where.stderr
-    module, ci = where.stdout.splitlines()
+    _, user, module, ci = _user_in_empty_folder(tmp_path, python)
     assert Path(module) == src / "benchsuite" / "_bundled.py"
     assert Path(ci) == src / "suites" / "ci.yaml"  # edits to the clone's suites/ count
     (src / "suites" / "mine.yaml").write_text("datasets: [iris]\nestimators: [dummy]\n")
