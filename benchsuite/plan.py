@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from benchsuite._skips import declared_sample_shape, device_skip_reason, shape_skip_reason
+from benchsuite.inference import InferenceSpec
 from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
 
 # what a suite without `metrics:` measures, per task
@@ -62,6 +63,9 @@ class Case:
     target : dict or None
         ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
         record says when the target was first reached (DAWNBench-style).
+    inference : InferenceSpec or None
+        The suite's ``inference`` block for this estimator (per estimator over
+        ``defaults``); None: no inference measurement.
     """
 
     key: str
@@ -79,6 +83,7 @@ class Case:
     skip_reason: str | None = None
     device: str | None = None
     target: dict[str, float] | None = None
+    inference: InferenceSpec | None = None
 
     @property
     def skipped(self) -> bool:

@@ -110,6 +110,10 @@ class Record:
         Torch models: seconds of the untimed warm-up before the clock (a one-epoch clone
         fitted on one batch, one predict batch), outside ``fit_time_s``; None for other
         models and in older records.
+    inference : list of dict or None
+        With a suite ``inference`` block, for the jobs that measure it: one entry per
+        batch size, ``{batch_size, method, n_calls, median_s, p90_s, p99_s, iqr_s, min_s,
+        throughput_per_s, device}`` (see :mod:`benchsuite.inference`); None otherwise.
     """
 
     run_id: str
@@ -157,6 +161,7 @@ class Record:
     settings: dict[str, Any] | None = None
     compile_time_s: float | None = None
     warmup_s: float | None = None
+    inference: list[dict[str, Any]] | None = None
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
