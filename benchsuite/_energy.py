@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -63,10 +62,11 @@ def nvml_index(cuda_index: int) -> int | str | None:
     numbers all of the machine's. Without the variable both agree; a MIG instance
     (``MIG-...``) has no energy counter of its own: None.
     """
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if visible is None:
+    from benchsuite._gpus import cuda_visible_devices
+
+    entries = cuda_visible_devices()
+    if entries is None:
         return cuda_index
-    entries = [e.strip() for e in visible.split(",") if e.strip()]
     if not 0 <= cuda_index < len(entries):
         return None
     entry = entries[cuda_index]

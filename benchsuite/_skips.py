@@ -24,10 +24,10 @@ def device_skip_reason(model: str, device: str | None) -> str | None:
         return f"device '{device}' requested but CUDA is not available on this machine"
     index = device.partition(":")[2]
     if device.startswith("cuda:") and index.isdigit() and int(index) >= cuda_device_count():
-        n = cuda_device_count()
-        return (
-            f"device '{device}' requested but this machine has {n} GPU{'s' if n != 1 else ''}"
-            f" (cuda:0 to cuda:{n - 1}; CUDA_VISIBLE_DEVICES counts)"
+        from benchsuite._gpus import past_the_gpus
+
+        return past_the_gpus(
+            device, cuda_device_count(), "counted by torch; CUDA_VISIBLE_DEVICES applies"
         )
     if device == "mps" and not mps_available():
         return "device 'mps' requested but Apple MPS is not available on this machine"

@@ -32,8 +32,9 @@ def add_execution_options(run: argparse.ArgumentParser) -> None:
         "--jobs",
         type=positive_int,
         metavar="N",
-        help="parallel workers (process: default 1; dask LocalCluster: default one per core);"
-        " each gets cores/N BLAS/OpenMP threads unless --threads is given",
+        help="parallel workers (process: default 1; dask LocalCluster: default one per core;"
+        " a GPU run with dask-cuda: one per GPU); each gets cores/N BLAS/OpenMP threads"
+        " unless --threads is given",
     )
     group.add_argument(
         "--timeout",
@@ -115,10 +116,15 @@ def make_executor(args: argparse.Namespace) -> Any:
 
             check_memory_limit_supported()
         return get_executor("process", n_workers=args.jobs or 1, **options)
+    from benchsuite.cli._console import warn
     from benchsuite.environment import usable_cores
 
     return get_executor(
-        "dask", n_workers=args.jobs or usable_cores(), scheduler=args.scheduler, **options
+        "dask",
+        n_workers=args.jobs or usable_cores(),
+        scheduler=args.scheduler,
+        on_warning=warn,
+        **options,
     )
 
 

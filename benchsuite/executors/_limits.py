@@ -1,4 +1,4 @@
-"""Resources of jobs and workers: threads, GPUs and memory limits.
+"""Resources of jobs and workers: threads and memory limits (GPUs: :mod:`benchsuite._gpus`).
 
 Light to import (no numpy): the CLI parses its options with these functions before
 anything heavy loads, worker processes apply them before importing numerical libraries,
@@ -8,10 +8,9 @@ and every executor pins a job's thread pools with :func:`thread_limits`.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from benchsuite.environment import THREAD_VARS, usable_cores
@@ -108,113 +107,6 @@ def threads_per_worker(n_workers: int, cores: int | None = None) -> int:
     oversubscribe, the cores: ``max(1, cores // n_workers)``."""
     cores = usable_cores() if cores is None else cores
     return max(1, cores // max(1, n_workers))
-
-
-_CUDA_N = re.compile(r"^cuda:(\d+)$")
-
-
-def cuda_index(device: Any) -> int | None:
-    """N of an explicit ``"cuda:N"`` device, else None (``cuda``, ``auto``, ``cpu``, None)."""
-    match = _CUDA_N.match(device) if isinstance(device, str) else None
-    return int(match.group(1)) if match else None
-
-
-def gpu_assignment(
-    n_workers: int, gpus: list[str], named: Collection[int] = (), *, any_gpu: bool = True
-) -> list[int | None]:
-    """The GPU each worker is pinned to, as an index into ``gpus``, or None (not pinned).
-
-    A pinned worker sees that one GPU only (``CUDA_VISIBLE_DEVICES=gpus[k]``): there it
-    is ``cuda:0``, and a job that names ``cuda:k`` runs there with its device rewritten
-    (:func:`local_device`). Every named GPU must get a worker of its own.
-
-    Parameters
-    ----------
-    n_workers : int
-    gpus : list of str
-        The GPUs this process may use (ids or UUIDs, as ``CUDA_VISIBLE_DEVICES`` names
-        them); ``cuda:N`` of a job means ``gpus[N]``, as it would for torch in this process.
-    named : collection of int, default=()
-        The N of every ``cuda:N`` the jobs name (each below ``len(gpus)``).
-    any_gpu : bool, default=True
-        Whether some job names no GPU index (``cuda``, ``auto``, a CPU model): it may run
-        on any worker, so every GPU is worth a worker; without such jobs, workers are
-        pinned to the named GPUs only (the others would have nothing to run).
-
-    Returns
-    -------
-    list of int or None
-        None for every worker (nothing is pinned: each sees every GPU, and ``cuda:N`` is
-        ``gpus[N]`` there) with fewer than two GPUs, or with fewer workers than named GPUs
-        (a named GPU without a worker would leave its jobs unrun). Otherwise the named
-        GPUs first, one worker each, then the others, round robin (more workers than GPUs
-        share them).
-    """
-    wanted = sorted(set(named))
-    if len(gpus) < 2 or len(wanted) > n_workers:
-        return [None] * n_workers
-    order = wanted + ([k for k in range(len(gpus)) if k not in wanted] if any_gpu else [])
-    if not order:  # no job names a GPU, and none may use one: any order will do
-        order = list(range(len(gpus)))
-    return [order[i % len(order)] for i in range(n_workers)]
-
-
-def local_device(device: Any, gpu: int | None) -> Any:
-    """The device a job names, as a worker pinned to GPU index ``gpu`` must call it.
-
-    ``cuda:N`` on the worker pinned to GPU N is ``cuda:0`` there (the one GPU it sees);
-    anything else (``cuda``, ``auto``, ``cpu``, or an unpinned worker) is unchanged.
-    """
-    if gpu is not None and cuda_index(device) == gpu:
-        return "cuda:0"
-    return device
-
-
-def run_device(device: str, gpu: int | None) -> str:
-    """A device a worker pinned to GPU index ``gpu`` reports (``cuda``, ``cuda:0``), as the
-    run names it (``cuda:<gpu>``): records say on which GPU of the run a job ran."""
-    if gpu is not None and (device == "cuda" or cuda_index(device) == 0):
-        return f"cuda:{gpu}"
-    return device
-
-
-def gpu_count_error(device: Any, gpus: list[str]) -> str | None:
-    """Why a job that names ``device`` cannot run with ``gpus`` visible, or None.
-
-    ``cuda:N`` with N at or past the number of GPUs; None when the GPUs are unknown
-    (an empty list: the plan already skips CUDA devices on a machine without CUDA).
-    """
-    index = cuda_index(device)
-    if index is None or not gpus or index < len(gpus):
-        return None
-    return (
-        f"device '{device}' requested but this run sees {len(gpus)} GPU(s): cuda:0 to"
-        f" cuda:{len(gpus) - 1} (CUDA_VISIBLE_DEVICES, else nvidia-smi)"
-    )
-
-
-def visible_gpus(count: int | None = None) -> list[str]:
-    """The GPUs this process may use, without importing torch.
-
-    Parameters
-    ----------
-    count : int, optional
-        The number of GPUs the machine has (default: ask ``nvidia-smi``); tests pass one.
-
-    Returns
-    -------
-    list of str
-        The entries of ``CUDA_VISIBLE_DEVICES`` when it is set (an empty value hides every
-        GPU), else ``"0"`` .. ``str(count - 1)``.
-    """
-    env = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if env is not None:
-        return [g.strip() for g in env.split(",") if g.strip() and g.strip() != "-1"]
-    if count is None:
-        from benchsuite.environment import _nvidia_smi_gpus
-
-        count = len(_nvidia_smi_gpus())
-    return [str(i) for i in range(count)]
 
 
 def worker_environment(threads: int, gpu: str | None = None) -> dict[str, str]:

@@ -13,6 +13,14 @@ ended (a Python thread cannot be stopped any other way), then restarted by its n
 A worker that dies (segfault, the nanny's memory limit) makes the job it was running an
 ``error`` record: the executor's own cluster retries nothing (``allowed-failures: 0``).
 
+GPUs: when jobs may use a GPU and the machine has some, the executor's own cluster is
+``dask-cuda``'s ``LocalCUDACluster`` (one worker per GPU, each seeing its GPU first),
+when ``dask-cuda`` is installed; otherwise a ``LocalCluster`` whose workers all see every
+GPU, with a one-line hint. On any cluster whose workers set ``CUDA_VISIBLE_DEVICES``
+(``LocalCUDACluster``, ``dask cuda worker``), a job that names ``cuda:N`` goes to the worker
+whose first GPU is GPU N, where its device is ``cuda:0``, and its record says ``cuda:N``
+again (as in the process executor; :mod:`benchsuite._gpus`).
+
 Threads: a worker process runs one job at a time, with a budget of its ``nthreads``
 threads (as Dask, dask-ml and ``xgboost.dask`` read it), or ``--threads`` when given. A
 worker started by someone else loaded numpy and its thread pools before any job came,
@@ -34,6 +42,14 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from benchsuite._gpus import (
+    cuda_visible_devices,
+    gpu_count_error,
+    job_gpu,
+    job_on_worker,
+    record_as_run,
+    visible_gpus,
+)
 from benchsuite.errors import BenchsuiteError, one_line
 from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
 from benchsuite.executors._limits import threads_per_worker, worker_environment
@@ -59,6 +75,15 @@ def _import_distributed() -> Any:
             " (or pip install 'dask[distributed]')"
         ) from None
     return distributed
+
+
+def _local_cuda_cluster() -> Any:
+    """``dask_cuda.LocalCUDACluster``, or None where dask-cuda is not installed."""
+    try:
+        from dask_cuda import LocalCUDACluster
+    except ImportError:
+        return None
+    return LocalCUDACluster
 
 
 def run_job_task(
@@ -115,6 +140,43 @@ def preload_models(models: list[tuple[str, str]]) -> None:
         preload_model(model, task)
 
 
+def worker_visible_devices() -> str | None:
+    """Run on each worker: its ``CUDA_VISIBLE_DEVICES`` (None when unset)."""
+    return os.environ.get("CUDA_VISIBLE_DEVICES")
+
+
+def worker_gpu(visible: str | None, gpus: list[str] | None) -> int | None:
+    """The GPU index (``cuda:N`` of the run) of a worker whose ``CUDA_VISIBLE_DEVICES`` is
+    ``visible``: its first entry, the GPU it calls ``cuda:0``; None if it sets no GPU.
+
+    ``gpus``: the run's GPUs (the cluster this executor started was given them), where
+    ``cuda:N`` is ``gpus[N]``; None (someone else's cluster): ``cuda:N`` is the worker
+    whose first GPU is device N of its machine.
+    """
+    entries = cuda_visible_devices(visible)
+    if not entries:
+        return None
+    first = entries[0]
+    if gpus is not None:
+        return gpus.index(first) if first in gpus else None
+    return int(first) if first.isdigit() else None
+
+
+def may_use_gpu(job: Job) -> bool:
+    """Whether ``job`` may run on a GPU: it names ``cuda``/``cuda:N``/``auto``, or it is a
+    torch model left on its default device (``auto``)."""
+    device = job.case.params.get("device")
+    if isinstance(device, str):
+        return device.startswith("cuda") or device == "auto"
+    return job.case.estimator.model.startswith("torch.")
+
+
+NO_DASK_CUDA_HINT = (
+    "{n} GPU(s) visible but dask-cuda is not installed: the LocalCluster's workers all see"
+    " every GPU; pip install dask-cuda for one worker per GPU"
+)
+
+
 async def _end_worker_process() -> None:
     """Run on a worker's event loop: end its process at once (the nanny restarts it).
 
@@ -147,6 +209,12 @@ class DaskExecutor(IsolatingExecutor):
     sample_memory : bool, default=True
     connect_timeout : float, default=CONNECT_TIMEOUT_S (5)
         Seconds to reach a scheduler before giving up with a one-line error.
+    gpus : list of str, optional
+        The GPUs of the run (default: ``CUDA_VISIBLE_DEVICES``, else the GPUs ``nvidia-smi``
+        lists). When a job may use a GPU and there are some, the cluster this executor
+        starts is a ``LocalCUDACluster`` with one worker per GPU (``n_workers`` ignored).
+    on_warning : callable, optional
+        Receives one-line warnings (no dask-cuda for a GPU run).
     """
 
     name = "dask"
@@ -157,23 +225,34 @@ class DaskExecutor(IsolatingExecutor):
         scheduler: str | None = None,
         client: Any = None,
         connect_timeout: float | None = None,
+        gpus: list[str] | None = None,
+        on_warning: Callable[[str], None] | None = None,
         **options: Unpack[WorkerOptions],
     ) -> None:
         super().__init__(**options)
+        self.threads_option = self.threads  # --threads as given (None: per cluster)
+        self.gpus = gpus
+        self.on_warning = on_warning
+        self.cluster_kind = ""  # "LocalCluster", "LocalCUDACluster"; "" for a given cluster
+        self.cluster_gpus: list[str] | None = None  # the GPUs of the cluster started here
         self.scheduler = scheduler
         self.client = client
         remote = scheduler is not None or client is not None
         if self.threads is None and not remote:  # a remote worker's nthreads is its budget
-            self.threads = threads_per_worker(self.n_workers)
+            self.threads = threads_per_worker(self.n_workers)  # connect() may revise it
         self.connect_timeout = connect_timeout if connect_timeout is not None else CONNECT_TIMEOUT_S
         # worker address -> the thread budget its jobs got (run.json's worker_threads)
         self.worker_threads: dict[str, int] = {}
+        # worker address -> the run's GPU its jobs ran on (``cuda:N``), when workers are pinned
+        self.worker_gpus: dict[str, str] = {}
         self.max_workers = 0
 
-    def connect(self) -> tuple[Any, Callable[[], None]]:
+    def connect(self, gpu_jobs: bool = False) -> tuple[Any, Callable[[], None]]:
         """A client (and how to release it): the given one, the scheduler's, or a new
-        ``LocalCluster``'s."""
+        ``LocalCluster``'s (a ``LocalCUDACluster``'s when ``gpu_jobs`` and there are GPUs).
+        """
         distributed = _import_distributed()
+        self.cluster_kind, self.cluster_gpus = "", None
         if self.client is not None:
             return self.client, lambda: None
         if self.scheduler is not None:
@@ -194,18 +273,38 @@ class DaskExecutor(IsolatingExecutor):
             return client, client.close
         import dask
 
-        assert self.threads is not None  # __init__ fills it in when there is no scheduler
+        gpus = (self.gpus if self.gpus is not None else visible_gpus()) if gpu_jobs else []
+        cuda_cluster = _local_cuda_cluster() if gpus else None
+        if gpus and cuda_cluster is None and self.on_warning is not None:
+            self.on_warning(NO_DASK_CUDA_HINT.format(n=len(gpus)))
+        n_workers = len(gpus) if cuda_cluster is not None else self.n_workers
+        self.threads = self.threads_option or threads_per_worker(n_workers)
+        memory_limit = self.memory_limit if self.memory_limit is not None else "auto"
         with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-            cluster = distributed.LocalCluster(
-                n_workers=self.n_workers,
-                # a worker's nthreads is its jobs' budget (one job per worker at a time)
-                threads_per_worker=self.threads,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-                memory_limit=self.memory_limit if self.memory_limit is not None else "auto",
-                env=worker_environment(self.threads),
-            )
+            if cuda_cluster is not None:
+                # one worker per GPU, each seeing its own first (its cuda:0); dask-cuda sets
+                # the workers' environment itself (thread limits apply per job anyway)
+                cluster = cuda_cluster(
+                    CUDA_VISIBLE_DEVICES=",".join(gpus),
+                    n_workers=n_workers,
+                    threads_per_worker=self.threads,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                    memory_limit=memory_limit,
+                )
+                self.cluster_kind, self.cluster_gpus = "LocalCUDACluster", list(gpus)
+            else:
+                cluster = distributed.LocalCluster(
+                    n_workers=n_workers,
+                    # a worker's nthreads is its jobs' budget (one job per worker at a time)
+                    threads_per_worker=self.threads,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.CRITICAL,
+                    memory_limit=memory_limit,
+                    env=worker_environment(self.threads),
+                )
+                self.cluster_kind = "LocalCluster"
             client = distributed.Client(cluster, set_as_default=False)
 
         def close() -> None:
@@ -228,11 +327,16 @@ class DaskExecutor(IsolatingExecutor):
         if not self.worker_threads:
             return {}
         budgets = set(self.worker_threads.values())
-        return {
+        info: dict[str, Any] = {
             "threads": budgets.pop() if len(budgets) == 1 else None,
             "workers": self.max_workers,
             "worker_threads": dict(sorted(self.worker_threads.items())),
         }
+        if self.cluster_kind:
+            info["cluster"] = self.cluster_kind
+        if self.worker_gpus:
+            info["worker_gpus"] = dict(sorted(self.worker_gpus.items()))
+        return info
 
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every job of ``plan`` on the cluster, passing each record to ``emit``.
@@ -242,8 +346,10 @@ class DaskExecutor(IsolatingExecutor):
         BenchsuiteError
             Dask is not installed, or the scheduler cannot be reached.
         """
-        client, close = self.connect()
-        self.worker_threads, self.max_workers = {}, 0  # this run's, not a previous one's
+        gpu_jobs = any(may_use_gpu(job) for job in plan.runnable_jobs)
+        client, close = self.connect(gpu_jobs)
+        # this run's, not a previous one's
+        self.worker_threads, self.worker_gpus, self.max_workers = {}, {}, 0
         try:
             self._run(client, plan, run_id, emit)
         finally:
@@ -251,6 +357,8 @@ class DaskExecutor(IsolatingExecutor):
 
     def _run(self, client: Any, plan: Plan, run_id: str, emit: OnRecord) -> None:
         pending = split_skipped(plan, run_id=run_id, emit=emit)
+        if self.cluster_gpus:
+            pending = self._refuse_missing_gpus(pending, self.cluster_gpus, plan, run_id, emit)
         timeout = job_timeout(self.timeout, plan.suite)
         if timeout is not None and pending:
             # the estimators' libraries imported on every worker before any deadline runs
@@ -266,6 +374,19 @@ class DaskExecutor(IsolatingExecutor):
             run.enforce_deadlines()
             run.requeue_stranded()
 
+    def _refuse_missing_gpus(
+        self, pending: deque[Job], gpus: list[str], plan: Plan, run_id: str, emit: OnRecord
+    ) -> deque[Job]:
+        """Record an ``error`` for every job that names a GPU past ``gpus``; the others."""
+        kept: deque[Job] = deque()
+        for job in pending:
+            reason = gpu_count_error(job.case.params.get("device"), gpus)
+            if reason is None:
+                kept.append(job)
+            else:
+                emit(failure_record(job, reason, run_id=run_id, suite=plan.suite.name))
+        return kept
+
 
 # a job whose task the cluster cancels (its scattered data lost with a worker that died
 # running another job), or whose worker left before it started, is submitted again, at
@@ -273,6 +394,8 @@ class DaskExecutor(IsolatingExecutor):
 # case key, so the jobs of a case shared it, a left-over of "case" naming a fold x repeat)
 MAX_RESUBMITS = 3
 NO_WORKERS_TIMEOUT_S = 120.0
+# jobs that name a GPU no worker sees first wait this long for such a worker to join
+UNPLACED_TIMEOUT_S = 30.0
 # a task whose worker has left gets this long to be reported failed (the worker died
 # running it) before it counts as stranded (sent to a worker that was already leaving)
 STRANDED_GRACE_S = 3.0
@@ -309,6 +432,10 @@ class _DaskRun:
         # the scheduler may list them a moment longer, but they get no more work
         self.dead: set[str] = set()
         self.missing_since: dict[Any, float] = {}  # future -> when its worker was gone
+        # worker address -> the GPU it sees first, as an index of the run's GPUs (None: it
+        # sets no CUDA_VISIBLE_DEVICES); jobs that name cuda:N go to the worker of GPU N
+        self.gpu_of: dict[str, int | None] = {}
+        self.unplaced_since: float | None = None  # jobs pending that no worker may take
 
     def _payload(self, job: Job, worker: str) -> Any:
         """The scattered data of ``job`` (sent to ``worker`` first), the reason it could not
@@ -374,13 +501,17 @@ class _DaskRun:
             return
         self.no_workers_since = None
         self.executor.max_workers = max(self.executor.max_workers, len(nthreads))
+        self.learn_gpus(list(nthreads))
         busy = {worker for _, worker, _, _ in self.busy.values()}
         # one job per worker process, whatever its nthreads: threadpoolctl's BLAS limits
         # and torch's thread count are process-wide, so a second job would change (and,
         # when it ends, undo) the first one's; peak memory is the process's too
         for worker in [w for w in nthreads if w not in busy]:
+            gpu = self.gpu_of.get(worker)
             while self.pending:
-                job = self.pending.popleft()
+                job = self.take(gpu)
+                if job is None:  # every pending job names another worker's GPU
+                    break
                 payload = self._payload(job, worker)
                 if payload is None:
                     self.pending.appendleft(job)
@@ -391,7 +522,7 @@ class _DaskRun:
                 threads = self.budget(worker)
                 future = self.client.submit(
                     run_job_task,
-                    job,
+                    job_on_worker(job, gpu),
                     payload,
                     self.run_id,
                     self.suite.name,
@@ -406,7 +537,57 @@ class _DaskRun:
                 deadline = time.monotonic() + self.timeout if self.timeout is not None else None
                 self.busy[future] = (job, worker, deadline, threads)
                 self.executor.worker_threads[worker] = threads
+                if gpu is not None:
+                    self.executor.worker_gpus[worker] = f"cuda:{gpu}"
                 break
+        self.fail_unplaced()
+
+    @property
+    def routing(self) -> bool:
+        """Whether workers are pinned to GPUs (some worker sets ``CUDA_VISIBLE_DEVICES``)."""
+        return any(g is not None for g in self.gpu_of.values())
+
+    def learn_gpus(self, workers: list[str]) -> None:
+        """Ask workers not seen before which GPU they see first."""
+        new = [w for w in workers if w not in self.gpu_of]
+        if not new:
+            return
+        try:
+            visible = self.client.run(worker_visible_devices, workers=new)
+        except Exception:  # a worker left meanwhile: ask again next round
+            return
+        for worker in new:
+            self.gpu_of[worker] = worker_gpu(visible.get(worker), self.executor.cluster_gpus)
+
+    def take(self, gpu: int | None) -> Job | None:
+        """The first pending job a worker whose first GPU is ``gpu`` may run: one that names
+        no GPU index, or names ``gpu`` (any job where no worker is pinned)."""
+        for i, job in enumerate(self.pending):
+            wanted = job_gpu(job)
+            if wanted is None or not self.routing or wanted == gpu:
+                del self.pending[i]
+                return job
+        return None
+
+    def fail_unplaced(self) -> None:
+        """Record as ``error`` the pending jobs no worker could take for a while: they name
+        a GPU that no worker of the cluster sees first."""
+        if not self.pending or self.busy:
+            self.unplaced_since = None
+            return
+        now = time.monotonic()
+        self.unplaced_since = self.unplaced_since or now
+        if now - self.unplaced_since < UNPLACED_TIMEOUT_S:
+            time.sleep(0.1)  # wait for a worker of that GPU to join
+            return
+        have = sorted({f"cuda:{g}" for g in self.gpu_of.values() if g is not None})
+        while self.pending:
+            job = self.pending.popleft()
+            message = (
+                f"device '{job.case.params.get('device')}' requested but no Dask worker sees"
+                f" that GPU first (workers' GPUs: {', '.join(have) or 'none'})"
+            )
+            self._failed(job, "error", message, None, None)
 
     def collect(self) -> None:
         """Wait (at most a second, or until the next deadline) and record finished tasks."""
@@ -426,7 +607,9 @@ class _DaskRun:
         for future in [f for f in self.busy if f.done()]:
             job, worker, _, threads = self.busy.pop(future)
             if future.status == "finished":
-                self._record(job, future.result())
+                record = future.result()
+                record_as_run(record, job, self.gpu_of.get(worker))
+                self._record(job, record)
                 continue
             exc = future.exception() if future.status == "error" else None
             name = type(exc).__name__

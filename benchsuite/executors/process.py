@@ -16,15 +16,14 @@ holds the job's dataset, and watches every worker:
 
 Workers set the BLAS/OpenMP thread variables to their share of the cores before numpy
 loads. With two or more GPUs each worker sees one through ``CUDA_VISIBLE_DEVICES``
-(:func:`~benchsuite.executors._limits.gpu_assignment`): a job that names ``cuda:N`` goes to
-a worker that sees GPU N, where its device is ``cuda:0`` (:func:`job_on_worker`), and its
-record names ``cuda:N`` again (:func:`record_as_run`).
+(:func:`~benchsuite._gpus.gpu_assignment`): a job that names ``cuda:N`` goes to a worker
+that sees GPU N, where its device is ``cuda:0`` (:func:`~benchsuite._gpus.job_on_worker`),
+and its record names ``cuda:N`` again (:func:`~benchsuite._gpus.record_as_run`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import itertools
 import multiprocessing
 import os
@@ -36,17 +35,19 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Any
 
+from benchsuite._gpus import (
+    gpu_assignment,
+    gpu_count_error,
+    job_gpu,
+    job_on_worker,
+    record_as_run,
+    visible_gpus,
+)
 from benchsuite.errors import BenchsuiteError, one_line
 from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
 from benchsuite.executors._limits import (
     apply_memory_limit,
-    cuda_index,
-    gpu_assignment,
-    gpu_count_error,
-    local_device,
-    run_device,
     threads_per_worker,
-    visible_gpus,
     worker_environment,
 )
 from benchsuite.executors._records import failure_record
@@ -120,29 +121,6 @@ def death_cause(
             message += " (a crash in native code)"
         return message
     return f"worker exited with code {exitcode} {when}"
-
-
-def job_on_worker(job: Job, gpu: int | None) -> Job:
-    """``job`` as the worker pinned to GPU index ``gpu`` runs it: ``device: cuda:<gpu>``
-    becomes ``cuda:0``, the one GPU that worker sees. Other jobs are returned as they are."""
-    params = job.case.params
-    device = params.get("device")
-    local = local_device(device, gpu)
-    if local == device:
-        return job
-    case = dataclasses.replace(job.case, params={**params, "device": local})
-    return dataclasses.replace(job, case=case)
-
-
-def record_as_run(record: Record, job: Job, gpu: int | None) -> None:
-    """Undo :func:`job_on_worker` in ``job``'s record: its params say the device the suite
-    asked for, and its device the GPU of the run it ran on (``cuda:<gpu>``, not the
-    ``cuda:0`` the pinned worker saw)."""
-    if gpu is None:
-        return
-    if "device" in job.case.params and "device" in record.params:
-        record.params["device"] = job.case.params["device"]
-    record.device = run_device(record.device, gpu)
 
 
 def _worker_main(conn: Any, config: WorkerConfig) -> None:
@@ -359,7 +337,7 @@ class ProcessExecutor(IsolatingExecutor):
         graceful = False
         try:
             n = min(self.n_workers, len(pending))
-            named = [_job_gpu(job) for job in pending]
+            named = [job_gpu(job) for job in pending]
             assignment = gpu_assignment(
                 n,
                 gpus,
@@ -514,18 +492,13 @@ class _Run:
         self.workers[i] = self.executor._start(self.ctx, old.gpu, self.gpus)
 
 
-def _job_gpu(job: Job) -> int | None:
-    """N of the ``cuda:N`` device a job names, else None."""
-    return cuda_index(job.case.params.get("device"))
-
-
 def _next_job(pending: deque[Job], dataset: str | None, gpu: int | None = None) -> Job | None:
     """The first pending job of ``dataset`` (the worker holds it), else the first one;
     a worker pinned to GPU index ``gpu`` takes only jobs that name no other GPU.
     None: no pending job may run there."""
     chosen = None
     for i, job in enumerate(pending):
-        if gpu is not None and _job_gpu(job) not in (None, gpu):
+        if gpu is not None and job_gpu(job) not in (None, gpu):
             continue
         if chosen is None:
             chosen = i

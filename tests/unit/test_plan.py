@@ -308,7 +308,7 @@ def test_a_cuda_index_past_the_machines_gpus_is_skipped(monkeypatch):
     )
     reasons = {c.key: c.skip_reason for c in plan.cases}
     assert reasons["iris/seven"] == (
-        "device 'cuda:7' requested but this machine has 1 GPU (cuda:0 to cuda:0;"
-        " CUDA_VISIBLE_DEVICES counts)"
+        "device 'cuda:7' requested but this run sees 1 GPU (cuda:0 to cuda:0;"
+        " counted by torch; CUDA_VISIBLE_DEVICES applies)"
     )
     assert reasons["iris/zero"] is None and reasons["iris/any"] is None

@@ -16,7 +16,8 @@ import pytest
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 import benchsuite.environment as environment
-from benchsuite.executors._limits import visible_gpus, worker_environment
+from benchsuite._gpus import visible_gpus
+from benchsuite.executors._limits import worker_environment
 from benchsuite.executors.process import ProcessExecutor, _next_job
 from benchsuite.plan import build_plan
 from benchsuite.suite import parse_suite
@@ -105,8 +106,8 @@ def test_gpus_from_nvidia_smi_and_a_device_past_them(tmp_path, monkeypatch):
     for r in by_case["iris/p2"]:
         assert r.status == "error" and r.device == "cuda:2"
         assert r.error == (
-            "device 'cuda:2' requested but this run sees 2 GPU(s): cuda:0 to cuda:1"
-            " (CUDA_VISIBLE_DEVICES, else nvidia-smi)"
+            "device 'cuda:2' requested but this run sees 2 GPUs (cuda:0 to cuda:1;"
+            " CUDA_VISIBLE_DEVICES, else nvidia-smi)"
         )
 
 
@@ -123,7 +124,7 @@ def test_one_gpu_pins_nothing_and_cuda_0_runs(tmp_path):
 
 
 def test_assignment_gives_every_named_gpu_a_worker():
-    from benchsuite.executors._limits import gpu_assignment
+    from benchsuite._gpus import gpu_assignment
 
     # nothing named: round robin, as before
     assert gpu_assignment(3, ["0", "1"]) == [0, 1, 0]
@@ -144,7 +145,7 @@ def test_cuda_n_means_the_nth_visible_gpu(monkeypatch):
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
     gpus = visible_gpus()
     assert gpus == ["3", "5"]
-    from benchsuite.executors._limits import gpu_assignment
+    from benchsuite._gpus import gpu_assignment
 
     (k,) = gpu_assignment(1, gpus, [1], any_gpu=False)
     assert worker_environment(1, gpus[k])["CUDA_VISIBLE_DEVICES"] == "5"
@@ -163,8 +164,8 @@ def test_a_worker_takes_only_jobs_for_its_gpu(tmp_path):
 
 
 def test_device_rewritten_in_the_worker_and_back_in_the_record(tmp_path):
+    from benchsuite._gpus import job_on_worker, record_as_run
     from benchsuite.executors._records import base_record
-    from benchsuite.executors.process import job_on_worker, record_as_run
 
     plan = _suite(tmp_path, "cuda:1", "cuda", "cpu")
     asks_1, asks_any, cpu = (c.jobs[0] for c in plan.cases)
