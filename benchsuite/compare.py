@@ -597,7 +597,8 @@ def _inference_entries(
     records: list[Record],
 ) -> tuple[int, dict[int, list[dict[str, Any]]]]:
     """``(jobs with inference, {batch_size: entries})`` of one side's ok records."""
-    jobs, out = 0, dict[int, list[dict[str, Any]]]()
+    jobs = 0
+    out: dict[int, list[dict[str, Any]]] = {}
     for r in records:
         if not r.inference:
             continue
@@ -625,7 +626,8 @@ def _compare_inference(
         side = "current run" if c else "baseline"
         return [], [f"inference measured in the {side} only, not compared"]
     # per-job medians are independent samples, like fit times over folds; with one job on
-    # a side only its per-call times are left, which share one process (weaker evidence)
+    # a side only the pooled per-call times are left, and calls timed within one process are
+    # not independent (shared caches, clock, neighbours): a weaker test than over folds
     per_job = b_jobs >= 2 and c_jobs >= 2
     out, notes = [], []
     for bs in sorted(set(b) | set(c)):
@@ -821,12 +823,13 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
         # the case's inference verdict is its worst batch size's; its reason names it
         i = max(moved_i, key=lambda x: x.ratio if change == "slower" else -x.ratio)
         others = ", ".join(f"batch {x.batch_size} x{x.ratio:.2f}" for x in moved_i if x is not i)
+        over = {"jobs": " over jobs", "calls": " over pooled calls"}[i.samples]
         v.flag(
             f"{change}-inference",
             f"inference latency x{i.ratio:.2f} at batch {i.batch_size}"
             f" ({format_seconds(i.base_median)} -> {format_seconds(i.current_median)},"
-            f" throughput x{i.throughput_ratio:.2f}, {p_clause(i.p_value)} over"
-            f" {'jobs' if i.samples == 'jobs' else 'pooled calls'})"
+            f" throughput x{i.throughput_ratio:.2f}, {p_clause(i.p_value)}"
+            f"{over if i.p_value is not None else ''})"
             + (f"; also {change} at {others}" if others else ""),
         )
         v.moved.append(Moved(f"{change}-inference", "inference", i.ratio, i.p_value, i.batch_size))

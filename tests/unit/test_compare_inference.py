@@ -244,6 +244,7 @@ def test_without_kept_samples_the_ratio_alone_decides():
     v = only(compare_records(b, c))
     one = v.inference_at(1)
     assert one.p_value is None and one.n_base == 1 and v.verdict == "slower-inference"
+    assert "(1 ms -> 2 ms, throughput x0.50, n=1, no test)" in v.reasons[0]
     assert cells(v)["verdict"] == "slower-inference (batch 1 ×2.00)"
 
 
