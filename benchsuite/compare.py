@@ -34,6 +34,17 @@ samples on a side there is no test and the ratio alone decides (as asv does). Wi
 samples the smallest possible two-sided p-value is 0.008; with 3 vs 3 it is 0.1, so short
 suites cannot show a significant timing change at ``alpha=0.05``.
 
+*Inference* (records with an ``inference`` block): per-call latency at each batch size
+measured on both sides with the same method and device, by the rule of times: the ratio of
+the medians of the jobs' ``median_s`` beyond ``time_factor`` **and** a significant Mann-Whitney
+U test. With at least two jobs on each side (``folds: all``) the test's samples are the
+per-job ``median_s`` values, as for fit time. With one job on a side (``folds: first``, the
+default) they are the pooled ``sample_s`` per-call times of each side: the calls of one process
+are not independent (they share its caches, clock and neighbours), so that test is weaker
+evidence than one over folds. Throughput (``batch_size / latency``) is the same verdict, shown
+as a ratio, not judged again. The case's verdict is its worst batch size's; a batch size
+measured on one side only, or with another method or device, gets a note and no verdict.
+
 *Memory*: the median ``peak_rss_mb`` must grow by more than ``memory_factor`` and by more than
 ``memory_min_mb`` (tiny processes have noisy RSS).
 
@@ -64,8 +75,10 @@ __all__ = [
     "VERDICTS",
     "Comparison",
     "EnvironmentDifference",
+    "InferenceChange",
     "MemoryChange",
     "MetricChange",
+    "Moved",
     "OptionError",
     "TimeChange",
     "Verdict",
@@ -81,6 +94,7 @@ VERDICTS = (
     "failure-introduced",
     "worse-metric",
     "slower",
+    "slower-inference",
     "more-memory",
     "not-comparable",
     "missing",
@@ -88,6 +102,7 @@ VERDICTS = (
     "failure-fixed",
     "improved",
     "faster",
+    "faster-inference",
     "ok",
 )
 
@@ -96,6 +111,7 @@ FAIL_ON: dict[str, tuple[str, ...]] = {
     "metric": ("worse-metric",),
     "failure": ("failure-introduced",),
     "time": ("slower",),
+    "inference": ("slower-inference",),
     "memory": ("more-memory",),
     "missing": ("missing",),
     "not-comparable": ("not-comparable",),
@@ -181,6 +197,83 @@ class TimeChange:
 
 
 @dataclass
+class InferenceChange:
+    """Per-call latency of one case at one batch size, base vs current.
+
+    Attributes
+    ----------
+    batch_size : int
+    method : {"predict", "predict_proba"}
+    device : str
+    base_median, current_median : float
+        Seconds per call: the median of the jobs' ``median_s`` (one job: its own).
+    ratio : float
+        ``current_median / base_median``: above 1 is slower.
+    base_throughput, current_throughput : float
+        Rows per second, ``batch_size / median`` (inf for a median of 0).
+    throughput_ratio : float
+        ``current_throughput / base_throughput`` (``1 / ratio``).
+    samples : {"jobs", "calls"}
+        What the Mann-Whitney U test compared: the per-job ``median_s`` values (two or more
+        jobs on each side) or the pooled per-call ``sample_s`` times (a side with one job).
+    p_value : float or None
+        Two-sided Mann-Whitney U p-value; None with fewer than two samples on a side.
+    n_base, n_current : int
+        Samples per side (jobs or calls, as ``samples`` says).
+    change : {"slower", "faster", "same"}
+    """
+
+    batch_size: int
+    method: str
+    device: str
+    base_median: float
+    current_median: float
+    ratio: float
+    base_throughput: float
+    current_throughput: float
+    throughput_ratio: float
+    samples: str
+    p_value: float | None
+    n_base: int
+    n_current: int
+    change: str = "same"
+
+
+@dataclass
+class Moved:
+    """The quantity behind a timing verdict: what moved, and by how much.
+
+    A case is ``faster`` when any of its times is: ``Moved`` says which one, so a row that
+    reads ``faster`` next to a fit time of x1.78 also says ``predict x0.56``.
+
+    Attributes
+    ----------
+    verdict : {"slower", "faster", "slower-inference", "faster-inference"}
+    quantity : {"fit", "predict", "inference"}
+    ratio : float
+        ``current / base`` of the quantity (the most extreme one of that verdict, when
+        several moved the same way).
+    p_value : float or None
+    batch_size : int or None
+        The batch size, for ``inference``.
+    """
+
+    verdict: str
+    quantity: str
+    ratio: float
+    p_value: float | None = None
+    batch_size: int | None = None
+
+    @property
+    def label(self) -> str:
+        """``"predict x0.56"``, ``"inference at batch 1 x1.80"``."""
+        what = self.quantity
+        if self.batch_size is not None:
+            what += f" at batch {self.batch_size}"
+        return f"{what} x{self.ratio:.2f}"
+
+
+@dataclass
 class MemoryChange:
     """Median peak RSS (MiB) of one case in both runs.
 
@@ -217,6 +310,10 @@ class Verdict:
         Measurements ``ok`` / all, per run (0 when the case is absent).
     metrics : list of MetricChange
     times : list of TimeChange
+    inference : list of InferenceChange
+        One per batch size measured on both sides alike (empty without inference records).
+    moved : list of Moved
+        One per timing verdict in ``flags``: the quantity that gave it.
     memory : MemoryChange or None
     error : str or None
         The first error of the current run (or of the base, for ``failure-fixed``).
@@ -235,6 +332,8 @@ class Verdict:
     current_total: int = 0
     metrics: list[MetricChange] = field(default_factory=list)
     times: list[TimeChange] = field(default_factory=list)
+    inference: list[InferenceChange] = field(default_factory=list)
+    moved: list[Moved] = field(default_factory=list)
     memory: MemoryChange | None = None
     error: str | None = None
 
@@ -251,6 +350,9 @@ class Verdict:
             return max((m.badness for m in self.metrics), default=0.0)
         if self.verdict in ("slower", "faster"):
             return max((t.ratio for t in self.times), default=0.0)
+        if self.verdict in ("slower-inference", "faster-inference"):
+            change = self.verdict.split("-", 1)[0]
+            return max((i.ratio for i in self.inference if i.change == change), default=0.0)
         if self.verdict == "more-memory" and self.memory is not None:
             return self.memory.ratio
         return 0.0
@@ -260,6 +362,14 @@ class Verdict:
 
     def time(self, what: str) -> TimeChange | None:
         return next((t for t in self.times if t.what == what), None)
+
+    def inference_at(self, batch_size: int) -> InferenceChange | None:
+        """The inference change at ``batch_size``, if both runs measured it alike."""
+        return next((i for i in self.inference if i.batch_size == batch_size), None)
+
+    def moved_for(self, verdict: str) -> Moved | None:
+        """What gave ``verdict`` (a timing verdict in ``flags``), else None."""
+        return next((m for m in self.moved if m.verdict == verdict), None)
 
 
 @dataclass
@@ -483,6 +593,88 @@ def _compare_times(
     return out
 
 
+def _inference_entries(
+    records: list[Record],
+) -> tuple[int, dict[int, list[dict[str, Any]]]]:
+    """``(jobs with inference, {batch_size: entries})`` of one side's ok records."""
+    jobs = 0
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in records:
+        if not r.inference:
+            continue
+        jobs += 1
+        for entry in r.inference:
+            if entry.get("median_s") is not None and entry.get("batch_size") is not None:
+                out.setdefault(int(entry["batch_size"]), []).append(entry)
+    return jobs, out
+
+
+def _one_value(entries: list[dict[str, Any]], key: str, default: str) -> str:
+    """The entries' ``key`` ("predict", "cpu"), or all of them joined if they differ."""
+    return "/".join(sorted({str(e.get(key) or default) for e in entries}))
+
+
+def _compare_inference(
+    base: list[Record], cur: list[Record], *, tests: PendingTests
+) -> tuple[list[InferenceChange], list[str]]:
+    """Latency changes per batch size measured alike on both sides, and notes on the rest."""
+    b_jobs, b = _inference_entries(base)
+    c_jobs, c = _inference_entries(cur)
+    if not b and not c:
+        return [], []
+    if not b or not c:
+        side = "current run" if c else "baseline"
+        return [], [f"inference measured in the {side} only, not compared"]
+    # per-job medians are independent samples, like fit times over folds; with one job on
+    # a side only the pooled per-call times are left, and calls timed within one process are
+    # not independent (shared caches, clock, neighbours): a weaker test than over folds
+    per_job = b_jobs >= 2 and c_jobs >= 2
+    out, notes = [], []
+    for bs in sorted(set(b) | set(c)):
+        if bs not in c or bs not in b:
+            side = "baseline" if bs in b else "current run"
+            notes.append(f"inference at batch {bs}: in the {side} only, not compared")
+            continue
+        xs_e, ys_e = b[bs], c[bs]
+        differs = False
+        for key, default in (("method", "predict"), ("device", "cpu")):
+            bv, cv = _one_value(xs_e, key, default), _one_value(ys_e, key, default)
+            if bv != cv:
+                notes.append(f"inference at batch {bs}: {key} {bv} -> {cv}, not compared")
+                differs = True
+        if differs:
+            continue
+        bm = statistics.median(float(e["median_s"]) for e in xs_e)
+        cm = statistics.median(float(e["median_s"]) for e in ys_e)
+        ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
+        xs = [float(t) for e in xs_e for t in e.get("sample_s") or ()]
+        ys = [float(t) for e in ys_e for t in e.get("sample_s") or ()]
+        pooled = not per_job and bool(xs) and bool(ys)
+        if not pooled:  # over jobs; or no per-call samples kept: one median a side, no test
+            xs = [float(e["median_s"]) for e in xs_e]
+            ys = [float(e["median_s"]) for e in ys_e]
+        b_tp = bs / bm if bm > 0 else math.inf
+        c_tp = bs / cm if cm > 0 else math.inf
+        ic = InferenceChange(
+            batch_size=bs,
+            method=_one_value(xs_e, "method", "predict"),
+            device=_one_value(xs_e, "device", "cpu"),
+            base_median=bm,
+            current_median=cm,
+            ratio=ratio,
+            base_throughput=b_tp,
+            current_throughput=c_tp,
+            throughput_ratio=1.0 / ratio if ratio > 0 else math.inf,
+            samples="calls" if pooled else "jobs",
+            p_value=None,
+            n_base=len(xs),
+            n_current=len(ys),
+        )
+        tests.mann_whitney(ic, xs, ys)
+        out.append(ic)
+    return out, notes
+
+
 def _compare_memory(
     base: list[Record], cur: list[Record], *, factor: float, min_mb: float
 ) -> MemoryChange | None:
@@ -572,10 +764,23 @@ def _compare_case(
         tests=tests,
     )
     v.times = _compare_times(b_ok, c_ok, tests=tests)
+    v.inference, notes = _compare_inference(b_ok, c_ok, tests=tests)
+    v.reasons += notes
     v.memory = _compare_memory(
         b_ok, c_ok, factor=opts["memory_factor"], min_mb=opts["memory_min_mb"]
     )
     return v
+
+
+def _time_change(ratio: float, p_value: float | None, factor: float, alpha: float) -> str:
+    """``"slower"``, ``"faster"`` or ``"same"``: beyond the factor *and* significant (or
+    no test possible)."""
+    significant = p_value is None or p_value < alpha
+    if significant and ratio > factor:
+        return "slower"
+    if significant and ratio < 1.0 / factor:
+        return "faster"
+    return "same"
 
 
 def _decide(v: Verdict, opts: dict[str, Any]) -> None:
@@ -596,17 +801,38 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
                 f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {p_clause(m.p_value)})",
             )
     for t in v.times:
-        significant = t.p_value is None or t.p_value < alpha
-        if significant and t.ratio > factor:
-            t.change = "slower"
-        elif significant and t.ratio < 1.0 / factor:
-            t.change = "faster"
+        t.change = _time_change(t.ratio, t.p_value, factor, alpha)
         if t.change != "same":
             v.flag(
                 t.change,
                 f"{t.what} time x{t.ratio:.2f} ({format_seconds(t.base_median)} -> "
                 f"{format_seconds(t.current_median)}, {p_clause(t.p_value)})",
             )
+    for change in ("slower", "faster"):
+        moved_t = [t for t in v.times if t.change == change]
+        if moved_t:
+            # the most extreme of the quantities that moved this way names the verdict
+            t = max(moved_t, key=lambda x: x.ratio if change == "slower" else -x.ratio)
+            v.moved.append(Moved(change, t.what, t.ratio, t.p_value))
+    for i in v.inference:
+        i.change = _time_change(i.ratio, i.p_value, factor, alpha)
+    for change in ("slower", "faster"):
+        moved_i = [i for i in v.inference if i.change == change]
+        if not moved_i:
+            continue
+        # the case's inference verdict is its worst batch size's; its reason names it
+        i = max(moved_i, key=lambda x: x.ratio if change == "slower" else -x.ratio)
+        others = ", ".join(f"batch {x.batch_size} x{x.ratio:.2f}" for x in moved_i if x is not i)
+        over = {"jobs": " over jobs", "calls": " over pooled calls"}[i.samples]
+        v.flag(
+            f"{change}-inference",
+            f"inference latency x{i.ratio:.2f} at batch {i.batch_size}"
+            f" ({format_seconds(i.base_median)} -> {format_seconds(i.current_median)},"
+            f" throughput x{i.throughput_ratio:.2f}, {p_clause(i.p_value)}"
+            f"{over if i.p_value is not None else ''})"
+            + (f"; also {change} at {others}" if others else ""),
+        )
+        v.moved.append(Moved(f"{change}-inference", "inference", i.ratio, i.p_value, i.batch_size))
     if v.memory is not None and v.memory.change == "more":
         v.flag(
             "more-memory",
@@ -648,7 +874,8 @@ def compare_records(
     fail_on : str or iterable of str, default=("metric", "failure")
         Categories of :data:`FAIL_ON` whose verdicts gate (``"all"``, ``"none"`` allowed).
     time_factor : float, default=1.10
-        Ratio of medians beyond which a significant timing change counts.
+        Ratio of medians beyond which a significant timing change counts (fit, predict
+        and inference latency alike).
     metric_tolerance : float, default=0.005
         Absolute for greater-is-better scores, relative to the baseline for errors.
     metric_tolerances : dict of str to float, optional

@@ -39,7 +39,7 @@ def add_compare_options(parser: argparse.ArgumentParser, *, with_format: bool) -
         default="metric,failure",
         metavar="LIST",
         help="comma-separated categories that make the exit code 1: metric, failure, time,"
-        " memory, missing, not-comparable, all or none (default: %(default)s)",
+        " inference, memory, missing, not-comparable, all or none (default: %(default)s)",
     )
     parser.add_argument(
         "--time-factor",

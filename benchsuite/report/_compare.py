@@ -18,6 +18,7 @@ _STYLE = {
     "failure-introduced": "bold red",
     "worse-metric": "bold red",
     "slower": "yellow",
+    "slower-inference": "yellow",
     "more-memory": "yellow",
     "not-comparable": "magenta",
     "missing": "magenta",
@@ -25,6 +26,7 @@ _STYLE = {
     "failure-fixed": "green",
     "improved": "green",
     "faster": "green",
+    "faster-inference": "green",
     "ok": "dim",
 }
 
@@ -37,8 +39,10 @@ SINGLE_NOTE = (
 
 def has_single(c: Comparison) -> bool:
     """Whether some verdict of ``c`` compares a single split or timing sample."""
-    return any(m.n_pairs < 2 for v in c.verdicts for m in v.metrics) or any(
-        min(t.n_base, t.n_current) < 2 for v in c.verdicts for t in v.times
+    return (
+        any(m.n_pairs < 2 for v in c.verdicts for m in v.metrics)
+        or any(min(t.n_base, t.n_current) < 2 for v in c.verdicts for t in v.times)
+        or any(min(i.n_base, i.n_current) < 2 for v in c.verdicts for i in v.inference)
     )
 
 
@@ -48,10 +52,30 @@ def _worst_metric(v: Verdict) -> MetricChange | None:
     return max(v.metrics, key=lambda m: abs(m.badness))
 
 
+def moved_label(v: Verdict, verdict: str | None = None) -> str:
+    """What gave ``verdict`` (default: the case's own), with its ratio, for a table:
+    ``"predict ×0.56"``, ``"batch 1 ×1.80"`` (an inference verdict names its batch size);
+    ``""`` for a verdict that is not about time."""
+    m = v.moved_for(verdict or v.verdict)
+    if m is None:
+        return ""
+    what = f"batch {m.batch_size}" if m.quantity == "inference" else m.quantity
+    return f"{what} ×{m.ratio:.2f}"
+
+
 def cells(v: Verdict) -> dict[str, str]:
-    """The text of each column (:data:`COLUMNS`) for one verdict."""
+    """The text of each column (:data:`COLUMNS`) for one verdict.
+
+    A timing verdict names the quantity that gave it (``faster (predict ×0.56)``), and the
+    note names every other timing verdict of the case (``slower (fit ×1.78)``), so no ratio
+    in the row contradicts its verdict unexplained.
+    """
     out = dict.fromkeys(COLUMNS, "")
-    out["verdict"] = v.verdict + (" (gating)" if v.gating else "")
+    label = moved_label(v)
+    gating = ", gating" if v.gating else ""
+    out["verdict"] = (
+        f"{v.verdict} ({label}{gating})" if label else v.verdict + (" (gating)" if v.gating else "")
+    )
     out["case"] = v.case_key
     m = _worst_metric(v)
     if m is not None:
@@ -82,6 +106,12 @@ def cells(v: Verdict) -> dict[str, str]:
         r
         for r in v.reasons
         if r.split(" ", 1)[0] not in metric_names and not r.startswith(("fit time", "predict time"))
+    ]
+    # fit and predict reasons are in their columns; an inference reason is a note already
+    notes[:0] = [
+        f"{x.verdict} ({moved_label(v, x.verdict)})"
+        for x in v.moved
+        if x.verdict != v.verdict and x.quantity != "inference"
     ]
     if len(v.metrics) > 1:
         others = [x for x in v.metrics if x is not m and x.change != "same"]
@@ -153,8 +183,13 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
             continue
         row = cells(v)
         style = _STYLE.get(v.verdict, "")
+        # the quantity on a line of its own keeps the verdict column narrow
+        verdict = Text(v.verdict + (" (gating)" if v.gating else ""), style=style)
+        label = moved_label(v)
+        if label:
+            verdict.append("\n" + label, style=style)
         table.add_row(
-            Text(row["verdict"], style=style),
+            verdict,
             *[row[k] for k in COLUMNS[1:]],
             style="dim" if v.verdict == "ok" else None,
         )

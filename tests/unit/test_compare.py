@@ -418,6 +418,29 @@ def test_renderings():
     assert "environment differs" in text and "1 gating regression" in text
 
 
+def test_a_timing_row_names_the_time_that_moved():
+    # fit unchanged, predict twice as slow on every fold: the row must say predict, since
+    # its fit time column reads x1.00
+    base = case(repeats=2, times=_times(1.0))
+    cur = case(repeats=2, times=_times(1.0))
+    for r in cur:
+        r.predict_time_s = 0.002
+    c = compare_records(base, cur)
+    v = c.verdicts[0]
+    assert v.verdict == "slower" and v.time("fit").change == "same"
+    assert [(m.verdict, m.quantity, m.label) for m in v.moved] == [
+        ("slower", "predict", "predict x2.00")
+    ]
+    assert "| slower (predict ×2.00) | `iris/svc` |" in comparison_markdown(c)
+    from rich.console import Console
+
+    console = Console(record=True, width=200)
+    print_comparison(console, c)
+    assert "predict ×2.00" in console.export_text()
+    moved = c.to_dict()["verdicts"][0]["moved"]
+    assert moved[0]["quantity"] == "predict" and moved[0]["ratio"] == pytest.approx(2.0)
+
+
 # --------------------------------------------------------------------------------------
 # runs on disk
 # --------------------------------------------------------------------------------------
