@@ -12,6 +12,7 @@ Light to import: the standard library only (torch is asked only if something loa
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import shutil
@@ -203,9 +204,17 @@ def _with_nvml(gpus: list[dict[str, Any]], *, by_cuda_index: bool) -> list[dict[
 
 
 def _nvidia_smi_gpus() -> list[dict[str, Any]]:
+    """The GPUs ``nvidia-smi`` lists (name, memory, driver); [] without it."""
     exe = shutil.which("nvidia-smi")
     if exe is None:
         return []
+    return [dict(gpu) for gpu in _query_nvidia_smi(exe)]
+
+
+@functools.lru_cache(maxsize=4)
+def _query_nvidia_smi(exe: str) -> tuple[dict[str, Any], ...]:
+    # once per process and executable: the run's environment, the executors' GPU count
+    # and the end-of-run GPU details each asked it (100+ ms a call on some machines)
     try:
         proc = subprocess.run(
             [exe, "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader,nounits"],
@@ -214,7 +223,7 @@ def _nvidia_smi_gpus() -> list[dict[str, Any]]:
             timeout=10,
         )
     except (OSError, subprocess.SubprocessError):
-        return []
+        return ()
     gpus = []
     for line in proc.stdout.splitlines() if proc.returncode == 0 else []:
         parts = [p.strip() for p in line.split(",")]
@@ -226,7 +235,7 @@ def _nvidia_smi_gpus() -> list[dict[str, Any]]:
         except ValueError:
             memory_gb = None
         gpus.append({"name": name, "memory_gb": memory_gb, "driver": driver})
-    return gpus
+    return tuple(gpus)
 
 
 def thread_info() -> list[dict[str, Any]]:

@@ -34,3 +34,21 @@ def test_one_wording_for_a_device_past_the_gpus():
     assert (
         past_the_gpus("cuda:1", 0, "x") == "device 'cuda:1' requested but this run sees 0 GPUs (x)"
     )
+
+
+def test_nvidia_smi_is_asked_once_per_process(tmp_path, monkeypatch):
+    from benchsuite import environment
+
+    calls = tmp_path / "calls"
+    fake = tmp_path / "bin" / "nvidia-smi"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho x >> {calls}\necho 'Fake GPU, 81559, 550.54'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{environment.os.environ['PATH']}")
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    first = environment._nvidia_smi_gpus()
+    assert first == [{"name": "Fake GPU", "memory_gb": 79.65, "driver": "550.54"}]
+    first[0]["name"] = "changed by a caller"  # callers get copies
+    assert visible_gpus() == ["0"]
+    assert environment._nvidia_smi_gpus()[0]["name"] == "Fake GPU"
+    assert calls.read_text().count("x") == 1
