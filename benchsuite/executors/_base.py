@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
+from benchsuite.errors import BenchsuiteError
 from benchsuite.executors._limits import memory_option
 from benchsuite.executors._records import skipped_record
 from benchsuite.plan import Job, Plan
@@ -97,6 +98,8 @@ class IsolatingExecutor:
         threads: int | None = None,
         sample_memory: bool = True,
     ) -> None:
+        if n_workers < 1:  # a cluster or pool of no workers would wait forever
+            raise BenchsuiteError(f"-j must be at least 1, got {n_workers}")
         self.n_workers = n_workers
         self.timeout = timeout
         self.memory_limit, self.memory_label = memory_option(memory_limit)

@@ -253,12 +253,9 @@ class ProcessExecutor(IsolatingExecutor):
         startup_timeout: float = 180.0,
         **options: Unpack[WorkerOptions],
     ) -> None:
-        n_workers = options.get("n_workers", 1)
-        if n_workers < 1:
-            raise BenchsuiteError(f"-j must be at least 1, got {n_workers}")
         super().__init__(**options)
         if self.threads is None:
-            self.threads = threads_per_worker(n_workers)
+            self.threads = threads_per_worker(self.n_workers)
         self.gpus = gpus
         self.start_method = start_method
         self.startup_timeout = startup_timeout

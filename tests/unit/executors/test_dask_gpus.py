@@ -191,3 +191,13 @@ def test_worker_gpu_reads_the_first_visible_device():
 def test_which_jobs_may_use_a_gpu(tmp_path):
     plan = _suite(tmp_path, "cuda:1", "cuda", "auto", "cpu")
     assert [may_use_gpu(c.jobs[0]) for c in plan.cases] == [True, True, True, False]
+
+
+def test_no_workers_is_refused_by_every_isolating_executor():
+    from benchsuite.errors import BenchsuiteError
+    from benchsuite.executors.process import ProcessExecutor
+
+    # before, a Dask LocalCluster of 0 workers waited two minutes for one
+    for executor in (DaskExecutor, ProcessExecutor):
+        with pytest.raises(BenchsuiteError, match="-j must be at least 1, got 0"):
+            executor(n_workers=0)
