@@ -98,6 +98,73 @@ def shape_skip_reason(
     return f"{model} needs images of at least {need}x{need}; {where} gives {height}x{width}{hint}"
 
 
+def inference_skip_reason(model: str, task: str, params: dict[str, Any], method: str) -> str | None:
+    """Why ``model`` cannot have its ``method`` timed for inference, or None.
+
+    Only ``predict_proba`` can be missing, and only what is known without importing a
+    heavy library is answered: a regression task has no class probabilities; a
+    scikit-learn classifier may lack the method (``LinearSVC``, ``RidgeClassifier``) or
+    have it only with some params (``SVC`` with ``probability=True``, ``SGDClassifier``
+    with a probabilistic loss), which its unfitted instance tells. XGBoost, LightGBM and
+    torch classifiers have it. A model that turns out to lack it at run time is the job's
+    to record.
+
+    Parameters
+    ----------
+    model : str
+        Alias or import string (of a case that is not skipped).
+    task : {"binary", "multiclass", "regression"}
+    params : dict
+        The case's params (grid point applied).
+    method : {"predict", "predict_proba"}
+
+    Returns
+    -------
+    str or None
+        E.g. ``"LinearSVC has no predict_proba"``.
+    """
+    if method != "predict_proba":
+        return None
+    if task == "regression":
+        return "predict_proba asked of a regression task (regressors give no probabilities)"
+    from benchsuite.errors import ConfigError
+    from benchsuite.estimators import estimator_class_path
+    from benchsuite.estimators._introspect import import_class
+    from benchsuite.estimators._registry import PREPROCESS_PARAM, alias_of
+
+    alias = alias_of(model)
+    if alias is not None and alias.known_params is not None:
+        return None  # xgboost, lightgbm, torch: never imported here, and all have it
+    try:
+        path = estimator_class_path(model, task)
+        cls = import_class(path)  # already imported when the suite was validated
+    except ConfigError:
+        return None  # validation or the job says what is wrong
+    name = path.rpartition(":")[2]
+    if not hasattr(cls, "predict_proba"):
+        return f"{name} has no predict_proba"
+    if not path.startswith("sklearn."):
+        return None
+    # scikit-learn makes the method exist only for some params (available_if), which an
+    # unfitted instance already answers; building one costs nothing (no validation)
+    kwargs = {k: v for k, v in params.items() if k != PREPROCESS_PARAM}
+    if alias is not None:
+        kwargs = {**alias.defaults, **kwargs}
+    try:
+        instance = cls(**kwargs)
+    except Exception:  # a param the class does not take: the job reports it
+        return None
+    try:
+        available = hasattr(instance, "predict_proba")
+    except Exception:
+        return None
+    if available:
+        return None
+    if "probability" in kwargs or name in ("SVC", "NuSVC"):
+        return f"{name} has predict_proba only with probability=True"
+    return f"{name} has no predict_proba with these params"
+
+
 def _shape_or_none(value: Any) -> tuple[int, ...] | None:
     if not isinstance(value, (list, tuple)) or not value:
         return None

@@ -15,9 +15,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from benchsuite._skips import declared_sample_shape, device_skip_reason, shape_skip_reason
+from benchsuite._skips import (
+    declared_sample_shape,
+    device_skip_reason,
+    inference_skip_reason,
+    shape_skip_reason,
+)
 from benchsuite.inference import InferenceSpec
-from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite
+from benchsuite.suite import DatasetEntry, EstimatorEntry, Evaluation, Suite, resolve_inference
 
 # what a suite without `metrics:` measures, per task
 DEFAULT_METRICS = {
@@ -37,7 +42,10 @@ class Case:
         Readable, stable id shared by all its jobs and records: ``"iris/svm[C=10]"``.
     config_hash : str
         Hash of everything that defines the case's numbers (dataset entry, model, params,
-        evaluation, metrics); two runs are comparable when it matches.
+        evaluation, metrics); two runs are comparable when it matches. The ``inference``
+        block is not part of it: inference timing does not change a case's scores or fit
+        time, so adding, changing or removing a block keeps baselines comparable (the
+        inference figures carry their own settings in each record).
     dataset : DatasetEntry
     estimator : EstimatorEntry
     params : dict
@@ -64,8 +72,13 @@ class Case:
         ``{"accuracy": 0.99}``: deep models score the test fold after each epoch and the
         record says when the target was first reached (DAWNBench-style).
     inference : InferenceSpec or None
-        The suite's ``inference`` block for this estimator (per estimator over
-        ``defaults``); None: no inference measurement.
+        The suite's ``inference`` block for this estimator (its block merged key by key
+        over ``defaults.inference``, see :func:`benchsuite.suite.resolve_inference`);
+        None: no inference measurement (none asked, a skipped case, or
+        ``inference_skip_reason``).
+    inference_skip_reason : str or None
+        Why inference was asked for but is not measured (``predict_proba`` of a
+        regressor, or of a model known to lack it); the case's fit/predict jobs still run.
     """
 
     key: str
@@ -84,6 +97,7 @@ class Case:
     device: str | None = None
     target: dict[str, float] | None = None
     inference: InferenceSpec | None = None
+    inference_skip_reason: str | None = None
 
     @property
     def skipped(self) -> bool:
@@ -347,6 +361,7 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
         )
         if ds.name not in shapes:
             shapes[ds.name] = declared_sample_shape(ds)
+        inference = resolve_inference(defaults.inference, est.inference)
         grid_keys = list(est.grid)
         for values in itertools.product(*(est.grid[k] for k in grid_keys)):
             point = dict(zip(grid_keys, values, strict=True))
@@ -358,6 +373,14 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
             point_reason = reason or shape_skip_reason(est.model, params, ds.name, shapes[ds.name])
             if pass_device and "device" not in params:
                 params["device"] = device
+            # a skipped case measures nothing; a case whose model cannot give the method
+            # still fits and predicts, without inference, and says why
+            case_inference = inference if point_reason is None else None
+            no_inference = None
+            if case_inference is not None:
+                no_inference = inference_skip_reason(est.model, task, params, case_inference.method)
+                if no_inference is not None:
+                    case_inference = None
             cases.append(
                 Case(
                     key=key,
@@ -375,7 +398,49 @@ def build_plan(suite: Suite, *, filters: tuple[str, ...] | list[str] = ()) -> Pl
                     skip_reason=point_reason,
                     device=device,
                     target=_target_for(defaults.target, task),
+                    inference=case_inference,
+                    inference_skip_reason=no_inference,
                 )
             )
     jobs = tuple(job for case in cases for job in case.jobs)
     return Plan(suite=suite, cases=tuple(cases), jobs=jobs, filters=filters)
+
+
+def inference_lines(plan: Plan) -> list[str]:
+    """What the plan measures of inference, as ``validate`` and ``run --dry-run`` say it.
+
+    One line per distinct setting, ``"inference: batch sizes 1, 32, 1024 (predict), first
+    fold, 4 cases"``, then one per reason a case asked for inference but gets none,
+    ``"inference not measured for iris/ridge: RidgeClassifier has no predict_proba"``.
+
+    Parameters
+    ----------
+    plan : Plan
+
+    Returns
+    -------
+    list of str
+        Empty when no case asks for inference.
+    """
+    counts: dict[tuple, int] = {}
+    for case in plan.cases:
+        spec = case.inference
+        if spec is not None:
+            what = (spec.batch_sizes, spec.method, spec.folds, spec.device_resident)
+            counts[what] = counts.get(what, 0) + 1
+    lines = []
+    for (sizes, method, folds, resident), n in counts.items():
+        where = "first fold" if folds == "first" else "every fold"
+        on_device = ", device-resident" if resident else ""
+        lines.append(
+            f"inference: batch sizes {', '.join(map(str, sizes))} ({method}{on_device}),"
+            f" {where}, {n} case{'s' if n != 1 else ''}"
+        )
+    reasons: dict[str, list[str]] = {}
+    for case in plan.cases:
+        if case.inference_skip_reason is not None:
+            reasons.setdefault(case.inference_skip_reason, []).append(case.key)
+    for reason, keys in reasons.items():
+        shown = ", ".join(keys[:3]) + (f" and {len(keys) - 3} more" if len(keys) > 3 else "")
+        lines.append(f"inference not measured for {shown}: {reason}")
+    return lines

@@ -86,7 +86,7 @@ def command(args: argparse.Namespace) -> int:
     from benchsuite.cli._console import console, warn, warn_if_busy
     from benchsuite.cli._execution import make_executor, resume_command
     from benchsuite.errors import BenchsuiteError
-    from benchsuite.plan import build_plan
+    from benchsuite.plan import build_plan, inference_lines
     from benchsuite.report._tables import plan_line, plan_table
     from benchsuite.suite import load_suite
 
@@ -107,6 +107,8 @@ def command(args: argparse.Namespace) -> int:
     if args.dry_run:
         out.print(plan_table(plan))
         out.print(plan_line(plan))
+        for line in inference_lines(plan):
+            out.print(line, markup=False, soft_wrap=True)
         return EXIT_OK
 
     from benchsuite.executors import run_plan

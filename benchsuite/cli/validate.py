@@ -21,12 +21,13 @@ def add_parser(sub: Any) -> None:
 
 
 def command(args: argparse.Namespace) -> int:
-    """Run ``benchsuite validate``: one line, ``FILE: ok · ...``, or the first mistake."""
+    """Run ``benchsuite validate``: one line, ``FILE: ok · ...`` (then what inference the
+    plan measures, if any), or the first mistake."""
     from pathlib import Path
 
     from benchsuite.cli._args import suite_path
     from benchsuite.cli._console import console
-    from benchsuite.plan import build_plan
+    from benchsuite.plan import build_plan, inference_lines
     from benchsuite.report._tables import plan_line
     from benchsuite.suite import load_suite
 
@@ -48,4 +49,6 @@ def command(args: argparse.Namespace) -> int:
         markup=False,
         soft_wrap=True,
     )
+    for line in inference_lines(plan):  # only when the suite asks for inference
+        console().print(line, markup=False, soft_wrap=True)
     return EXIT_OK

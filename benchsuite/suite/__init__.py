@@ -18,7 +18,9 @@ The steps, one private module each:
   validate whatever the fast checker is unsure of, and :mod:`~benchsuite.suite._errors`
   words their errors as one located line;
 - :mod:`~benchsuite.suite._checks`: names, sources, params and metrics against the
-  registries.
+  registries;
+- :mod:`~benchsuite.suite._inference`: how the ``inference:`` blocks of ``defaults`` and an
+  estimator combine (:func:`resolve_inference`), and their check against the registry.
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ from pathlib import Path
 from benchsuite.suite import _fast
 from benchsuite.suite._checks import check_semantics
 from benchsuite.suite._errors import Locator, SuiteError, from_validation
+from benchsuite.suite._inference import is_torch_model, resolve_inference
 from benchsuite.suite._model import (
     DatasetEntry,
     Defaults,
     EstimatorEntry,
     Evaluation,
+    InferenceBlock,
     PairSpec,
     Part,
     Suite,
@@ -48,13 +52,16 @@ __all__ = [
     "Defaults",
     "EstimatorEntry",
     "Evaluation",
+    "InferenceBlock",
     "PairSpec",
     "Part",
     "Suite",
     "SuiteError",
     "Task",
     "load_suite",
+    "is_torch_model",
     "parse_suite",
+    "resolve_inference",
 ]
 
 

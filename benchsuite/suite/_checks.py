@@ -1,6 +1,7 @@
 """Semantic checks of a suite of the right shape, against the registries: entry names,
 dataset sources and their params, estimator aliases or import strings and their params,
-metric names and the names ``pairs`` refers to."""
+``inference.device_resident`` (torch models only), metric names and the names ``pairs``
+refers to."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 from benchsuite._suggest import did_you_mean
 from benchsuite.errors import ConfigError, DataError
 from benchsuite.suite._errors import Locator
+from benchsuite.suite._inference import check_inference
 from benchsuite.suite._model import DatasetEntry, EstimatorEntry, Suite
 
 # names of suites and entries: they become folder names and case keys
@@ -85,6 +87,8 @@ def check_semantics(model: Suite, base_dir: Path, where: Locator) -> None:
             check_estimator_entry(est)
         except ConfigError as exc:
             raise where.error(("estimators", i, *exc.path), exc.message) from None
+
+    check_inference(model, where)
 
     for i, name in enumerate(model.defaults.metrics or ()):
         if name not in METRICS:

@@ -117,6 +117,8 @@ def from_validation(exc: ValidationError, where: Locator) -> SuiteError:
     value = err.get("input")
     if kind == "literal_error" and loc and loc[0] == "pairs":
         msg = "must be 'all' or a list of {datasets: [...], estimators: [...]}"
+    elif kind in ("model_type", "dict_type") and loc and _strip_union_tags(loc)[-1] == "inference":
+        msg = "must be a mapping of inference settings, true or false"
     elif kind in ("model_type", "dict_type"):
         msg = "must be a mapping"
     elif kind == "string_pattern_mismatch" and loc and loc[-1] == "device":
@@ -144,9 +146,21 @@ def _pick_error(errors: list[Any]) -> Any:
     return first
 
 
+# the members of `inference: InferenceBlock | bool | None`, as pydantic names them in
+# locations; stripped only right after an `inference` key, where nothing else can be
+_INFERENCE_MEMBERS = ("InferenceBlock", "bool")
+
+
 def _strip_union_tags(loc: tuple) -> tuple:
     # pydantic inserts the union member tried ('tuple[...]', 'literal[...]') into locations
-    return tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p == "str")))
+    out: list = []
+    for p in loc:
+        if isinstance(p, str) and ("[" in p or p == "str"):
+            continue
+        if out[-1:] == ["inference"] and p in _INFERENCE_MEMBERS:
+            continue
+        out.append(p)
+    return tuple(out)
 
 
 def _allowed_keys(parent: tuple) -> list[str]:

@@ -21,6 +21,8 @@ from benchsuite.suite._model import (
     Defaults,
     EstimatorEntry,
     Evaluation,
+    Inference,
+    InferenceBlock,
     PairSpec,
     SuiteFields,
 )
@@ -31,6 +33,7 @@ class _Unsure(Exception):
 
 
 _EVALUATION_KEYS = frozenset(f.name for f in fields(Evaluation))
+_INFERENCE_KEYS = frozenset(f.name for f in fields(InferenceBlock))
 _DEFAULTS_KEYS = frozenset(f.name for f in fields(Defaults))
 _DATASET_KEYS = frozenset(f.name for f in fields(DatasetEntry))
 _ESTIMATOR_KEYS = frozenset(f.name for f in fields(EstimatorEntry))
@@ -115,6 +118,36 @@ def _fast_defaults(value: Any) -> Defaults:
         timeout=timeout,
         device=_opt(value.get("device"), _device),
         target=target,
+        inference=_fast_inference(value.get("inference")),
+    )
+
+
+def _fast_inference(value: Any) -> Inference:
+    if value is None or type(value) is bool:
+        return value
+    _keys(value, _INFERENCE_KEYS)
+    sizes = _opt(value.get("batch_sizes"), _list)
+    if sizes is not None:
+        sizes = [_int(size) for size in sizes]
+        if min(sizes) < 1 or len(set(sizes)) < len(sizes):
+            raise _Unsure
+    min_time = _opt(value.get("min_time_s"), _float)
+    warmup = _opt(value.get("warmup"), _int)
+    max_calls = _opt(value.get("max_calls"), _int)
+    if (
+        (min_time is not None and not min_time > 0)
+        or (warmup is not None and warmup < 0)
+        or (max_calls is not None and max_calls < 1)
+    ):
+        raise _Unsure
+    return InferenceBlock(
+        batch_sizes=sizes,
+        min_time_s=min_time,
+        warmup=warmup,
+        max_calls=max_calls,
+        folds=_opt(value.get("folds"), _one_of("first", "all")),
+        method=_opt(value.get("method"), _one_of("predict", "predict_proba")),
+        device_resident=_opt(value.get("device_resident"), _bool),
     )
 
 
@@ -146,6 +179,7 @@ def _fast_estimator(value: Any) -> EstimatorEntry:
         params=_params(value.get("params", {})),
         grid={_str(k): _plain_list(v) for k, v in grid.items()},
         device=_opt(value.get("device"), _device),
+        inference=_fast_inference(value.get("inference")),
     )
 
 

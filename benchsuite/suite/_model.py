@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 Task = Literal["binary", "multiclass", "regression"]
 Part = Literal["train", "test", "all"]
@@ -97,6 +97,59 @@ class Evaluation(_Entry):
 
 
 @dataclass(frozen=True)
+class InferenceBlock(_Entry):
+    """An ``inference:`` mapping as the suite writes it: the keys given, None for the rest.
+
+    The plan resolves it into a :class:`benchsuite.inference.InferenceSpec`: a key left
+    out takes the value of the ``defaults`` block, then InferenceSpec's default (see
+    :func:`benchsuite.suite.resolve_inference`).
+
+    Attributes
+    ----------
+    batch_sizes : list of int or None
+        Rows per call, each >= 1, at least one, no repeats.
+    min_time_s : float or None
+        Timed calls per batch size run until this many seconds have passed (> 0).
+    warmup : int or None
+        Untimed calls per batch size (>= 0).
+    max_calls : int or None
+        At most this many timed calls per batch size (>= 1).
+    folds : {"first", "all"} or None
+        Which jobs of a case measure: the first (fold 0, repeat 0) or all.
+    method : {"predict", "predict_proba"} or None
+    device_resident : bool or None
+        Torch models only: time the model with the batch already on the device.
+    """
+
+    batch_sizes: list[int] | None = None
+    min_time_s: float | None = None
+    warmup: int | None = None
+    max_calls: int | None = None
+    folds: Literal["first", "all"] | None = None
+    method: Literal["predict", "predict_proba"] | None = None
+    device_resident: bool | None = None
+
+    def given(self) -> dict[str, Any]:
+        """The keys the suite gives, with their values (``batch_sizes`` as a tuple)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if out["batch_sizes"] is not None:
+            out["batch_sizes"] = tuple(out["batch_sizes"])
+        return {k: v for k, v in out.items() if v is not None}
+
+
+# what `inference:` may be: a block, true (every setting's default), false (none), or
+# not given (None)
+Inference: TypeAlias = InferenceBlock | bool | None
+
+
+def _without_unset_inference(data: dict[str, Any]) -> dict[str, Any]:
+    # dumps of suites without the key read as they did before it existed
+    if data.get("inference") is None:
+        data.pop("inference", None)
+    return data
+
+
+@dataclass(frozen=True)
 class Defaults(_Entry):
     """Settings shared by every case unless an entry overrides them.
 
@@ -115,6 +168,10 @@ class Defaults(_Entry):
     target : dict or None
         Time-to-accuracy, e.g. ``{"accuracy": 0.99}``: deep models record when the test
         fold reaches it.
+    inference : InferenceBlock, bool or None
+        Inference latency and throughput for every estimator (see
+        :class:`InferenceBlock`): a block, ``true`` (all defaults), ``false`` or None
+        (not measured unless an estimator asks).
     """
 
     evaluation: Evaluation = field(default_factory=lambda: Evaluation(cv=5))
@@ -123,6 +180,10 @@ class Defaults(_Entry):
     timeout: float | None = None
     device: str | None = None
     target: dict[str, float] | None = None
+    inference: Inference = None
+
+    def model_dump(self) -> dict[str, Any]:
+        return _without_unset_inference(super().model_dump())
 
 
 @dataclass(frozen=True)
@@ -153,13 +214,22 @@ class DatasetEntry(_Entry):
 @dataclass(frozen=True)
 class EstimatorEntry(_Entry):
     """One estimator of the suite (``- svc`` or a mapping): an alias or import string,
-    its params, an optional grid (one case per point) and device."""
+    its params, an optional grid (one case per point) and device.
+
+    ``inference`` is this estimator's :class:`InferenceBlock`, merged key by key over
+    ``defaults.inference``; ``true``: the defaults' block (or every default), ``false``:
+    no inference measurement for this estimator, None: as ``defaults`` says.
+    """
 
     name: str
     model: str
     params: dict[str, Any] = field(default_factory=dict)
     grid: dict[str, list[Any]] = field(default_factory=dict)
     device: str | None = None
+    inference: Inference = None
+
+    def model_dump(self) -> dict[str, Any]:
+        return _without_unset_inference(super().model_dump())
 
 
 @dataclass(frozen=True)

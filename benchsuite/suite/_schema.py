@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from benchsuite.suite import _model
 from benchsuite.suite._model import Part, Task
@@ -60,6 +60,53 @@ class Evaluation(_Model):
         return self
 
 
+class InferenceBlock(_Model):
+    """An ``inference:`` mapping (see :class:`benchsuite.suite.InferenceBlock`); every key
+    optional, a key left out takes the defaults' value, then InferenceSpec's."""
+
+    batch_sizes: list[Annotated[int, Field(ge=1)]] | None = Field(
+        default=None, description="rows per call, each >= 1 (default [1, 32, 1024])"
+    )
+    min_time_s: float | None = Field(
+        default=None,
+        gt=0,
+        allow_inf_nan=False,
+        description="timed calls per batch size run at least this long (default 0.2)",
+    )
+    warmup: int | None = Field(
+        default=None, ge=0, description="untimed calls per batch size (default 3)"
+    )
+    max_calls: int | None = Field(
+        default=None, ge=1, description="at most this many timed calls per batch size"
+    )
+    folds: Literal["first", "all"] | None = Field(
+        default=None, description="measure in the first job of a case (default) or in all"
+    )
+    method: Literal["predict", "predict_proba"] | None = Field(
+        default=None, description="the method timed (default predict)"
+    )
+    device_resident: bool | None = Field(
+        default=None,
+        description="torch models: time the model with the batch already on the device",
+    )
+
+    @field_validator("batch_sizes")
+    @classmethod
+    def _batch_sizes(cls, value: list[int] | None) -> list[int] | None:
+        if value is None:
+            return value
+        if not value:
+            raise ValueError("must list at least one batch size, e.g. [1, 32, 1024]")
+        twice = next((size for i, size in enumerate(value) if size in value[:i]), None)
+        if twice is not None:
+            raise ValueError(f"batch size {twice} is listed twice")
+        return value
+
+
+# `inference:` is a block, true (every default) or false (none)
+Inference = InferenceBlock | bool | None
+
+
 class Defaults(_Model):
     """Settings shared by every case unless an entry overrides them."""
 
@@ -73,6 +120,11 @@ class Defaults(_Model):
     target: dict[Literal["accuracy", "r2"], float] | None = Field(
         default=None,
         description="time-to-accuracy: deep models record when the test fold reaches this",
+    )
+    inference: Inference = Field(
+        default=None,
+        description="inference latency and throughput at chosen batch sizes for every "
+        "estimator: a mapping, true (every default) or false (none)",
     )
 
 
@@ -103,6 +155,9 @@ class EstimatorEntry(_Model):
     params: dict[str, Any] = Field(default_factory=dict)
     grid: dict[str, list[Any]] = Field(default_factory=dict)
     device: Device | None = None
+    inference: Inference = Field(
+        default=None, description="merged key by key over defaults.inference; false: none"
+    )
 
 
 class PairSpec(_Model):
@@ -128,6 +183,7 @@ class SuiteModel(_Model):
 SECTION_MODELS: dict[str, type[BaseModel]] = {
     "defaults": Defaults,
     "evaluation": Evaluation,
+    "inference": InferenceBlock,
     "datasets": DatasetEntry,
     "estimators": EstimatorEntry,
     "pairs": PairSpec,

@@ -88,6 +88,22 @@ BODY = "datasets: [iris]\nestimators: [svc]\n"
             ["(did you mean 'iris'?)"],
             id="run-unknown-dataset",
         ),
+        pytest.param(
+            "validate",
+            "name: x\ndatasets: [iris]\nestimators:\n  - model: rf\n"
+            "    inference:\n      batch_sizes: []\n",
+            ":6: estimators[0].inference.batch_sizes: ",
+            ["must list at least one batch size"],
+            id="inference-batch-sizes",
+        ),
+        pytest.param(
+            "run",
+            "name: x\ndefaults:\n  inference: {device_resident: true}\n"
+            "datasets: [iris]\nestimators: [rf]\n",
+            ":3: defaults.inference.device_resident: ",
+            ["torch models", "estimator 'rf' (rf) is not one"],
+            id="run-inference-device-resident",
+        ),
     ],
 )
 def test_bad_suite(tmp_path, command, text, where, parts):

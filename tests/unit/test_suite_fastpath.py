@@ -204,6 +204,15 @@ FULL: dict[str, Any] = {
         "timeout": 60,
         "device": "cpu",
         "target": {"accuracy": 0.9},
+        "inference": {
+            "batch_sizes": [1, 32],
+            "min_time_s": 0.5,
+            "warmup": 2,
+            "max_calls": 100,
+            "folds": "all",
+            "method": "predict_proba",
+            "device_resident": False,
+        },
     },
     "datasets": [
         {
@@ -227,8 +236,9 @@ FULL: dict[str, Any] = {
             "params": {"C": 1.5},
             "grid": {"gamma": [0.1, "scale"]},
             "device": "cuda:0",
+            "inference": {"batch_sizes": [4], "min_time_s": 1},
         },
-        {"name": "knn", "model": "knn"},
+        {"name": "knn", "model": "knn", "inference": False},
     ],
     "pairs": [{"datasets": ["iris"], "estimators": ["svc", "knn"]}],
 }
@@ -560,7 +570,8 @@ def test_dataclasses_and_schema_have_the_same_fields():
     # the fast checker's key sets come from the dataclasses; the error text's from pydantic
     from dataclasses import fields
 
-    for name in ("Evaluation", "Defaults", "DatasetEntry", "EstimatorEntry", "PairSpec"):
+    names = ("Evaluation", "Defaults", "InferenceBlock", "DatasetEntry", "EstimatorEntry")
+    for name in (*names, "PairSpec"):
         ours = [f.name for f in fields(getattr(suite_mod, name))]
         assert ours == list(getattr(_schema, name).model_fields), name
     assert list(_model.SUITE_KEYS) == list(_schema.SuiteModel.model_fields)
