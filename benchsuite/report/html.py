@@ -401,17 +401,21 @@ def _inference_html(report: Report) -> str:
     from benchsuite.report import _inference
 
     columns = _inference.inference_columns(report)
-    body = []
+    # text columns left-aligned, header and cells alike; numbers right-aligned
+    align = ["" if c.startswith(("p50", "p99", "throughput", "jobs")) else "l" for c in columns]
+    out = ["<div class=scroll><table><thead><tr>"]
+    out += [f'<th scope=col class="{a}">{_e(c)}</th>' for c, a in zip(columns, align, strict=True)]
+    out.append("</tr></thead><tbody>")
     for row in _inference.inference_rows(report):
-        tds = []
-        for col, value in zip(columns, row, strict=True):
-            if col == "estimator":
-                tds.append(f'<th scope=row class="l">{_e(value)}</th>')
-            else:
-                numeric = col.startswith(("p50", "p99", "throughput", "jobs"))
-                tds.append(f'<td class="{"" if numeric else "l"}">{_e(value)}</td>')
-        body.append(tds)
-    return _table(columns, body, raw=True)
+        tds = [
+            f'<th scope=row class="l">{_e(value)}</th>'
+            if col == "estimator"
+            else f'<td class="{a}">{_e(value)}</td>'
+            for col, a, value in zip(columns, align, row, strict=True)
+        ]
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
 
 
 def _inference_section(report: Report, colors: dict[str, str]) -> str:

@@ -267,6 +267,7 @@ def test_html_has_the_section_table_and_two_plots(run_folder):
     # still self-contained: no script, no external resource
     assert "<script" not in html and "<link" not in html and "<img" not in html
     assert html.count("<svg") == 3 + 2  # pareto, scores, CD (no loss curve) + the two above
+    assert report_html(report) == html  # deterministic: the same records, the same page
 
 
 def test_several_runs_one_without_inference(run_folder):
