@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["format_git_sha", "format_p", "format_seconds", "p_clause", "p_equation"]
+__all__ = [
+    "format_git_sha",
+    "format_p",
+    "format_rate",
+    "format_seconds",
+    "p_clause",
+    "p_equation",
+]
 
 # below it a p-value is written as a bound: more digits would claim a precision the tests,
 # with a handful of folds or timing samples, do not have
@@ -21,6 +29,20 @@ def format_seconds(seconds: float | None) -> str:
         if seconds >= scale or unit == "µs":
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds:.3g} s"  # pragma: no cover
+
+
+def format_rate(per_s: float | None, unit: str = "rows/s") -> str:
+    """``"45.6k rows/s"``-style rate with three significant digits (k, M, G); ``"-"`` for
+    None or NaN (nothing measured)."""
+    if per_s is None or math.isnan(per_s):
+        return "-"
+    value, prefix = per_s, ""
+    for bigger in ("k", "M", "G"):
+        # compare the rounded text: 999,960 rows/s is "1M", not "1e+03k"
+        if float(f"{value:.3g}") < 1000:
+            break
+        value, prefix = value / 1000, bigger
+    return f"{value:.3g}{prefix} {unit}"
 
 
 def format_p(p: float | None, n: int | None = None) -> str:

@@ -3,7 +3,8 @@
 :func:`load_report_runs` reads run folders (or records files) and checks they can be
 reported on; :func:`build_report` turns them into a :class:`Report`: one
 :class:`MetricTable` (estimators x datasets, per run) per metric, the best estimator of each
-dataset and what it costs, status counts and problems. Rendering lives in ``terminal.py``,
+dataset and what it costs, status counts and problems, and the inference latency of the
+cases that measured it (``_inference.py``). Rendering lives in ``terminal.py``,
 ``markdown.py`` and ``html.py``.
 """
 
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from benchsuite._stats import Stats
 from benchsuite.errors import BenchsuiteError
 from benchsuite.metrics import greater_is_better
+from benchsuite.report._inference import CaseInference, summarize_inference
 from benchsuite.report._summary import CaseSummary, summarize
 from benchsuite.results import STATUSES
 from benchsuite.runs import Run, load_run
@@ -314,6 +316,9 @@ class Report:
     best : list of Best
         Per (run, dataset): the headline metric, or the dataset's first metric when it has
         no headline metric and none was chosen.
+    inference : list of CaseInference
+        Per run, the cases whose jobs measured inference latency (empty when none did:
+        then no view shows an inference section).
     """
 
     runs: list[ReportRun]
@@ -321,6 +326,7 @@ class Report:
     metric_given: bool
     tables: dict[str, MetricTable] = field(default_factory=dict)
     best: list[Best] = field(default_factory=list)
+    inference: list[CaseInference] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -467,6 +473,7 @@ def build_report(runs: Sequence[ReportRun], *, metric: str | None = None) -> Rep
     shown = [headline] if metric is not None else [headline, *available[1:]]
     report = Report(list(runs), headline, metric is not None)
     report.tables = {m: metric_table(runs, m) for m in shown}
+    report.inference = [c for r in runs for c in summarize_inference(r.records, run=r.label)]
     for run in runs:
         run_metrics = run.metrics
         for dataset in run.datasets:

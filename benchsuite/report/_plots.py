@@ -326,3 +326,119 @@ def cd_svg(result: FriedmanResult, *, title: str = "") -> str:
         ax.plot([r, r, k + 0.2], [axis_y, y, y], color="0.2", lw=0.8)
         ax.text(k + 0.3, y, f"{r:.2f}  {result.names[i]}", ha="left", va="center", fontsize=8)
     return to_svg(fig, label=title or "critical difference diagram")
+
+
+# --------------------------------------------------------------------------------------
+# inference
+# --------------------------------------------------------------------------------------
+
+
+def latency_svg(report: Report, colors: dict[str, str]) -> str:
+    """Median latency per call against batch size, log-log, one panel per dataset and one
+    line per estimator; the band reaches up to the p99 latency."""
+    return to_svg(
+        latency_figure(report, colors), label="inference latency against batch size per dataset"
+    )
+
+
+def latency_figure(report: Report, colors: dict[str, str]):
+    """The figure of :func:`latency_svg` (one axes per dataset, one line per estimator and
+    run, in the order of ``report.inference``)."""
+    datasets = list(dict.fromkeys(c.dataset for c in report.inference))
+    runs = [r.label for r in report.runs]
+    nrows, ncols = _grid(len(datasets))
+    fig = _figure(3.6 * ncols, 2.8 * nrows + 0.5)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    used: dict[str, str] = {}
+    for ax, dataset in zip(axes, datasets, strict=False):
+        for case in report.inference:
+            if case.dataset != dataset:
+                continue
+            sizes = [b.batch_size for b in case.batches]
+            median = [b.median_s for b in case.batches]
+            color = colors.get(case.estimator, "0.3")
+            used[case.estimator] = color
+            ax.plot(
+                sizes,
+                median,
+                color=color,
+                ls=_LINESTYLES[runs.index(case.run) % 4],
+                marker="o",
+                ms=3,
+                label=case.estimator,
+            )
+            if len(sizes) > 1:  # one batch size has no band to draw
+                p99 = [b.p99_s for b in case.batches]
+                ax.fill_between(sizes, median, p99, color=color, alpha=0.12, lw=0)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(dataset)
+        ax.set_xlabel("batch size (rows, log)")
+        ax.set_ylabel("latency per call (s, log)")
+        ax.grid(True, which="major", lw=0.4, alpha=0.5)
+    for ax in axes[len(datasets) :]:
+        ax.set_visible(False)
+    _legend(fig, used, runs, lines=True)
+    return fig
+
+
+def inference_pareto_svg(report: Report, colors: dict[str, str]) -> str:
+    """Score against batch-1 latency, one panel per dataset, the Pareto front drawn as a
+    step line per run and its estimators named."""
+    return to_svg(
+        inference_pareto_figure(report, colors),
+        label="score against batch-1 inference latency per dataset, with the Pareto front",
+    )
+
+
+def inference_pareto_figure(report: Report, colors: dict[str, str]):
+    """The figure of :func:`inference_pareto_svg`: x is the median latency per call at the
+    case's smallest batch size (batch 1 when measured), y the dataset's report metric."""
+    from benchsuite.report._inference import inference_scores, pareto_indices
+
+    groups = inference_scores(report)
+    datasets = list(dict.fromkeys(dataset for _, dataset, *_ in groups))
+    runs = [r.label for r in report.runs]
+    nrows, ncols = _grid(max(len(datasets), 1))
+    fig = _figure(3.6 * ncols, 2.9 * nrows + 0.5)
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    used: dict[str, str] = {}
+    for ax, dataset in zip(axes, datasets, strict=False):
+        metric, greater, sizes = "", True, set()
+        for run, d, m, g, points in groups:
+            if d != dataset:
+                continue
+            metric, greater = m, g
+            marker = _MARKERS[runs.index(run) % len(_MARKERS)]
+            for p in points:
+                color = colors.get(p.case.estimator, "0.3")
+                used[p.case.estimator] = color
+                sizes.add(p.case.smallest.batch_size)
+                ax.scatter(p.latency_s, p.score, color=color, marker=marker, s=30, zorder=3)
+            front = pareto_indices([(p.latency_s, p.score) for p in points], greater_is_better=g)
+            ax.step(
+                [points[i].latency_s for i in front],
+                [points[i].score for i in front],
+                where="post",
+                color="0.35",
+                lw=1,
+                ls=_LINESTYLES[runs.index(run) % 4],
+            )
+            for i in front:
+                ax.annotate(
+                    points[i].case.estimator,
+                    (points[i].latency_s, points[i].score),
+                    xytext=(4, 3),
+                    textcoords="offset points",
+                    fontsize=7,
+                )
+        at = f"batch {sizes.pop()}" if len(sizes) == 1 else "smallest batch"
+        ax.set_xscale("log")
+        ax.set_title(dataset)
+        ax.set_xlabel(f"p50 latency at {at} (s, log)")
+        ax.set_ylabel(f"{metric} ({'higher' if greater else 'lower'} is better)")
+        ax.grid(True, which="major", lw=0.4, alpha=0.5)
+    for ax in axes[len(datasets) :]:
+        ax.set_visible(False)
+    _legend(fig, used, runs)
+    return fig

@@ -4,7 +4,8 @@ network), readable in any browser and in a mail client that shows HTML.
 Its first screen answers "which model is best on each dataset, and at what cost": the
 best-per-dataset table (score, fit and predict time, memory, the fastest close contender),
 then the full table of the headline metric. Below: the other metrics, costs, the time to
-target (when a job was trained against one), score against fit time with the Pareto front,
+target (when a job was trained against one), inference latency and throughput with their
+plots (when a job measured them), score against fit time with the Pareto front,
 per-dataset scores with error bars, training curves, the critical-difference diagram
 (Friedman + Nemenyi), failed and skipped cases, and the environment of each run.
 """
@@ -299,6 +300,7 @@ def report_html(report: Report) -> str:
         ("tables", "Results"),
         ("cost", "Cost"),
         *([("target", "Time to target")] if report.targets() else []),
+        *([("inference", "Inference")] if report.inference else []),
         ("pareto", "Score vs fit time"),
         ("scores", "Scores"),
         ("curves", "Training curves"),
@@ -342,6 +344,8 @@ def report_html(report: Report) -> str:
             '<section id="target"><h2>Time to target <small>(median over the jobs that'
             " reached it)</small></h2>" + _target_html(report) + "</section>"
         )
+    if report.inference:
+        parts.append(_inference_section(report, colors))
     parts.append(
         '<section id="pareto"><h2>Score against fit time</h2><figure>'
         + _plots.pareto_svg(report, colors)
@@ -391,6 +395,65 @@ def report_html(report: Report) -> str:
         f'<footer class="note"><p>Made by benchsuite from {_e(sources)}.</p></footer></body></html>'
     )
     return "\n".join(parts) + "\n"
+
+
+def _inference_html(report: Report) -> str:
+    from benchsuite.report import _inference
+
+    columns = _inference.inference_columns(report)
+    # text columns left-aligned, header and cells alike; numbers right-aligned
+    align = ["" if c.startswith(("p50", "p99", "throughput", "jobs")) else "l" for c in columns]
+    out = ["<div class=scroll><table><thead><tr>"]
+    out += [f'<th scope=col class="{a}">{_e(c)}</th>' for c, a in zip(columns, align, strict=True)]
+    out.append("</tr></thead><tbody>")
+    for row in _inference.inference_rows(report):
+        tds = [
+            f'<th scope=row class="l">{_e(value)}</th>'
+            if col == "estimator"
+            else f'<td class="{a}">{_e(value)}</td>'
+            for col, a, value in zip(columns, align, row, strict=True)
+        ]
+        out.append("<tr>" + "".join(tds) + "</tr>")
+    out.append("</tbody></table></div>")
+    return "".join(out)
+
+
+def _inference_section(report: Report, colors: dict[str, str]) -> str:
+    """The table of latency and throughput, how they were measured, latency against batch
+    size and score against batch-1 latency (when some case has a score)."""
+    from benchsuite.report import _inference, _plots
+
+    many = len(report.runs) > 1
+    out = [
+        '<section id="inference"><h2>Inference <small>(median over the measured jobs:'
+        " latency per call, throughput)</small></h2>",
+        _inference_html(report),
+        *(f'<p class="note">{_e(n)}</p>' for n in _inference.inference_notes(report)),
+        "<figure>",
+        _plots.latency_svg(report, colors),
+        "<figcaption>Median latency per call against batch size, both axes logarithmic;"
+        " one line per estimator"
+        + (", line style = run" if many else "")
+        + ", the band reaches up to the p99 latency. A line flatter than the grid means"
+        " per-call overhead dominates; throughput is the batch size over this latency."
+        "</figcaption></figure>",
+    ]
+    if _inference.inference_scores(report):
+        front = _inference.pareto_lines(report)
+        out += [
+            "<figure>",
+            _plots.inference_pareto_svg(report, colors),
+            "<figcaption>Each point is an estimator: its mean score over folds against its"
+            " median latency per call at batch 1 (or the smallest batch measured)"
+            + (", marker shape = run" if many else "")
+            + ". The grey step line is the Pareto front: no other estimator is both faster"
+            " to predict and better; the estimators on it are named.</figcaption></figure>",
+            "<ul class=note>"
+            + "".join(f"<li><b>{_e(where)}</b>: {_e(text)}</li>" for where, text in front)
+            + "</ul>",
+        ]
+    out.append("</section>")
+    return "".join(out)
 
 
 def _cd_section(report: Report) -> str:

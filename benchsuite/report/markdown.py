@@ -97,7 +97,9 @@ def report_markdown(report: Report) -> str:
     The runs (with a warning line for partial runs), the best estimator per dataset and its
     cost, one table per metric (``mean ± std``, or the value alone for a case measured once;
     best per column in bold, average rank), the cost table, the time to target (when a job
-    was trained against one) and the failed or skipped cases.
+    was trained against one), inference latency and throughput with the Pareto front of
+    score against batch-1 latency (when a job measured inference) and the failed or skipped
+    cases.
 
     Parameters
     ----------
@@ -169,6 +171,8 @@ def report_markdown(report: Report) -> str:
         )
         lines += [_row(_escape(x) for x in row) for row in targets]
         lines += ["", f"<sub>{_escape(_text.TARGET_NOTE)}</sub>"]
+    if report.inference:
+        lines += _inference_markdown(report)
     problems = _text.problem_rows(report)
     if problems:
         lines += ["", "### Failed and skipped cases", ""]
@@ -179,3 +183,29 @@ def report_markdown(report: Report) -> str:
     lines.append("")
     lines += [f"<sub>{_escape(n)}</sub><br>" for n in _text.footnotes(report)]
     return "\n".join(lines) + "\n"
+
+
+def _inference_markdown(report: Report) -> list[str]:
+    """The inference table, its notes and the Pareto front per dataset."""
+    from benchsuite.report import _inference
+
+    columns = _inference.inference_columns(report)
+    lines = ["", "### Inference: latency per call and throughput (median over measured jobs)", ""]
+    lines.append(_row(_escape(c) for c in columns))
+    lines.append(
+        _row(
+            "---:" if c.startswith(("p50", "p99", "throughput", "jobs")) else "---" for c in columns
+        )
+    )
+    lines += [_row(_escape(x) for x in row) for row in _inference.inference_rows(report)]
+    lines += [""] + [f"<sub>{_escape(n)}</sub><br>" for n in _inference.inference_notes(report)]
+    front = _inference.pareto_lines(report)
+    if front:
+        lines += [
+            "",
+            "**Pareto front of score against latency** (no other estimator is both faster"
+            " and better):",
+            "",
+        ]
+        lines += [f"- **{_escape(where)}**: {_escape(text)}" for where, text in front]
+    return lines

@@ -102,14 +102,15 @@ def print_report(console: Console, report: Report) -> None:
     """Print a :class:`~benchsuite.report.Report`: the runs (partial ones flagged),
     the best estimator per dataset and its cost, one table per metric (mean ± std, best in
     bold, average rank), a cost table (fit, predict, peak memory), the time to target (when a
-    job was trained against one) and the cases that failed or were skipped.
+    job was trained against one), the inference latency and throughput (when a job measured
+    them) and the cases that failed or were skipped.
 
     Parameters
     ----------
     console : rich.console.Console
     report : Report
     """
-    from benchsuite.report import _text
+    from benchsuite.report import _inference, _text
 
     widen(console)
     console.print(report.title, style="bold", markup=False, soft_wrap=True)
@@ -130,6 +131,10 @@ def print_report(console: Console, report: Report) -> None:
             t.add_row(*target_row, style="yellow" if missed else "")
         console.print(t)
         console.print(_text.TARGET_NOTE, style="dim", markup=False, soft_wrap=True)
+    if report.inference:
+        console.print(_inference_table(report))
+        for line in _inference.inference_notes(report):
+            console.print(line, style="dim", markup=False, soft_wrap=True)
     problems = _text.problem_rows(report)
     if problems:
         t = Table(title="failed and skipped cases", title_justify="left")
@@ -202,4 +207,23 @@ def _cost_table(report: Report) -> Table:
         t.add_column(f"{dataset}\n{run}" if many else dataset, justify="right")
     for row, values in rows:
         t.add_row(row, *("\n".join(v) if v else "" for v in values))
+    return t
+
+
+def _inference_table(report: Report) -> Table:
+    from benchsuite.report import _inference
+
+    t = Table(
+        title="inference (median over measured jobs): latency per call · throughput",
+        title_justify="left",
+    )
+    for col in _inference.inference_columns(report):
+        numeric = col.startswith(("p50", "p99", "throughput", "jobs"))
+        t.add_column(
+            col,
+            justify="right" if numeric else "left",
+            style="cyan" if col == "estimator" else None,
+        )
+    for row in _inference.inference_rows(report):
+        t.add_row(*row)
     return t

@@ -98,3 +98,35 @@ THREE_BY_THREE = {
     ("d3", "b"): [0.95, 0.96, 0.97],
     ("d3", "c"): [0.50, 0.55, 0.60],
 }
+
+
+def render_all(folder: Path) -> dict[str, str]:
+    """The terminal, Markdown and HTML reports of the run in ``folder``, keyed by file
+    suffix (``txt``, ``md``, ``html``), with the folder's path written as ``<RUN>`` so that
+    they do not depend on where the run was written."""
+    from rich.console import Console
+
+    from benchsuite.report._model import build_report, load_report_runs
+    from benchsuite.report.html import report_html
+    from benchsuite.report.markdown import report_markdown
+    from benchsuite.report.terminal import print_report
+
+    report = build_report(load_report_runs([folder]))
+    console = Console(width=200, record=True)
+    print_report(console, report)
+    out = {
+        "txt": console.export_text(),
+        "md": report_markdown(report),
+        "html": report_html(report),
+    }
+    return {k: v.replace(str(folder), "<RUN>") for k, v in out.items()}
+
+
+def golden_records() -> list[Record]:
+    """The records of the golden reports (``golden/no_inference.*``): three datasets x three
+    estimators, a failed case and a loss curve, no inference."""
+    return make_records(
+        THREE_BY_THREE,
+        failed={("d1", "broken|pipe"): "ValueError: bad <value> | here"},
+        loss_curves={("d1", "a"): [1.0, 0.5, 0.25]},
+    )
