@@ -204,6 +204,23 @@ def test_a_real_clock_gives_positive_times_for_logistic_regression():
         assert 0 < entry["min_s"] <= entry["median_s"] <= entry["p90_s"] <= entry["p99_s"]
 
 
+def test_warnings_of_the_timed_calls_are_not_collected():
+    import warnings
+
+    class Noisy(Logged):
+        def predict(self, X):
+            warnings.warn("every call", UserWarning, stacklevel=1)
+            return super().predict(X)
+
+    log = []
+    spec = InferenceSpec(batch_sizes=(1,), min_time_s=2.0, warmup=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (entry,) = measure_inference(Noisy(log), _rows(), spec, seed=0, clock=StepClock(log))
+    assert entry["n_calls"] == 16
+    assert len(caught) == 3  # the warm-up's: what a record's warnings show
+
+
 # --------------------------------------------------------------------------------------
 # the batches
 
