@@ -15,6 +15,7 @@ from benchsuite.errors import one_line
 from benchsuite.executors._limits import pin_native_threads, thread_limits
 from benchsuite.executors._records import base_record, skipped_record
 from benchsuite.executors._splits import take
+from benchsuite.inference import InferenceSpec, measures_job
 from benchsuite.measure import Clock, measure_fold
 from benchsuite.plan import Job
 from benchsuite.results import Record
@@ -54,6 +55,24 @@ def job_params(job: Job, dataset: Any) -> dict[str, Any]:
     return params
 
 
+def _inference(
+    rec: Record, estimator: Any, X_test: Any, spec: InferenceSpec, *, seed: int, clock: Clock
+) -> list[dict[str, Any]] | None:
+    """The job's inference entries; None, with a warning on ``rec``, when not measured.
+
+    A failure here never costs the job its fit: the record stays ``ok``.
+    """
+    from benchsuite.inference import InferenceUnavailable, measure_inference
+
+    try:
+        return measure_inference(estimator, X_test, spec, seed=seed, clock=clock)
+    except InferenceUnavailable as exc:
+        rec.warnings.append(f"inference: {exc}; not measured")
+    except Exception as exc:  # noqa: BLE001 (any estimator error; the fit is kept)
+        rec.warnings.append(f"inference failed, not measured: {one_line(exc)}")
+    return None
+
+
 def run_job(
     job: Job,
     dataset: Any,
@@ -66,6 +85,13 @@ def run_job(
     threads: int | None = None,
 ) -> Record:
     """Build, fit, predict and score one job; never raises for estimator failures.
+
+    With an ``inference`` block on the case, the jobs it names (the first one, or all)
+    then time batched calls of the fitted model (:func:`~benchsuite.inference.measure_inference`,
+    seeded with the job's ``random_state``, under the same thread limits) into
+    ``Record.inference``; ``fit_time_s``, ``predict_time_s``, memory and energy do not
+    include them. When the model lacks the method asked for, or a call fails, the record
+    stays ``ok`` with a warning, and ``inference`` None.
 
     Parameters
     ----------
@@ -172,6 +198,13 @@ def run_job(
         except Exception as exc:
             rec.status, rec.error = "error", f"scoring: {one_line(exc)}"
             return rec
+        # after the fit and predict were timed and their memory and energy read: none of
+        # them includes the inference calls; still inside the job's thread limits
+        if measures_job(case.inference, job.fold, job.repeat):
+            assert case.inference is not None  # measures_job says so
+            rec.inference = _inference(
+                rec, estimator, X_test, case.inference, seed=job.random_state, clock=clock
+            )
     messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     rec.warnings += metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
     return rec
