@@ -4,7 +4,7 @@ registry (``device_resident`` is for benchsuite's torch models only).
 
 Syntax, in ``defaults`` and per estimator entry::
 
-    inference: {batch_sizes: [1, 32, 1024], min_time_s: 0.2, warmup: 3,
+    inference: {batch_sizes: [1, 1024], min_time_s: 0.1, warmup: 3,
                 max_calls: 10000, folds: first, method: predict, device_resident: false}
 
 Every key is optional. ``inference: true`` asks for every default; per estimator,

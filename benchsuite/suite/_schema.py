@@ -65,13 +65,13 @@ class InferenceBlock(_Model):
     optional, a key left out takes the defaults' value, then InferenceSpec's."""
 
     batch_sizes: list[Annotated[int, Field(ge=1)]] | None = Field(
-        default=None, description="rows per call, each >= 1 (default [1, 32, 1024])"
+        default=None, description="rows per call, each >= 1 (default [1, 1024])"
     )
     min_time_s: float | None = Field(
         default=None,
         gt=0,
         allow_inf_nan=False,
-        description="timed calls per batch size run at least this long (default 0.2)",
+        description="timed calls per batch size run at least this long (default 0.1)",
     )
     warmup: int | None = Field(
         default=None, ge=0, description="untimed calls per batch size (default 3)"

@@ -170,7 +170,7 @@ def test_predict_is_never_a_reason():
 def test_inference_lines_count_cases_per_setting_and_group_reasons():
     lines = inference_lines(_plan(PROBA))
     assert lines == [
-        "inference: batch sizes 1, 32, 1024 (predict_proba), first fold, 3 cases",
+        "inference: batch sizes 1, 1024 (predict_proba), first fold, 3 cases",
         "inference not measured for iris/ridge: RidgeClassifier has no predict_proba",
         "inference not measured for iris/svm: SVC has predict_proba only with probability=True",
         "inference not measured for iris/sgd[loss=hinge]: SGDClassifier has no predict_proba"
@@ -205,7 +205,7 @@ def test_validate_and_dry_run_show_the_inference_lines(tmp_path, capsys):
     assert out[1:] == inference_lines(_plan(PROBA))
     assert main(["run", str(path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "inference: batch sizes 1, 32, 1024 (predict_proba), first fold, 3 cases" in out
+    assert "inference: batch sizes 1, 1024 (predict_proba), first fold, 3 cases" in out
     assert "inference not measured for iris/ridge: RidgeClassifier has no predict_proba" in out
 
 
