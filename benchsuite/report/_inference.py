@@ -30,6 +30,7 @@ __all__ = [
     "BatchInference",
     "CaseInference",
     "ScoredInference",
+    "InferenceView",
     "inference_columns",
     "inference_notes",
     "inference_rows",
@@ -125,6 +126,15 @@ class CaseInference:
         return max(b.n_jobs for b in self.batches)
 
 
+@dataclass
+class InferenceView:
+    """What the inference table needs of a :class:`Report`: the per-case summaries and
+    the runs (one run: no run column). ``benchsuite run`` prints it for the run it made."""
+
+    inference: list[CaseInference]
+    runs: Sequence[Any] = ("",)
+
+
 def _joined(values: Iterable[Any]) -> str:
     return ", ".join(dict.fromkeys(str(v) for v in values if v is not None)) or "-"
 
@@ -187,7 +197,7 @@ def _common(sizes: Iterable[int]) -> int | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
-def inference_columns(report: Report) -> list[str]:
+def inference_columns(report: Report | InferenceView) -> list[str]:
     """The header of the inference table.
 
     The latency columns name the batch size when every case measured the same smallest
@@ -217,7 +227,7 @@ def _device(b: BatchInference) -> str:
     return b.device + (" (resident)" if b.device_resident else "")
 
 
-def inference_rows(report: Report) -> list[list[str]]:
+def inference_rows(report: Report | InferenceView) -> list[list[str]]:
     """One row per case with inference (see :func:`inference_columns`), grouped by run
     and then dataset; latencies as ``12.3 µs``, throughput as ``45.6k rows/s``; a cell
     names its batch size when the column does not, and ends in ``†`` when its rows were
@@ -255,7 +265,7 @@ def _grouped(cases: Sequence[CaseInference]) -> list[CaseInference]:
     return sorted(cases, key=lambda c: order[(c.run, c.dataset)])  # stable: keeps estimators
 
 
-def inference_notes(report: Report) -> list[str]:
+def inference_notes(report: Report | InferenceView) -> list[str]:
     """The notes under the table: how it was measured, and † when some batch repeats rows."""
     notes = [INFERENCE_NOTE]
     if any(b.replacement for c in report.inference for b in (c.smallest, c.largest)):

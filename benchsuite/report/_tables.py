@@ -98,7 +98,8 @@ def print_run_results(console: Console, plan: Plan, records: Sequence[Record]) -
     from benchsuite.metrics import METRICS
     from benchsuite.report import summarize
     from benchsuite.report._format import single_note
-    from benchsuite.report.terminal import comparison_table, problems
+    from benchsuite.report._inference import InferenceView, summarize_inference
+    from benchsuite.report.terminal import comparison_table, print_inference, problems
 
     cases = plan.cases
     summaries = summarize(records)
@@ -117,6 +118,9 @@ def print_run_results(console: Console, plan: Plan, records: Sequence[Record]) -
     note = single_note(st for s in summaries for st in s.metrics.values())
     if note:
         console.print(note, style="dim", markup=False, soft_wrap=True)
+    inference = summarize_inference(records)
+    if inference:  # a suite with an inference block: its latency and throughput too
+        print_inference(console, InferenceView(inference))
     lines = problems(summaries)
     if lines:
         console.print("\n".join(lines), style="yellow", markup=False, soft_wrap=True)

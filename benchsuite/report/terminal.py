@@ -10,6 +10,7 @@ from rich.text import Text
 
 from benchsuite._format import format_seconds
 from benchsuite.report._format import format_stats, single_note, spread_label, widen
+from benchsuite.report._inference import InferenceView
 from benchsuite.report._model import MetricTable, Report, row_label
 from benchsuite.report._summary import CaseSummary
 
@@ -110,7 +111,7 @@ def print_report(console: Console, report: Report) -> None:
     console : rich.console.Console
     report : Report
     """
-    from benchsuite.report import _inference, _text
+    from benchsuite.report import _text
 
     widen(console)
     console.print(report.title, style="bold", markup=False, soft_wrap=True)
@@ -132,9 +133,7 @@ def print_report(console: Console, report: Report) -> None:
         console.print(t)
         console.print(_text.TARGET_NOTE, style="dim", markup=False, soft_wrap=True)
     if report.inference:
-        console.print(_inference_table(report))
-        for line in _inference.inference_notes(report):
-            console.print(line, style="dim", markup=False, soft_wrap=True)
+        print_inference(console, report)
     problems = _text.problem_rows(report)
     if problems:
         t = Table(title="failed and skipped cases", title_justify="left")
@@ -210,7 +209,16 @@ def _cost_table(report: Report) -> Table:
     return t
 
 
-def _inference_table(report: Report) -> Table:
+def print_inference(console: Console, report: Report | InferenceView) -> None:
+    """The inference table (latency per call, throughput) and the notes under it."""
+    from benchsuite.report import _inference
+
+    console.print(_inference_table(report))
+    for line in _inference.inference_notes(report):
+        console.print(line, style="dim", markup=False, soft_wrap=True)
+
+
+def _inference_table(report: Report | InferenceView) -> Table:
     from benchsuite.report import _inference
 
     t = Table(
