@@ -322,12 +322,17 @@ class RecordsWarning(UserWarning):
 # --------------------------------------------------------------------------------------
 
 
+# the inference figures records_frame spreads into columns of their own, per batch size
+_INFERENCE_COLUMNS = ("median_s", "p90_s", "p99_s", "throughput_per_s", "n_calls")
+
+
 def records_frame(records: list[Record], *, flat_lists: bool = False):
     """Records as a pandas DataFrame: one row per record, ``metrics.<name>`` columns.
 
     ``params`` and ``target`` are stored as JSON strings (values of differing types from case
-    to case); ``loss_curve`` and ``warnings`` stay lists, or JSON strings with ``flat_lists=True``
-    (for CSV).
+    to case); ``loss_curve``, ``warnings`` and ``inference`` stay lists, or JSON strings with
+    ``flat_lists=True`` (for CSV). Inference figures also get a column each per batch size,
+    ``inference.b<size>.<median_s|p90_s|p99_s|throughput_per_s|n_calls>``, for analysis.
     """
     import pandas as pd
 
@@ -340,9 +345,14 @@ def records_frame(records: list[Record], *, flat_lists: bool = False):
             row["target"] = json.dumps(row["target"], sort_keys=True)
         if row.get("settings") is not None:  # nested and mixed types, as params
             row["settings"] = json.dumps(row["settings"], sort_keys=True, default=str)
+        for entry in row.get("inference") or ():
+            for key in _INFERENCE_COLUMNS:
+                row[f"inference.b{entry['batch_size']}.{key}"] = entry.get(key)
         if flat_lists:
             row["loss_curve"] = json.dumps(row["loss_curve"])
             row["warnings"] = json.dumps(row["warnings"])
+            if row.get("inference") is not None:
+                row["inference"] = json.dumps(row["inference"])
         for name, value in metrics.items():
             row[f"metrics.{name}"] = value
         rows.append(row)

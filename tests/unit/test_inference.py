@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -533,3 +534,30 @@ def test_inference_entries_reach_records_jsonl(tmp_path):
     (first, *_) = records
     assert [e["batch_size"] for e in first.inference] == [1, 4]
     assert all(tuple(e) == ENTRY_FIELDS and e["median_s"] > 0 for e in first.inference)
+
+
+def test_export_spreads_inference_into_columns_and_keeps_csv_json(tmp_path):
+    import pandas as pd
+
+    from benchsuite.results import Record, export_records
+
+    entries = [
+        {"batch_size": b, "method": "predict", "n_calls": 10 * b, "median_s": 1e-4 * b,
+         "p90_s": 2e-4 * b, "p99_s": 3e-4 * b, "iqr_s": 1e-5, "min_s": 5e-5 * b,
+         "throughput_per_s": 1e4, "device": "cpu", "replacement": False,
+         "sample_s": [1e-4 * b, 2e-4 * b]}
+        for b in (1, 1024)
+    ]  # fmt: skip
+    recs = [
+        Record(run_id="r", suite="s", dataset="iris", estimator="lr", case_key="iris/lr",
+               status="ok", fold=f, inference=entries if f == 0 else None)
+        for f in range(2)
+    ]  # fmt: skip
+    (csv,) = export_records(recs, csv=tmp_path / "r.csv")
+    frame = pd.read_csv(csv)
+    assert frame["inference.b1.median_s"].tolist()[0] == pytest.approx(1e-4)
+    assert frame["inference.b1024.p99_s"].tolist()[0] == pytest.approx(3e-4 * 1024)
+    assert frame["inference.b1024.n_calls"].tolist()[0] == 10240
+    assert frame["inference.b1.median_s"].isna().tolist() == [False, True]
+    # the whole list survives as JSON (not Python's repr) in a CSV cell
+    assert json.loads(frame["inference"][0]) == entries
