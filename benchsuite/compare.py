@@ -610,8 +610,15 @@ def _inference_entries(
 
 
 def _one_value(entries: list[dict[str, Any]], key: str, default: str) -> str:
-    """The entries' ``key`` ("predict", "cpu"), or all of them joined if they differ."""
-    return "/".join(sorted({str(e.get(key) or default) for e in entries}))
+    """The entries' ``key`` ("predict", "cpu"), or all of them joined if they differ; a
+    device whose model was timed alone, the batch already there, reads "cuda:0 (resident)"
+    (another quantity than host to host)."""
+
+    def value(e: dict[str, Any]) -> str:
+        resident = key == "device" and e.get("device_resident")
+        return str(e.get(key) or default) + (" (resident)" if resident else "")
+
+    return "/".join(sorted({value(e) for e in entries}))
 
 
 def _compare_inference(

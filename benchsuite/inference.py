@@ -8,8 +8,8 @@ passed or ``max_calls`` is reached, as ``timeit``'s autorange and
 (a fixed-size sample of them is kept, not every call).
 
 Each entry of ``Record.inference`` (:func:`measure_inference`) holds the keys of
-:data:`ENTRY_FIELDS`: those of :data:`INFERENCE_FIELDS`, then ``replacement`` and
-``sample_s``:
+:data:`ENTRY_FIELDS`: those of :data:`INFERENCE_FIELDS`, then ``replacement``,
+``device_resident`` and ``sample_s``:
 
 - ``batch_size``, ``method`` (``predict`` or ``predict_proba``), ``n_calls`` (timed calls);
 - ``median_s``, ``p90_s``, ``p99_s``, ``iqr_s`` (p75 - p25), ``min_s``: seconds per call,
@@ -18,6 +18,8 @@ Each entry of ``Record.inference`` (:func:`measure_inference`) holds the keys of
 - ``device``: ``"cpu"``, or the CUDA device used (``"cuda:0"``), as records name devices;
 - ``replacement``: whether the batches were drawn with replacement (the test fold has
   fewer rows than the batch) or not;
+- ``device_resident``: the model's forward pass alone was timed, the batch already on the
+  device (``spec.device_resident``), rather than host input to host output;
 - ``sample_s``: a seeded random sample of at most :data:`SAMPLE_SIZE` per-call times,
   sorted: the raw samples ``compare`` tests (Mann-Whitney U).
 
@@ -60,7 +62,7 @@ INFERENCE_FIELDS = (
 
 # every key of an entry, in this order: INFERENCE_FIELDS (the summary figures), then how
 # the batches were drawn and the per-call sample that ``compare`` tests
-ENTRY_FIELDS = INFERENCE_FIELDS + ("replacement", "sample_s")
+ENTRY_FIELDS = INFERENCE_FIELDS + ("replacement", "device_resident", "sample_s")
 
 # per-call times kept per entry (``sample_s``): enough for a rank test, small in a record
 SAMPLE_SIZE = 64
@@ -235,7 +237,9 @@ def measure_inference(
             sync = None if gpu is None else _synchronizer(cuda, gpu)
             times = _time_calls(call, batches, spec, clock=clock, sync=sync)
         del batches
-        entries.append(_entry(batch_size, method, times, device_name, replacement, rng))
+        entries.append(
+            _entry(batch_size, method, times, device_name, replacement, spec.device_resident, rng)
+        )
     return entries
 
 
@@ -440,6 +444,7 @@ def _entry(
     times: list[float],
     device: str,
     replacement: bool,
+    device_resident: bool,
     rng: Any,
 ) -> dict[str, Any]:
     import numpy as np
@@ -461,6 +466,7 @@ def _entry(
         "throughput_per_s": batch_size / median if median > 0 else None,
         "device": device,
         "replacement": bool(replacement),
+        "device_resident": bool(device_resident),
         "sample_s": [float(x) for x in np.sort(sample)],
     }
     return entry

@@ -279,6 +279,16 @@ def test_batch_sizes_on_one_side_or_another_method_get_a_note_not_a_verdict():
         "inference measured in the current run only, not compared"
     ]
 
+    # the model alone on the device is another quantity than host to host
+    resident = case(inference=at((1, 0.01), seed=1, device="cuda:0"))
+    for r in resident:
+        for e in r.inference or ():
+            e["device_resident"] = True
+    v = only(compare_records(cur, resident))
+    assert v.verdict == "ok" and v.reasons == [
+        "inference at batch 1: device cuda:0 -> cuda:0 (resident), not compared"
+    ]
+
 
 def test_runs_without_inference_compare_exactly_as_before():
     base = case("iris/svc") + case("iris/knn")

@@ -561,3 +561,24 @@ def test_export_spreads_inference_into_columns_and_keeps_csv_json(tmp_path):
     assert frame["inference.b1.median_s"].isna().tolist() == [False, True]
     # the whole list survives as JSON (not Python's repr) in a CSV cell
     assert json.loads(frame["inference"][0]) == entries
+
+
+@pytest.mark.gpu
+def test_torch_inference_on_a_real_gpu_host_to_host_and_resident():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("needs a CUDA GPU")
+    from sklearn.datasets import load_digits
+
+    from benchsuite.estimators.torch import TorchMLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).astype("float32")
+    model = TorchMLPClassifier(epochs=1, device="cuda", random_state=0).fit(X[:1000], y[:1000])
+    for resident in (False, True):
+        spec = InferenceSpec(batch_sizes=(1, 256), min_time_s=0.05, device_resident=resident)
+        entries = measure_inference(model, X[1000:], spec, seed=0)
+        assert [e["batch_size"] for e in entries] == [1, 256]
+        for e in entries:
+            assert e["device"].startswith("cuda") and e["device_resident"] is resident
+            assert 0 < e["min_s"] <= e["median_s"] <= e["p99_s"] and e["n_calls"] >= 1
