@@ -13,9 +13,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, TypedDict, runtime_checkable
 
+from benchsuite._gpus import gpu_count_error
 from benchsuite.errors import BenchsuiteError
 from benchsuite.executors._limits import memory_option
-from benchsuite.executors._records import skipped_record
+from benchsuite.executors._records import failure_record, skipped_record
 from benchsuite.plan import Job, Plan
 from benchsuite.results import Record
 from benchsuite.suite import Suite
@@ -126,3 +127,24 @@ def split_skipped(plan: Plan, *, run_id: str, emit: OnRecord) -> deque[Job]:
         else:
             pending.append(job)
     return pending
+
+
+def refuse_missing_gpus(
+    pending: deque[Job],
+    gpus: list[str],
+    plan: Plan,
+    *,
+    run_id: str,
+    emit: OnRecord,
+    threads: int | None = None,
+) -> deque[Job]:
+    """Record an ``error`` for every job that names a GPU past ``gpus`` (``cuda:2`` with two
+    GPUs: never run); the jobs left to run."""
+    kept: deque[Job] = deque()
+    for job in pending:
+        reason = gpu_count_error(job.case.params.get("device"), gpus)
+        if reason is None:
+            kept.append(job)
+        else:
+            emit(failure_record(job, reason, run_id=run_id, suite=plan.suite.name, threads=threads))
+    return kept

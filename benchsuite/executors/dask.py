@@ -44,14 +44,19 @@ from typing import TYPE_CHECKING, Any
 
 from benchsuite._gpus import (
     cuda_visible_devices,
-    gpu_count_error,
     job_gpu,
     job_on_worker,
     record_as_run,
     visible_gpus,
 )
 from benchsuite.errors import BenchsuiteError, one_line
-from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
+from benchsuite.executors._base import (
+    IsolatingExecutor,
+    OnRecord,
+    job_timeout,
+    refuse_missing_gpus,
+    split_skipped,
+)
 from benchsuite.executors._limits import threads_per_worker, worker_environment
 from benchsuite.executors._records import failure_record
 from benchsuite.plan import Job, Plan
@@ -358,7 +363,9 @@ class DaskExecutor(IsolatingExecutor):
     def _run(self, client: Any, plan: Plan, run_id: str, emit: OnRecord) -> None:
         pending = split_skipped(plan, run_id=run_id, emit=emit)
         if self.cluster_gpus:
-            pending = self._refuse_missing_gpus(pending, self.cluster_gpus, plan, run_id, emit)
+            pending = refuse_missing_gpus(
+                pending, self.cluster_gpus, plan, run_id=run_id, emit=emit
+            )
         timeout = job_timeout(self.timeout, plan.suite)
         if timeout is not None and pending:
             # the estimators' libraries imported on every worker before any deadline runs
@@ -373,19 +380,6 @@ class DaskExecutor(IsolatingExecutor):
             run.collect()
             run.enforce_deadlines()
             run.requeue_stranded()
-
-    def _refuse_missing_gpus(
-        self, pending: deque[Job], gpus: list[str], plan: Plan, run_id: str, emit: OnRecord
-    ) -> deque[Job]:
-        """Record an ``error`` for every job that names a GPU past ``gpus``; the others."""
-        kept: deque[Job] = deque()
-        for job in pending:
-            reason = gpu_count_error(job.case.params.get("device"), gpus)
-            if reason is None:
-                kept.append(job)
-            else:
-                emit(failure_record(job, reason, run_id=run_id, suite=plan.suite.name))
-        return kept
 
 
 # a job whose task the cluster cancels (its scattered data lost with a worker that died

@@ -37,14 +37,19 @@ from typing import TYPE_CHECKING, Any
 
 from benchsuite._gpus import (
     gpu_assignment,
-    gpu_count_error,
     job_gpu,
     job_on_worker,
     record_as_run,
     visible_gpus,
 )
 from benchsuite.errors import BenchsuiteError, one_line
-from benchsuite.executors._base import IsolatingExecutor, OnRecord, job_timeout, split_skipped
+from benchsuite.executors._base import (
+    IsolatingExecutor,
+    OnRecord,
+    job_timeout,
+    refuse_missing_gpus,
+    split_skipped,
+)
 from benchsuite.executors._limits import (
     apply_memory_limit,
     threads_per_worker,
@@ -296,23 +301,6 @@ class ProcessExecutor(IsolatingExecutor):
             w.conn.close()
             w.process.close()
 
-    def _refuse_missing_gpus(
-        self, pending: deque[Job], gpus: list[str], plan: Plan, run_id: str, emit: OnRecord
-    ) -> deque[Job]:
-        """Record an ``error`` for every job that names a GPU past ``gpus``; the others."""
-        kept: deque[Job] = deque()
-        for job in pending:
-            reason = gpu_count_error(job.case.params.get("device"), gpus)
-            if reason is None:
-                kept.append(job)
-            else:
-                emit(
-                    failure_record(
-                        job, reason, run_id=run_id, suite=plan.suite.name, threads=self.threads
-                    )
-                )
-        return kept
-
     def run(self, plan: Plan, *, run_id: str, emit: OnRecord) -> None:
         """Run every job of ``plan`` in the workers, passing each record to ``emit``.
 
@@ -327,7 +315,9 @@ class ProcessExecutor(IsolatingExecutor):
         if not pending:
             return
         gpus = self.gpus if self.gpus is not None else visible_gpus()
-        pending = self._refuse_missing_gpus(pending, gpus, plan, run_id, emit)
+        pending = refuse_missing_gpus(
+            pending, gpus, plan, run_id=run_id, emit=emit, threads=self.threads
+        )
         if not pending:
             return
         run = _Run(self, plan, run_id, emit, job_timeout(self.timeout, plan.suite), gpus)
