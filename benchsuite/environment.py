@@ -13,8 +13,11 @@ Light to import: the standard library only (torch is asked only if something loa
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -141,7 +144,65 @@ def _git_sha(cwd: Path) -> dict[str, Any] | None:
     sha = next((ln.split()[2] for ln in lines if ln.startswith("# branch.oid ")), None)
     if sha is None or sha == "(initial)":  # a repository without a commit has no HEAD
         return None
-    return {"sha": sha, "dirty": any(not ln.startswith("#") for ln in lines if ln.strip())}
+    head = next((ln.split(maxsplit=2)[2] for ln in lines if ln.startswith("# branch.head ")), None)
+    return {
+        "sha": sha,
+        "branch": None if head in (None, "(detached)") else head,
+        "dirty": any(not ln.startswith("#") for ln in lines if ln.strip()),
+    }
+
+
+MACHINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def machine_key(environment: dict[str, Any]) -> str:
+    """A short, stable name for the hardware a run measured on: ``hw-`` and 10 hex digits
+    of a hash of the CPU model, its logical cores, the RAM (whole GiB) and the GPU models.
+
+    Never the hostname: cloud CI gives every job a new one on the same kind of machine, and
+    one host can change hardware. Computed from a ``run.json``'s recorded environment, so
+    that runs older than the ``machine`` key get one too.
+
+    Parameters
+    ----------
+    environment : dict
+        :func:`capture_environment`'s result (``run.json``'s ``environment``).
+
+    Returns
+    -------
+    str
+    """
+    cpu = environment.get("cpu") or {}
+    ram = environment.get("ram_gb")
+    hardware = {
+        "cpu": cpu.get("model"),
+        "cores": cpu.get("logical_cores"),
+        "ram_gb": round(ram) if isinstance(ram, (int, float)) else None,
+        "gpus": sorted(str(g.get("name")) for g in environment.get("gpus") or []),
+    }
+    digest = hashlib.sha256(json.dumps(hardware, sort_keys=True).encode()).hexdigest()
+    return f"hw-{digest[:10]}"
+
+
+def resolve_machine(name: str | None = None) -> str | None:
+    """The machine name a run is asked to record: ``name`` (``--machine``), else
+    ``BENCHSUITE_MACHINE``; None: the hardware key (:func:`machine_key`) will do.
+
+    Raises
+    ------
+    BenchsuiteError
+        A name that is not 1-64 letters, digits, ``.``, ``_`` or ``-``.
+    """
+    from benchsuite.errors import BenchsuiteError
+
+    given = name if name is not None else os.environ.get("BENCHSUITE_MACHINE") or None
+    if given is not None and not MACHINE_NAME.match(given):
+        where = "--machine" if name is not None else "BENCHSUITE_MACHINE"
+        raise BenchsuiteError(
+            f"{where} {given!r}: a machine name is 1-64 letters, digits, '.', '_' or '-'"
+            " (starting with a letter or digit)"
+        )
+    return given
 
 
 def gpu_info(smi: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:

@@ -99,7 +99,7 @@ def upgrade_run_info(data: dict[str, Any]) -> dict[str, Any]:
 
 
 # written only once they happen: absent from a run.json (and from to_dict) until then
-_WHEN_SET = ("rows_without_target", "resumes", "worker_threads")
+_WHEN_SET = ("rows_without_target", "resumes", "worker_threads", "machine")
 _AT_END = ("counts", "threadpools", "load_average_at_end")
 
 
@@ -154,6 +154,10 @@ class RunInfo:
     threadpools : list of dict or None
         :func:`benchsuite.environment.thread_info` at the end.
     load_average_at_end : list of float or None
+    machine : str or None
+        The machine the run measured on, as ``--machine`` / ``BENCHSUITE_MACHINE`` named it,
+        else the hardware key (:func:`benchsuite.environment.machine_key`); None in runs
+        older than the key (:meth:`machine_key` computes theirs).
     extra : dict
         Keys this version has no field for (kept, and written back by :meth:`to_dict`).
     """
@@ -186,7 +190,21 @@ class RunInfo:
     counts: dict[str, int] | None = None
     threadpools: list[dict[str, Any]] | None = None
     load_average_at_end: list[float] | None = None
+    machine: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def machine_key(self) -> str:
+        """The run's machine: ``machine`` as recorded, else the hardware key of its
+        recorded environment (runs written before the key existed)."""
+        from benchsuite.environment import machine_key
+
+        return self.machine or machine_key(self.environment)
+
+    @property
+    def git(self) -> dict[str, Any]:
+        """``{sha, branch, dirty}`` of the suite's repository at the start ({} outside one;
+        ``branch`` is absent in runs older than it)."""
+        return dict(self.environment.get("git") or {})
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunInfo:

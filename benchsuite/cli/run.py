@@ -48,6 +48,13 @@ def add_parser(sub: Any) -> None:
         "--strict", action="store_true", help="exit 1 if any job ended in error or timeout"
     )
     run.add_argument("--run-id", help="name of the run folder (default: time-stamped)")
+    run.add_argument(
+        "--machine",
+        metavar="NAME",
+        help="the machine's name in run.json, which history and compare --baseline-from"
+        " group runs by (default: BENCHSUITE_MACHINE, else a hash of the CPU model, cores,"
+        " RAM and GPU models; never the hostname)",
+    )
     run.add_argument("--threads", type=positive_int, metavar="N", help=THREADS_HELP)
     run.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     add_execution_options(run)
@@ -91,6 +98,11 @@ def command(args: argparse.Namespace) -> int:
     from benchsuite.suite import load_suite
 
     suite_file = suite_path(args.suite)
+    if args.resume is not None and args.machine is not None:
+        raise BenchsuiteError("--resume continues RUN_DIR on its recorded machine; drop --machine")
+    from benchsuite.environment import resolve_machine
+
+    machine = resolve_machine(args.machine)  # a bad name: one line before anything loads
     if not args.dry_run and args.resume is None:
         from benchsuite.environment import prefetch_environment
 
@@ -152,6 +164,7 @@ def command(args: argparse.Namespace) -> int:
             command_line=["benchsuite", *sys.argv[1:]],
             resume=args.resume,
             on_warning=warn,
+            machine=machine,
         )
     except KeyboardInterrupt:
         if progress is not None:

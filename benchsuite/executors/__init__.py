@@ -108,6 +108,7 @@ def run_plan(
     resume: str | os.PathLike[str] | None = None,
     on_warning: Callable[[str], None] | None = None,
     on_plan: Callable[[Plan, list[Record]], None] | None = None,
+    machine: str | None = None,
 ) -> RunResult:
     """Run a plan, appending each record to ``<output>/<suite>/<run-id>/records.jsonl``.
 
@@ -123,6 +124,9 @@ def run_plan(
         Called with each record after it is stored (progress display).
     command_line : list of str, optional
         Stored in ``run.json`` (defaults to ``sys.argv``).
+    machine : str, optional
+        The machine's name in ``run.json`` (``--machine``); default ``BENCHSUITE_MACHINE``,
+        else the hardware key (:func:`benchsuite.environment.machine_key`).
     resume : path-like, optional
         A run folder to continue instead of starting a new one (``output`` and ``run_id``
         are then ignored): only jobs without a final record run (see
@@ -163,7 +167,7 @@ def run_plan(
             resume, plan, executor, timeout, command_line, on_warning
         )
     else:
-        store = _open_run(plan, executor, timeout, output, run_id, command_line)
+        store = _open_run(plan, executor, timeout, output, run_id, command_line, machine)
         kept, superseded = [], 0
     records = list(kept)
 
@@ -218,12 +222,17 @@ def _open_run(
     output: str | os.PathLike[str],
     run_id: str | None,
     command_line: list[str],
+    machine: str | None = None,
 ) -> RunStore:
     """A new run folder, locked, with its first ``run.json`` (status ``running``)."""
+    from benchsuite.environment import machine_key, resolve_machine
+
     suite = plan.suite
+    named = resolve_machine(machine)  # a bad name fails before the folder exists
     # creates and locks the folder (RunLockedError if another process writes a run of the
     # same id) before writing run.json
     store = RunStore(output, suite.name, run_id)
+    environment = capture_environment(cwd=suite.path.parent if suite.path else None)
     store.open(
         {
             "suite_file": str(suite.path) if suite.path else None,
@@ -242,7 +251,8 @@ def _open_run(
             "filters": list(plan.filters),
             "n_cases": len(plan.cases),
             "n_jobs": len(plan.jobs),
-            "environment": capture_environment(cwd=suite.path.parent if suite.path else None),
+            "environment": environment,
+            "machine": named or machine_key(environment),
         }
     )
     return store

@@ -85,16 +85,22 @@ def test_git_commit_and_dirty_flag_from_one_process(repo, monkeypatch):
         return real_run(cmd, *args, **kwargs)
 
     head = _git(repo, "rev-parse", "HEAD")
+    branch = _git(repo, "rev-parse", "--abbrev-ref", "HEAD")
     monkeypatch.setattr(environment.subprocess, "run", counting_run)
-    assert environment._git_sha(repo) == {"sha": head, "dirty": False}
+    clean = {"sha": head, "branch": branch, "dirty": False}
+    assert environment._git_sha(repo) == clean
     assert len(calls) == 1
     monkeypatch.undo()
     (repo / "new.txt").write_text("untracked files do not make a tree dirty\n")
-    assert environment._git_sha(repo) == {"sha": head, "dirty": False}
+    assert environment._git_sha(repo) == clean
     (repo / "a.txt").write_text("changed\n")
-    assert environment._git_sha(repo) == {"sha": head, "dirty": True}
+    assert environment._git_sha(repo) == {**clean, "dirty": True}
     _git(repo, "add", "a.txt")  # staged counts too
-    assert environment._git_sha(repo) == {"sha": head, "dirty": True}
+    assert environment._git_sha(repo) == {**clean, "dirty": True}
+    _git(repo, "checkout", "-q", "-b", "feature/x")
+    assert environment._git_sha(repo)["branch"] == "feature/x"
+    _git(repo, "checkout", "-q", "--detach")
+    assert environment._git_sha(repo)["branch"] is None  # detached HEAD: no branch
 
 
 def test_git_is_none_outside_a_repository_and_before_the_first_commit(tmp_path):
