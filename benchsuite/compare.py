@@ -1214,10 +1214,9 @@ def find_baseline(
     ]
     if not done:
         suites = sorted({str(r.suite) for r in runs if r.suite and r.suite != suite})
-        other = f"; it holds runs of {', '.join(suites)}" if suites else ""
-        raise BenchsuiteError(
-            f"{where}: no completed run of suite '{suite}' (other than the current run){other}"
-        )
+        other = f"; it holds runs of suites {', '.join(suites)}" if suites else ""
+        but = " other than the current run" if exclude is not None else ""
+        raise BenchsuiteError(f"{where}: no completed run of suite '{suite}'{but}{other}")
     pool = [
         r
         for r in done

@@ -227,7 +227,7 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(history, tmp_path, caps
     write_run(lone, "x1", "2024-01-01T00:00:00", status="interrupted")
     only = write_run(lone, "x2", "2024-02-01T00:00:00")
     _one_error(capsys, "compare", "--baseline-from", lone, only, *o,
-               expect="no completed run of suite 's'")  # fmt: skip
+               expect="no completed run of suite 's' other than the current run")  # fmt: skip
     _one_error(capsys, "compare", "--baseline-from", h, h / "s" / "r1", cur, *o,
                expect="not both")  # fmt: skip
     _one_error(capsys, "compare", cur, *o, expect="no baseline")
@@ -381,3 +381,22 @@ def test_run_warns_too_unless_quiet(write_suite, tmp_path, capsys):
     five = write_suite(SUITE.format(evaluation="{cv: 5}", more=""), name="five")
     assert main(["run", str(five), "-o", str(tmp_path / "c")]) == 0
     assert "cannot confirm" not in capsys.readouterr().err
+
+
+def test_run_baseline_from_bad_input_fails_before_running(write_suite, history, tmp_path, capsys):
+    h, _ = history
+    path = write_suite(SUITE.format(evaluation="{cv: 5}", more=""))
+    out = tmp_path / "out"
+    for args, expect in (
+        (["--compare", str(h), "--baseline-from", str(h)], "not both"),
+        (["--baseline-branch", "main"], "--baseline-branch chooses a baseline in --baseline-from"),
+        (
+            ["--baseline-from", str(h)],
+            "no completed run of suite 'tiny'; it holds runs of suites other, s",
+        ),
+        (["--baseline-from", str(h / "nope")], "no such folder"),
+    ):
+        assert main(["run", str(path), "-o", str(out), "-q", *args]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and expect in err, err
+    assert not out.exists()
