@@ -938,8 +938,8 @@ def unconfirmed_note(verdicts: Sequence[Verdict], alpha: float) -> str:
     str
         ``"2 cases have unconfirmed timing verdicts: with 3 vs 3 samples Mann-Whitney U
         cannot go below p = 0.10 (alpha 0.05), so the time ratio alone decided; they do not
-        gate, even with --fail-on time; more folds or repeats, or benchsuite history, can
-        confirm them"``.
+        gate, even with --fail-on time or inference; more folds or repeats, or benchsuite
+        history, can confirm them"``.
     """
     cases = [v for v in verdicts if v.unconfirmed]
     changes: list[TimeChange | InferenceChange] = []
@@ -961,8 +961,8 @@ def unconfirmed_note(verdicts: Sequence[Verdict], alpha: float) -> str:
     n = len(cases)
     return (
         f"{n} case{'s have' if n != 1 else ' has'} unconfirmed timing verdicts: {why}, so the"
-        " time ratio alone decided; they do not gate, even with --fail-on time; more folds or"
-        " repeats, or benchsuite history, can confirm them"
+        " time ratio alone decided; they do not gate, even with --fail-on time or inference;"
+        " more folds or repeats, or benchsuite history, can confirm them"
     )
 
 
@@ -1079,8 +1079,7 @@ def compare_records(
     b_sha, c_sha = b_run.info.suite_sha256, c_run.info.suite_sha256
     if b_sha and c_sha and b_sha != c_sha:
         notes.append("the suite file differs between the runs (suite_sha256)")
-    n_unconfirmed = sum(1 for v in verdicts if v.unconfirmed)
-    if n_unconfirmed:
+    if any(v.unconfirmed for v in verdicts):
         notes.append(unconfirmed_note(verdicts, alpha))
     return Comparison(
         verdicts=verdicts,
