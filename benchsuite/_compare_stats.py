@@ -10,9 +10,97 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["PendingTests", "nadeau_bengio_ttest"]
+if TYPE_CHECKING:
+    from benchsuite.plan import Plan
+
+__all__ = ["PendingTests", "mwu_min_p", "nadeau_bengio_ttest", "timing_power_warning"]
+
+
+def mwu_min_p(n1: int, n2: int) -> float:
+    """The smallest two-sided p-value the Mann-Whitney U test can give for ``n1`` vs ``n2``
+    samples: ``2 / C(n1 + n2, n1)`` (exact test, no ties: the two samples entirely apart).
+
+    With 3 vs 3 samples it is 0.10, with 4 vs 4 0.029, with 5 vs 5 0.0079; with one sample
+    on a side (no test) it is 1. Where it is not below alpha, no timing change can be
+    significant, however large: compare calls such a change *unconfirmed*.
+
+    Parameters
+    ----------
+    n1, n2 : int
+        Samples on each side.
+
+    Returns
+    -------
+    float
+        In ``(0, 1]``.
+    """
+    if n1 < 1 or n2 < 1:
+        return 1.0
+    return min(1.0, 2.0 / math.comb(n1 + n2, n1))
+
+
+def _design(case: Any) -> str:
+    """``"cv: 3"``, ``"holdout: 0.2"``, ``"split: official"``: how a case is split."""
+    ev = case.evaluation
+    if ev.method == "cv":
+        return f"cv: {case.n_folds}"
+    if ev.method == "holdout":
+        return f"holdout: {ev.holdout}"
+    if ev.method == "official":
+        return "split: official"
+    return f"{ev.method} split ({case.n_folds} fold{'s' if case.n_folds != 1 else ''})"
+
+
+def timing_power_warning(plan: Plan, alpha: float = 0.05) -> str | None:
+    """One line when the plan's design leaves compare's timing test no chance.
+
+    A case gives ``n_folds x repeats`` timing samples per run; when Mann-Whitney U on that
+    many against as many cannot go below ``alpha`` (:func:`mwu_min_p`), no fit or predict
+    time change of its cases can ever be confirmed. The line names the weakest design among
+    the cases that run (one line per suite, not per case) and what would give the test a
+    chance.
+
+    Parameters
+    ----------
+    plan : Plan
+    alpha : float, default=0.05
+        The significance level compare will use.
+
+    Returns
+    -------
+    str or None
+        ``"with cv: 3 and repeats: 1, compare cannot confirm a timing change (3 vs 3
+        samples: smallest p = 0.10 >= alpha 0.05); use cv >= 4, repeats >= 2, or benchsuite
+        history"``; None when every case can reach ``alpha``.
+    """
+    if not 0 < alpha < 1:
+        return None  # compare refuses such an alpha itself
+    weak = [
+        c for c in plan.cases if not c.skipped and mwu_min_p(*[c.n_folds * c.repeats] * 2) >= alpha
+    ]
+    if not weak:
+        return None
+    case = min(weak, key=lambda c: c.n_folds * c.repeats)
+    n, folds, repeats = case.n_folds * case.repeats, case.n_folds, case.repeats
+    p = mwu_min_p(n, n)
+    why = (
+        "1 vs 1 sample: no test possible"
+        if n == 1
+        else f"{n} vs {n} samples: smallest p = {p:.2f} >= alpha {alpha:g}"
+    )
+    # the least change of each knob that would give the test a chance
+    more_folds = next(k for k in range(2, 10_000) if mwu_min_p(k * repeats, k * repeats) < alpha)
+    more_repeats = next(r for r in range(2, 10_000) if mwu_min_p(folds * r, folds * r) < alpha)
+    fixes = [f"cv >= {more_folds}"] if case.evaluation.method == "cv" else ["cv"]
+    fixes.append(f"repeats >= {more_repeats}")
+    runnable = sum(1 for c in plan.cases if not c.skipped)
+    some = f" ({len(weak)} of {runnable} cases)" if len(weak) < runnable else ""
+    return (
+        f"with {_design(case)} and repeats: {repeats}{some}, compare cannot confirm a timing"
+        f" change ({why}); use {', '.join(fixes)}, or benchsuite history"
+    )
 
 
 def _nb_statistic(differences: Sequence[float], ratio: float) -> tuple[float, float | None]:

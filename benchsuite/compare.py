@@ -29,21 +29,31 @@ The tolerance is absolute for scores where greater is better (accuracy, F1, ROC 
 
 *Times* (fit and predict separately) follow asv: the ratio of the medians of the raw samples
 (folds x repeats) must be beyond ``time_factor`` **and** the Mann-Whitney U test on those
-samples must be significant (``scipy.stats.mannwhitneyu``, two-sided). With fewer than two
-samples on a side there is no test and the ratio alone decides (as asv does). With 5 vs 5
-samples the smallest possible two-sided p-value is 0.008; with 3 vs 3 it is 0.1, so short
-suites cannot show a significant timing change at ``alpha=0.05``.
+samples must be significant (``scipy.stats.mannwhitneyu``, two-sided). The test's power is
+said out loud: the smallest two-sided p-value it can give for ``n1`` vs ``n2`` samples is
+``2 / C(n1 + n2, n1)`` (0.0079 for 5 vs 5, 0.10 for 3 vs 3, 1 for 1 vs 1, where no test
+runs at all). Where that is not below ``alpha``, no change could ever be significant, so the
+ratio alone decides (as asv does with one sample) and the verdict is *unconfirmed*: still
+``slower`` or ``faster`` (``confirmed: false``; rendered ``slower (fit ×3.00, unconfirmed:
+3 vs 3 samples)``), never ``ok`` while the ratio is beyond the factor, and never gating,
+even with ``fail_on="time"``. Where the samples can reach ``alpha`` and the test is not
+significant, the change is ``same`` as before.
 
 *Inference* (records with an ``inference`` block): per-call latency at each batch size
 measured on both sides with the same method and device, by the rule of times: the ratio of
 the medians of the jobs' ``median_s`` beyond ``time_factor`` **and** a significant Mann-Whitney
-U test. With at least two jobs on each side (``folds: all``) the test's samples are the
-per-job ``median_s`` values, as for fit time. With one job on a side (``folds: first``, the
+U test (unconfirmed, as for times, where the samples cannot reach ``alpha``). With at least
+two jobs on each side (``folds: all``) the test's samples are the per-job ``median_s``
+values, as for fit time. With one job on a side (``folds: first``, the
 default) they are the pooled ``sample_s`` per-call times of each side: the calls of one process
 are not independent (they share its caches, clock and neighbours), so that test is weaker
 evidence than one over folds. Throughput (``batch_size / latency``) is the same verdict, shown
 as a ratio, not judged again. The case's verdict is its worst batch size's; a batch size
 measured on one side only, or with another method or device, gets a note and no verdict.
+
+A metric needs no such rule: the t-test on ``J >= 2`` folds has ``J - 1 >= 1`` degrees of
+freedom, and its p-value goes to 0 as ``|t|`` grows, so any ``alpha`` is within reach; one
+split (``J = 1``) has no test, and the tolerance alone decides, as before.
 
 *Memory*: the median ``peak_rss_mb`` must grow by more than ``memory_factor`` and by more than
 ``memory_min_mb`` (tiny processes have noisy RSS).
@@ -61,7 +71,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from benchsuite._compare_stats import PendingTests, nadeau_bengio_ttest
+from benchsuite._compare_stats import PendingTests, mwu_min_p, nadeau_bengio_ttest
 from benchsuite._format import format_seconds, p_clause
 from benchsuite.environment import EnvironmentDifference, environment_differences
 from benchsuite.errors import BenchsuiteError
@@ -82,8 +92,10 @@ __all__ = [
     "OptionError",
     "TimeChange",
     "Verdict",
+    "compare_from_history",
     "compare_records",
     "compare_runs",
+    "find_baseline",
     "environment_differences",
     "nadeau_bengio_ttest",
     "parse_fail_on",
@@ -184,6 +196,13 @@ class TimeChange:
         Two-sided Mann-Whitney U p-value; None with fewer than two samples on a side.
     n_base, n_current : int
     change : {"slower", "faster", "same"}
+    min_p_value : float
+        The smallest p-value the test can give with ``n_base`` vs ``n_current`` samples
+        (:func:`benchsuite._compare_stats.mwu_min_p`); 1 with a single sample on a side.
+    confirmed : bool
+        False when ``change`` is not ``"same"`` but ``min_p_value`` is not below alpha: the
+        ratio alone decided, the test could not have confirmed it (such a change never
+        gates).
     """
 
     what: str
@@ -194,6 +213,8 @@ class TimeChange:
     n_base: int
     n_current: int
     change: str = "same"
+    min_p_value: float = 1.0
+    confirmed: bool = True
 
 
 @dataclass
@@ -221,6 +242,10 @@ class InferenceChange:
     n_base, n_current : int
         Samples per side (jobs or calls, as ``samples`` says).
     change : {"slower", "faster", "same"}
+    min_p_value : float
+        As in :class:`TimeChange`.
+    confirmed : bool
+        As in :class:`TimeChange`.
     """
 
     batch_size: int
@@ -237,6 +262,8 @@ class InferenceChange:
     n_base: int
     n_current: int
     change: str = "same"
+    min_p_value: float = 1.0
+    confirmed: bool = True
 
 
 @dataclass
@@ -302,7 +329,13 @@ class Verdict:
     flags : list of str
         Every verdict that applies (a case can be both ``worse-metric`` and ``slower``).
     gating : bool
-        Whether one of ``flags`` is in the ``fail_on`` set.
+        Whether one of ``flags`` is in the ``fail_on`` set (an unconfirmed one never gates).
+    confirmed : bool
+        False when ``verdict`` is a timing verdict that the samples could not confirm (see
+        ``unconfirmed``); True otherwise.
+    unconfirmed : dict of str to str
+        The timing verdicts in ``flags`` given by the ratio alone because the test could not
+        reach alpha, each with its samples: ``{"slower": "3 vs 3 samples"}``.
     reasons : list of str
         One line per finding, e.g. ``"accuracy -0.0200 (p=0.001)"``.
     dataset, estimator : str
@@ -323,6 +356,8 @@ class Verdict:
     verdict: str = "ok"
     flags: list[str] = field(default_factory=list)
     gating: bool = False
+    confirmed: bool = True
+    unconfirmed: dict[str, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     dataset: str = ""
     estimator: str = ""
@@ -373,7 +408,6 @@ class Verdict:
 
 
 @dataclass
-@dataclass
 class Comparison:
     """The result of comparing two runs.
 
@@ -388,6 +422,11 @@ class Comparison:
         Things the reader should know (a run picked among several, a changed suite file).
     options : dict
         ``fail_on``, ``time_factor``, ``metric_tolerance``, ``alpha``, ... as used.
+    baseline_from : dict or None
+        Set when the baseline was taken from a history folder (:func:`find_baseline`):
+        ``dir``, ``machine`` and ``branch`` asked for, ``path``, ``run_id``,
+        ``started_at``, ``git_sha`` of the run taken, and ``cross_machine`` (the current
+        run's machine is another one, so time and memory verdicts do not gate).
     """
 
     verdicts: list[Verdict]
@@ -396,6 +435,7 @@ class Comparison:
     environment: list[EnvironmentDifference] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    baseline_from: dict[str, Any] | None = None
 
     @property
     def gating(self) -> list[Verdict]:
@@ -425,6 +465,7 @@ class Comparison:
             "current": _side(self.current),
             "environment": [asdict(e) for e in self.environment],
             "notes": list(self.notes),
+            "baseline_from": self.baseline_from,
             "verdicts": [_clean(asdict(v)) for v in self.verdicts],
         }
 
@@ -437,6 +478,7 @@ def _side(run: Run) -> dict[str, Any]:
         "suite": run.suite,
         "started_at": run.started_at,
         "git_sha": run.git_sha,
+        "machine": run.info.machine_key() if run.has_run_json else None,
         "n_records": len(run.records),
         "note": run.note,
     }
@@ -587,7 +629,9 @@ def _compare_times(
             continue
         bm, cm = statistics.median(xs), statistics.median(ys)
         ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
-        tc = TimeChange(what, bm, cm, ratio, None, len(xs), len(ys))
+        tc = TimeChange(
+            what, bm, cm, ratio, None, len(xs), len(ys), min_p_value=mwu_min_p(len(xs), len(ys))
+        )
         tests.mann_whitney(tc, xs, ys)
         out.append(tc)
     return out
@@ -676,6 +720,7 @@ def _compare_inference(
             p_value=None,
             n_base=len(xs),
             n_current=len(ys),
+            min_p_value=mwu_min_p(len(xs), len(ys)),
         )
         tests.mann_whitney(ic, xs, ys)
         out.append(ic)
@@ -779,15 +824,40 @@ def _compare_case(
     return v
 
 
-def _time_change(ratio: float, p_value: float | None, factor: float, alpha: float) -> str:
-    """``"slower"``, ``"faster"`` or ``"same"``: beyond the factor *and* significant (or
-    no test possible)."""
-    significant = p_value is None or p_value < alpha
-    if significant and ratio > factor:
-        return "slower"
-    if significant and ratio < 1.0 / factor:
-        return "faster"
-    return "same"
+def _time_change(change: TimeChange | InferenceChange, factor: float, alpha: float) -> None:
+    """Set ``change.change`` (``"slower"``, ``"faster"`` or ``"same"``: beyond the factor
+    *and* significant) and ``change.confirmed``.
+
+    Where the samples cannot reach ``alpha`` (one on a side, or 3 vs 3) the ratio alone
+    decides and the change is unconfirmed: a test that can never be significant must not
+    turn a tripled fit time into ``ok``.
+    """
+    reachable = change.min_p_value < alpha
+    significant = not reachable or (change.p_value is not None and change.p_value < alpha)
+    change.change = "same"
+    if significant and change.ratio > factor:
+        change.change = "slower"
+    elif significant and change.ratio < 1.0 / factor:
+        change.change = "faster"
+    change.confirmed = reachable or change.change == "same"
+
+
+def samples_text(n_base: int, n_current: int) -> str:
+    """``"3 vs 3 samples"``: the sizes an unconfirmed timing verdict is written with."""
+    return f"{n_base} vs {n_current} samples"
+
+
+def _unconfirmed_clause(change: TimeChange | InferenceChange) -> str:
+    return (
+        ""
+        if change.confirmed
+        else f", unconfirmed: {samples_text(change.n_base, change.n_current)}"
+    )
+
+
+def _pick(moved: list[Any], change: str) -> Any:
+    """The change that names a timing verdict: a confirmed one first, then the most extreme."""
+    return max(moved, key=lambda x: (x.confirmed, x.ratio if change == "slower" else -x.ratio))
 
 
 def _decide(v: Verdict, opts: dict[str, Any]) -> None:
@@ -808,27 +878,31 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
                 f" ({m.delta:+.4f}, tolerance {m.tolerance:.2g}, {p_clause(m.p_value)})",
             )
     for t in v.times:
-        t.change = _time_change(t.ratio, t.p_value, factor, alpha)
+        _time_change(t, factor, alpha)
         if t.change != "same":
             v.flag(
                 t.change,
                 f"{t.what} time x{t.ratio:.2f} ({format_seconds(t.base_median)} -> "
-                f"{format_seconds(t.current_median)}, {p_clause(t.p_value)})",
+                f"{format_seconds(t.current_median)}, {p_clause(t.p_value)}"
+                f"{_unconfirmed_clause(t)})",
             )
     for change in ("slower", "faster"):
         moved_t = [t for t in v.times if t.change == change]
         if moved_t:
-            # the most extreme of the quantities that moved this way names the verdict
-            t = max(moved_t, key=lambda x: x.ratio if change == "slower" else -x.ratio)
+            # a confirmed quantity names the verdict before an unconfirmed one, then the
+            # most extreme of those that moved this way
+            t = _pick(moved_t, change)
             v.moved.append(Moved(change, t.what, t.ratio, t.p_value))
+            if not t.confirmed:
+                v.unconfirmed[change] = samples_text(t.n_base, t.n_current)
     for i in v.inference:
-        i.change = _time_change(i.ratio, i.p_value, factor, alpha)
+        _time_change(i, factor, alpha)
     for change in ("slower", "faster"):
         moved_i = [i for i in v.inference if i.change == change]
         if not moved_i:
             continue
         # the case's inference verdict is its worst batch size's; its reason names it
-        i = max(moved_i, key=lambda x: x.ratio if change == "slower" else -x.ratio)
+        i = _pick(moved_i, change)
         others = ", ".join(f"batch {x.batch_size} x{x.ratio:.2f}" for x in moved_i if x is not i)
         over = {"jobs": " over jobs", "calls": " over pooled calls"}[i.samples]
         v.flag(
@@ -836,16 +910,60 @@ def _decide(v: Verdict, opts: dict[str, Any]) -> None:
             f"inference latency x{i.ratio:.2f} at batch {i.batch_size}"
             f" ({format_seconds(i.base_median)} -> {format_seconds(i.current_median)},"
             f" throughput x{i.throughput_ratio:.2f}, {p_clause(i.p_value)}"
-            f"{over if i.p_value is not None else ''})"
+            f"{over if i.p_value is not None else ''}{_unconfirmed_clause(i)})"
             + (f"; also {change} at {others}" if others else ""),
         )
         v.moved.append(Moved(f"{change}-inference", "inference", i.ratio, i.p_value, i.batch_size))
+        if not i.confirmed:
+            v.unconfirmed[f"{change}-inference"] = samples_text(i.n_base, i.n_current)
     if v.memory is not None and v.memory.change == "more":
         v.flag(
             "more-memory",
             f"peak RSS x{v.memory.ratio:.2f} ({v.memory.base_mb:.0f} -> "
             f"{v.memory.current_mb:.0f} MiB)",
         )
+
+
+def unconfirmed_note(verdicts: Sequence[Verdict], alpha: float) -> str:
+    """One line on the unconfirmed timing verdicts among ``verdicts``: how many, why, and
+    that they do not gate.
+
+    Parameters
+    ----------
+    verdicts : sequence of Verdict
+    alpha : float
+
+    Returns
+    -------
+    str
+        ``"2 cases have unconfirmed timing verdicts: with 3 vs 3 samples Mann-Whitney U
+        cannot go below p = 0.10 (alpha 0.05), so the time ratio alone decided; they do not
+        gate, even with --fail-on time or inference; more folds or repeats, or benchsuite
+        history, can confirm them"``.
+    """
+    cases = [v for v in verdicts if v.unconfirmed]
+    changes: list[TimeChange | InferenceChange] = []
+    for v in cases:
+        changes += v.times
+        changes += v.inference
+    sizes = {(x.n_base, x.n_current) for x in changes if x.change != "same" and not x.confirmed}
+    n1, n2 = min(sizes, key=sum) if sizes else (1, 1)
+    p = mwu_min_p(n1, n2)
+    why = (
+        f"with {n1} vs {n2} samples"
+        + (
+            " there is no test"
+            if min(n1, n2) < 2
+            else f" Mann-Whitney U cannot go below p = {p:.2f}"
+        )
+        + f" (alpha {alpha:g})"
+    )
+    n = len(cases)
+    return (
+        f"{n} case{'s have' if n != 1 else ' has'} unconfirmed timing verdicts: {why}, so the"
+        " time ratio alone decided; they do not gate, even with --fail-on time or inference;"
+        " more folds or repeats, or benchsuite history, can confirm them"
+    )
 
 
 def _as_info(info: RunInfo | dict[str, Any] | None) -> RunInfo | None:
@@ -948,8 +1066,12 @@ def compare_records(
         if not v.flags:
             v.flags.append("ok")
         v.verdict = min(v.flags, key=_RANK.__getitem__)
-        v.gating = any(f in gate for f in v.flags)
-    verdicts.sort(key=lambda v: (not v.gating, _RANK[v.verdict], -v.badness, v.case_key))
+        v.confirmed = v.verdict not in v.unconfirmed
+        # a change the test could never have confirmed does not fail a build
+        v.gating = any(f in gate and f not in v.unconfirmed for f in v.flags)
+    verdicts.sort(
+        key=lambda v: (not v.gating, _RANK[v.verdict], not v.confirmed, -v.badness, v.case_key)
+    )
 
     b_run = Run(base_label, _as_info(base_info), records=list(base))
     c_run = Run(current_label, _as_info(current_info), records=list(current))
@@ -957,6 +1079,8 @@ def compare_records(
     b_sha, c_sha = b_run.info.suite_sha256, c_run.info.suite_sha256
     if b_sha and c_sha and b_sha != c_sha:
         notes.append("the suite file differs between the runs (suite_sha256)")
+    if any(v.unconfirmed for v in verdicts):
+        notes.append(unconfirmed_note(verdicts, alpha))
     return Comparison(
         verdicts=verdicts,
         base=b_run,
@@ -1004,4 +1128,221 @@ def compare_runs(
     )
     comparison.base.note, comparison.current.note = bas.note, cur.note
     comparison.notes[:0] = [n for n in (bas.note, cur.note) if n]
+    return comparison
+
+
+# --------------------------------------------------------------------------------------
+# The baseline from a history of runs
+# --------------------------------------------------------------------------------------
+
+#: ``fail_on`` categories that a baseline from another machine cannot gate on: its times and
+#: memory measure that machine, not the change.
+MACHINE_BOUND = ("time", "inference", "memory")
+
+
+def _branch_of(run: Run) -> str | None:
+    branch = run.info.git.get("branch")
+    return str(branch) if branch else None
+
+
+def find_baseline(
+    root: str | os.PathLike[str],
+    *,
+    suite: str | None,
+    machine: str | None,
+    branch: str | None = None,
+    exclude: Run | None = None,
+) -> Run:
+    """The latest completed run (by start time) of ``suite`` on ``machine`` under ``root``.
+
+    Parameters
+    ----------
+    root : path-like
+        A folder of runs (``history/``, ``results/``): every run folder up to three levels
+        below it is considered.
+    suite : str or None
+        The suite's name (the current run's).
+    machine : str or None
+        A machine key (:meth:`benchsuite.runs.RunInfo.machine_key`); None: any machine
+        (``run --baseline-from`` checks the history so before its run).
+    branch : str, optional
+        Only runs whose ``run.json`` records this git branch.
+    exclude : Run, optional
+        The current run: never its own baseline, even when it lies under ``root`` (same
+        folder, or a copy with the same suite and run id).
+
+    Returns
+    -------
+    Run
+        Its ``run.json`` read, its records not yet.
+
+    Raises
+    ------
+    BenchsuiteError
+        ``root`` is missing or holds no run, or no completed run of ``suite`` is on
+        ``machine`` (and ``branch``): the message lists the machines (and branches) that
+        have some.
+    """
+    from pathlib import Path
+
+    from benchsuite.runs import find_runs
+
+    where = f"--baseline-from {root}"
+    if not Path(root).is_dir():
+        raise BenchsuiteError(f"{where}: no such folder")
+    runs = find_runs(root)
+    if not runs:
+        raise BenchsuiteError(
+            f"{where}: no run found (expected run folders such as {root}/<suite>/<run-id>/)"
+        )
+    own = exclude.path.resolve() if exclude is not None else None
+
+    def is_current(run: Run) -> bool:
+        if exclude is None:
+            return False
+        same_id = run.has_run_json and run.run_id == exclude.run_id and run.suite == suite
+        return run.path.resolve() == own or same_id
+
+    done = [
+        r
+        for r in runs
+        if r.has_run_json
+        and r.info.status == "completed"
+        and r.suite == suite
+        and not is_current(r)
+    ]
+    if not done:
+        suites = sorted({str(r.suite) for r in runs if r.suite and r.suite != suite})
+        other = f"; it holds runs of suites {', '.join(suites)}" if suites else ""
+        but = " other than the current run" if exclude is not None else ""
+        raise BenchsuiteError(f"{where}: no completed run of suite '{suite}'{but}{other}")
+    pool = [
+        r
+        for r in done
+        if machine in (None, r.info.machine_key()) and (branch is None or _branch_of(r) == branch)
+    ]
+    if pool:
+        return pool[-1]  # find_runs sorts by start time, latest last
+    machines: dict[str, list[Run]] = {}
+    for r in done:
+        machines.setdefault(r.info.machine_key(), []).append(r)
+    if branch is None:
+        have = ", ".join(
+            f"{key} ({len(rs)} run{'s' if len(rs) != 1 else ''})" for key, rs in machines.items()
+        )
+    else:
+        have = "; ".join(
+            f"{key} on branch{'es' if len(bs) != 1 else ''} {', '.join(bs)}"
+            for key, rs in machines.items()
+            for bs in [sorted({_branch_of(r) or "(none recorded)" for r in rs})]
+        )
+    on_branch = f" on branch '{branch}'" if branch is not None else ""
+    on_machine = f" on machine '{machine}'" if machine is not None else ""
+    raise BenchsuiteError(
+        f"{where}: no completed run of suite '{suite}'{on_machine}{on_branch};"
+        f" machines with completed runs of it: {have} (choose with --machine"
+        + (", --branch" if branch is not None else "")
+        + ")"
+    )
+
+
+def compare_from_history(
+    root: str | os.PathLike[str],
+    current: str | os.PathLike[str],
+    *,
+    machine: str | None = None,
+    branch: str | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    **options: Any,
+) -> Comparison:
+    """Compare ``current`` with the latest completed run of its suite under ``root``.
+
+    The baseline is the latest completed run (by start time) of the current run's suite
+    on the same machine key (``machine`` overrides it) and, with ``branch``, on that git
+    branch (:func:`find_baseline`). A note, first in :attr:`Comparison.notes`, names it.
+    Against another machine than the current run's, a warning says that times and memory
+    are not comparable, and ``time``, ``inference`` and ``memory`` are dropped from
+    ``fail_on`` (metric and failure verdicts still gate).
+
+    Parameters
+    ----------
+    root : path-like
+        The folder of runs (the history).
+    current : path-like
+        The run to judge: a run folder or its ``records.jsonl``.
+    machine : str, optional
+        The machine key of the baseline; default: the current run's.
+    branch : str, optional
+        Only baselines measured on this git branch.
+    on_warning : callable, optional
+        Receives one-line warnings (another machine, a truncated last line).
+    **options
+        Passed to :func:`compare_records` (``fail_on``, ``time_factor``, ...).
+
+    Returns
+    -------
+    Comparison
+        With :attr:`Comparison.baseline_from` set.
+
+    Raises
+    ------
+    BenchsuiteError
+        See :func:`find_baseline`; also a current run without ``run.json`` (its machine is
+        unknown) and no ``machine`` given.
+    """
+    fail = parse_fail_on(options.pop("fail_on", DEFAULT_FAIL_ON))  # bad options before reading
+    cur = load_run(current, on_warning=on_warning)
+    own = cur.info.machine_key() if cur.has_run_json else None
+    if machine is None and own is None:
+        raise BenchsuiteError(
+            f"{cur.path}: no run.json, so the run's machine is unknown; name the baseline's"
+            " with --machine KEY"
+        )
+    want = machine or str(own)
+    chosen = find_baseline(root, suite=cur.suite, machine=want, branch=branch, exclude=cur)
+    bas = load_run(chosen.path, on_warning=on_warning)
+    cross = own is not None and want != own
+    notes = []
+    bits = [f"run {bas.run_id}", f"started {bas.started_at or '?'}"]
+    if bas.git_sha:
+        bits.append(f"git {bas.git_sha}")
+    on_branch = f" on branch '{branch}'" if branch is not None else ""
+    notes.append(
+        f"baseline from history: the latest completed run of suite '{cur.suite}' on machine"
+        f" '{want}'{on_branch} under {root}: {bas.path} ({', '.join(bits)})"
+    )
+    if cross:
+        dropped = [c for c in fail if c in MACHINE_BOUND]
+        fail = tuple(c for c in fail if c not in MACHINE_BOUND)
+        warning = (
+            f"baseline measured on machine '{want}', this run on '{own}': timings and memory"
+            " are not comparable across machines, so time, inference and memory verdicts do"
+            " not gate (metric and failure verdicts still do)"
+            + (f"; dropped from --fail-on: {', '.join(dropped)}" if dropped else "")
+        )
+        notes.append(warning)
+        if on_warning is not None:
+            on_warning(warning)
+    comparison = compare_records(
+        bas.records,
+        cur.records,
+        base_info=bas.info if bas.has_run_json else None,
+        current_info=cur.info if cur.has_run_json else None,
+        base_label=str(bas.path),
+        current_label=str(cur.path),
+        fail_on=fail,
+        **options,
+    )
+    comparison.notes[:0] = notes
+    comparison.baseline_from = {
+        "dir": str(root),
+        "machine": want,
+        "branch": branch,
+        "path": str(bas.path),
+        "run_id": bas.run_id,
+        "started_at": bas.started_at,
+        "git_sha": bas.git_sha,
+        "current_machine": own,
+        "cross_machine": cross,
+    }
     return comparison

@@ -1,5 +1,8 @@
 """``benchsuite compare BASE CURRENT``: a verdict per case, exit 1 on a gating regression.
 
+``benchsuite compare --baseline-from DIR CURRENT`` takes BASE from a history of runs: the
+latest completed run of CURRENT's suite on the same machine (and branch).
+
 Its thresholds are options of ``benchsuite run --compare`` too (:func:`add_compare_options`).
 """
 
@@ -19,15 +22,35 @@ def add_parser(sub: Any) -> None:
     cmp = sub.add_parser(
         "compare",
         help="compare two runs: verdict per case, exit 1 on a gating regression",
-        description="Compare CURRENT with BASE case by case. Exit codes: 0 no gating"
+        description="Compare CURRENT with BASE case by case, or with the latest completed"
+        " run of its suite on its machine under --baseline-from DIR. Exit codes: 0 no gating"
         " regression, 1 gating regression, 2 usage or input error.",
     )
     cmp.add_argument(
         "base",
         metavar="BASE",
-        help="baseline: run folder, records.jsonl, or a folder of runs (the latest is used)",
+        nargs="?",
+        help="baseline: run folder, records.jsonl, or a folder of runs (the latest is used);"
+        " not with --baseline-from",
     )
     cmp.add_argument("current", metavar="CURRENT", help="the run to judge (same forms)")
+    cmp.add_argument(
+        "--baseline-from",
+        metavar="DIR",
+        help="take BASE from a history of runs: the latest completed run of CURRENT's suite"
+        " under DIR on CURRENT's machine (see --machine, --branch)",
+    )
+    cmp.add_argument(
+        "--machine",
+        metavar="KEY",
+        help="with --baseline-from: the baseline's machine key (default: CURRENT's); another"
+        " machine's timings and memory do not gate",
+    )
+    cmp.add_argument(
+        "--branch",
+        metavar="BRANCH",
+        help="with --baseline-from: only runs whose run.json records this git branch",
+    )
     add_compare_options(cmp, with_format=True)
     cmp.set_defaults(func=command)
 
@@ -147,10 +170,31 @@ def option_wording() -> Iterator[None]:
 def command(args: argparse.Namespace) -> int:
     """Run ``benchsuite compare``; the exit code is the comparison's."""
     from benchsuite.cli._console import warn
-    from benchsuite.compare import compare_runs
+    from benchsuite.compare import compare_from_history, compare_runs
+    from benchsuite.errors import BenchsuiteError
 
+    if args.baseline_from is not None and args.base is not None:
+        raise BenchsuiteError(f"give BASE ({args.base}) or --baseline-from DIR, not both")
+    if args.baseline_from is None:
+        if args.base is None:
+            raise BenchsuiteError("no baseline: give BASE CURRENT, or --baseline-from DIR CURRENT")
+        for flag, value in (("--machine", args.machine), ("--branch", args.branch)):
+            if value is not None:
+                raise BenchsuiteError(f"{flag} chooses a baseline in --baseline-from DIR; add it")
     with option_wording():
-        comparison = compare_runs(args.base, args.current, on_warning=warn, **compare_options(args))
+        if args.baseline_from is not None:
+            comparison = compare_from_history(
+                args.baseline_from,
+                args.current,
+                machine=args.machine,
+                branch=args.branch,
+                on_warning=warn,
+                **compare_options(args),
+            )
+        else:
+            comparison = compare_runs(
+                args.base, args.current, on_warning=warn, **compare_options(args)
+            )
     emit_comparison(comparison, args.format, args.output, hide_ok=args.hide_ok)
     return comparison.exit_code
 

@@ -17,6 +17,7 @@ from benchsuite.cli._args import (
 )
 from benchsuite.cli._execution import THREADS_HELP, add_execution_options
 from benchsuite.cli.compare import add_compare_options
+from benchsuite.cli.validate import warn_timing_power
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -63,6 +64,18 @@ def add_parser(sub: Any) -> None:
         metavar="BASELINE",
         help="after the run, compare it with BASELINE (a run, or a folder of runs such as"
         " results/baseline) and exit with the comparison's code",
+    )
+    run.add_argument(
+        "--baseline-from",
+        metavar="DIR",
+        help="after the run, compare it with the latest completed run of the suite on this"
+        " run's machine under DIR (as compare --baseline-from does) and exit with the"
+        " comparison's code; not with --compare",
+    )
+    run.add_argument(
+        "--baseline-branch",
+        metavar="BRANCH",
+        help="with --baseline-from: only baselines whose run.json records this git branch",
     )
     add_compare_options(run, with_format=False)
     run.add_argument(
@@ -130,7 +143,12 @@ def command(args: argparse.Namespace) -> int:
     executor = make_executor(args)
 
     baseline = None
-    if args.compare is not None:  # a bad baseline or option fails before the run, not after
+    if args.compare is not None and args.baseline_from is not None:
+        raise BenchsuiteError("give --compare BASELINE or --baseline-from DIR, not both")
+    if args.baseline_branch is not None and args.baseline_from is None:
+        raise BenchsuiteError("--baseline-branch chooses a baseline in --baseline-from DIR; add it")
+    if args.compare is not None or args.baseline_from is not None:
+        # a bad baseline or option fails before the run, not after
         from benchsuite.cli.compare import compare_options, option_wording
         from benchsuite.compare import parse_fail_on
         from benchsuite.runs import load_run
@@ -138,7 +156,16 @@ def command(args: argparse.Namespace) -> int:
         options = compare_options(args)
         with option_wording():
             parse_fail_on(options["fail_on"])
-        baseline = load_run(args.compare, suite=suite.name, on_warning=warn)
+        if args.compare is not None:
+            baseline = load_run(args.compare, suite=suite.name, on_warning=warn)
+        else:
+            from benchsuite.compare import find_baseline
+
+            # the run's own hardware key is known once it has run: a named machine is
+            # checked now, any other at least has a completed run of the suite there
+            find_baseline(
+                args.baseline_from, suite=suite.name, machine=machine, branch=args.baseline_branch
+            )
 
     store_path: list[str] = []
     warn_rows_without_target(plan)  # run_plan records the counts in run.json
@@ -151,6 +178,8 @@ def command(args: argparse.Namespace) -> int:
         from benchsuite.cli._progress import RunProgress
 
         warn_if_busy()
+        # like the load warning, a design warning that -q leaves out
+        warn_timing_power(plan, args.alpha if 0 < args.alpha < 1 else 0.05)
         progress = RunProgress(suite.name)
     try:
         result = run_plan(
@@ -201,8 +230,15 @@ def command(args: argparse.Namespace) -> int:
     if args.report is not None:
         report_after_run(out, result.path, args.report)
     failed = args.strict and result.counts.get("error", 0) + result.counts.get("timeout", 0)
-    if baseline is not None:
-        code = compare_after_run(out, baseline, result, options)
+    if baseline is not None or args.baseline_from is not None:
+        code = compare_after_run(
+            out,
+            baseline,
+            result,
+            options,
+            history=args.baseline_from,
+            branch=args.baseline_branch,
+        )
         return EXIT_FAILED if failed else code
     if failed:
         return EXIT_FAILED
@@ -252,7 +288,13 @@ def warn_rows_without_target(plan: Plan) -> None:
 
 
 def compare_after_run(
-    out: Console, baseline: Any, result: RunResult, options: dict[str, Any]
+    out: Console,
+    baseline: Any,
+    result: RunResult,
+    options: dict[str, Any],
+    *,
+    history: str | None = None,
+    branch: str | None = None,
 ) -> int:
     """Compare a finished run with its baseline; the comparison is also written into the
     run folder (``compare.md``, ``compare.json``) so that it travels with the artifact.
@@ -260,11 +302,16 @@ def compare_after_run(
     Parameters
     ----------
     out : rich.console.Console
-    baseline : Run
-        As :func:`benchsuite.runs.load_run` loaded it.
+    baseline : Run or None
+        As :func:`benchsuite.runs.load_run` loaded it; None with ``history``.
     result : RunResult
     options : dict
         :func:`benchsuite.cli.compare.compare_options`.
+    history : str, optional
+        ``--baseline-from DIR``: the baseline is the latest completed run of the suite on
+        this run's machine there (:func:`benchsuite.compare.compare_from_history`).
+    branch : str, optional
+        ``--baseline-branch``: only baselines of this git branch.
 
     Returns
     -------
@@ -277,19 +324,27 @@ def compare_after_run(
     from benchsuite.report import comparison_json, comparison_markdown, print_comparison
     from benchsuite.runs import load_run
 
-    current = load_run(result.path, on_warning=warn)
-    with option_wording():
-        comparison = compare_records(
-            baseline.records,
-            current.records,
-            base_info=baseline.info,
-            current_info=current.info,
-            base_label=str(baseline.path),
-            current_label=str(result.path),
-            **options,
-        )
-    if baseline.note:
-        comparison.notes.insert(0, baseline.note)
+    if history is not None:
+        from benchsuite.compare import compare_from_history
+
+        with option_wording():
+            comparison = compare_from_history(
+                history, result.path, branch=branch, on_warning=warn, **options
+            )
+    else:
+        current = load_run(result.path, on_warning=warn)
+        with option_wording():
+            comparison = compare_records(
+                baseline.records,
+                current.records,
+                base_info=baseline.info,
+                current_info=current.info,
+                base_label=str(baseline.path),
+                current_label=str(result.path),
+                **options,
+            )
+        if baseline.note:
+            comparison.notes.insert(0, baseline.note)
     out.print()
     print_comparison(out, comparison, show_ok=False)
     (result.path / "compare.md").write_text(comparison_markdown(comparison), encoding="utf-8")

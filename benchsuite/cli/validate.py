@@ -22,7 +22,8 @@ def add_parser(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     """Run ``benchsuite validate``: one line, ``FILE: ok · ...`` (then what inference the
-    plan measures, if any), or the first mistake."""
+    plan measures, if any, and a warning when its design gives compare's timing test no
+    chance), or the first mistake."""
     from pathlib import Path
 
     from benchsuite.cli._args import suite_path
@@ -51,4 +52,22 @@ def command(args: argparse.Namespace) -> int:
     )
     for line in inference_lines(plan):  # only when the suite asks for inference
         console().print(line, markup=False, soft_wrap=True)
+    warn_timing_power(plan)
     return EXIT_OK
+
+
+def warn_timing_power(plan: Any, alpha: float = 0.05) -> None:
+    """One warning line when the plan's folds x repeats leave compare's timing test no
+    chance at ``alpha`` (see :func:`benchsuite._compare_stats.timing_power_warning`).
+
+    Parameters
+    ----------
+    plan : Plan
+    alpha : float, default=0.05
+    """
+    from benchsuite._compare_stats import timing_power_warning
+    from benchsuite.cli._console import warn
+
+    line = timing_power_warning(plan, alpha)
+    if line is not None:
+        warn(line)

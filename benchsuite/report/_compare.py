@@ -33,7 +33,8 @@ _STYLE = {
 
 SINGLE_NOTE = (
     "n=1: one split (or one timing sample) on a side, so no test and no spread: the"
-    " tolerance or the time factor alone decides"
+    " tolerance alone decides a metric, and a time beyond the time factor is shown"
+    " unconfirmed (it does not gate)"
 )
 
 
@@ -63,19 +64,33 @@ def moved_label(v: Verdict, verdict: str | None = None) -> str:
     return f"{what} ×{m.ratio:.2f}"
 
 
+def unconfirmed_label(v: Verdict, verdict: str | None = None) -> str:
+    """``"unconfirmed: 3 vs 3 samples"`` when ``verdict`` (default: the case's own) is a
+    timing verdict the samples could not confirm, else ``""``."""
+    sizes = v.unconfirmed.get(verdict or v.verdict)
+    return f"unconfirmed: {sizes}" if sizes else ""
+
+
+def verdict_label(v: Verdict, verdict: str | None = None, *, gating: bool = False) -> str:
+    """A verdict as a table shows it: ``"slower (fit ×3.00, unconfirmed: 3 vs 3 samples)"``,
+    ``"worse-metric (gating)"``, ``"ok"``."""
+    verdict = verdict or v.verdict
+    bits = [b for b in (moved_label(v, verdict), unconfirmed_label(v, verdict)) if b]
+    if gating:
+        bits.append("gating")
+    return f"{verdict} ({', '.join(bits)})" if bits else verdict
+
+
 def cells(v: Verdict) -> dict[str, str]:
     """The text of each column (:data:`COLUMNS`) for one verdict.
 
     A timing verdict names the quantity that gave it (``faster (predict ×0.56)``), and the
     note names every other timing verdict of the case (``slower (fit ×1.78)``), so no ratio
-    in the row contradicts its verdict unexplained.
+    in the row contradicts its verdict unexplained. A timing verdict the samples could not
+    confirm says so in itself: ``slower (fit ×3.00, unconfirmed: 3 vs 3 samples)``.
     """
     out = dict.fromkeys(COLUMNS, "")
-    label = moved_label(v)
-    gating = ", gating" if v.gating else ""
-    out["verdict"] = (
-        f"{v.verdict} ({label}{gating})" if label else v.verdict + (" (gating)" if v.gating else "")
-    )
+    out["verdict"] = verdict_label(v, gating=v.gating)
     out["case"] = v.case_key
     m = _worst_metric(v)
     if m is not None:
@@ -109,7 +124,7 @@ def cells(v: Verdict) -> dict[str, str]:
     ]
     # fit and predict reasons are in their columns; an inference reason is a note already
     notes[:0] = [
-        f"{x.verdict} ({moved_label(v, x.verdict)})"
+        verdict_label(v, x.verdict)
         for x in v.moved
         if x.verdict != v.verdict and x.quantity != "inference"
     ]
@@ -144,7 +159,14 @@ def header_lines(c: Comparison) -> list[str]:
 
 def summary_line(c: Comparison) -> str:
     """Cases per verdict, and whether any gates (with the ``fail_on`` categories)."""
-    counts = ", ".join(f"{n} {k}" for k, n in c.counts().items())
+    unconfirmed: dict[str, int] = {}
+    for v in c.verdicts:
+        if not v.confirmed:
+            unconfirmed[v.verdict] = unconfirmed.get(v.verdict, 0) + 1
+    counts = ", ".join(
+        f"{n} {k}" + (f" ({unconfirmed[k]} unconfirmed)" if k in unconfirmed else "")
+        for k, n in c.counts().items()
+    )
     fail_on = ", ".join(c.options.get("fail_on") or []) or "none"
     n = len(c.gating)
     verdict = f"{n} gating regression{'s' if n != 1 else ''}" if n else "no gating regression"
@@ -188,6 +210,9 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
         label = moved_label(v)
         if label:
             verdict.append("\n" + label, style=style)
+        sizes = v.unconfirmed.get(v.verdict)
+        if sizes:  # "3 vs 3 samples" -> "unconfirmed: 3 vs 3": the column stays narrow
+            verdict.append("\nunconfirmed: " + sizes.removesuffix(" samples"), style=style)
         table.add_row(
             verdict,
             *[row[k] for k in COLUMNS[1:]],

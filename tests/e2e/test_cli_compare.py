@@ -165,3 +165,58 @@ def test_run_compare_exits_1_on_a_regression(runs, tmp_path):
     assert better.is_dir()
     md = (tmp_path / "out" / "tiny" / "r" / "compare.md").read_text()
     assert md.startswith("### ❌") and "`iris/logreg`" in md
+
+
+def test_run_and_compare_with_the_baseline_from_history(runs, tmp_path):
+    """A CI job's loop: each run goes into the history, compared with the latest completed
+    run of its suite on its machine there (issue 16)."""
+    tmp, _ = runs
+    suite, hist = str(tmp / "tiny.yaml"), tmp_path / "history"
+    # a bad history fails before the run, and writes nothing
+    one_error_line(
+        bench("run", suite, "-o", str(hist), "--machine", "ci-a", "-q",
+              "--baseline-from", str(tmp_path / "nope")),
+        "no such folder",
+    )  # fmt: skip
+    assert not hist.exists()
+    for run_id in ("h1", "h2"):
+        proc = bench("run", suite, "-o", str(hist), "--run-id", run_id, "--machine", "ci-a", "-q")
+        assert proc.returncode == 0, proc.stderr
+    proc = bench("run", suite, "-o", str(hist), "--run-id", "h0", "--machine", "ci-b", "-q")
+    assert proc.returncode == 0, proc.stderr
+    one_error_line(
+        bench("run", suite, "-o", str(tmp_path / "x"), "--machine", "ci-c", "-q",
+              "--baseline-from", str(hist)),
+        "no completed run of suite 'tiny' on machine 'ci-c'",
+    )  # fmt: skip
+    assert not (tmp_path / "x").exists()
+
+    # run --baseline-from: the run itself lands in the history, and is not its own baseline
+    proc = bench(
+        "run", suite, "-o", str(hist), "--run-id", "h3", "--machine", "ci-a", "-q",
+        "--baseline-from", str(hist),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "baseline from history: the latest completed run of suite 'tiny' on machine 'ci-a'" in (
+        proc.stdout
+    )
+    data = json.loads((hist / "tiny" / "h3" / "compare.json").read_text())
+    assert data["base"]["run_id"] == "h2" and data["baseline_from"]["path"] == str(
+        hist / "tiny" / "h2"
+    )
+
+    # compare --baseline-from: h3's baseline is h2 again; --machine ci-b warns in one line
+    proc = bench("compare", "--baseline-from", str(hist), str(hist / "tiny" / "h3"),
+                 "--format", "json")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["base"]["run_id"] == "h2" and proc.stderr == ""
+    proc = bench("compare", "--baseline-from", str(hist), "--machine", "ci-b",
+                 str(hist / "tiny" / "h3"), "--fail-on", "all")  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr.count("\n") == 1 and "not comparable across machines" in proc.stderr
+    assert "run h0" in proc.stdout
+    one_error_line(
+        bench("compare", "--baseline-from", str(hist), str(hist / "tiny" / "h1"),
+              str(hist / "tiny" / "h3")),
+        "not both",
+    )  # fmt: skip

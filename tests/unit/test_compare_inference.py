@@ -224,11 +224,15 @@ def test_slower_inference_over_folds_uses_per_job_medians():
     assert one.base_median == pytest.approx(np.median(xs))
     assert v.verdict == "slower-inference" and "over jobs" in " ".join(v.reasons)
 
-    # three folds a side cannot reach p < 0.05 (as for fit time): no verdict
+    # three folds a side cannot reach p < 0.05 (as for fit time): the ratio alone decides,
+    # unconfirmed, and it does not gate even when inference gates (issue 16)
     b3 = [r for r in base if r.fold < 3]
     c3 = [r for r in cur if r.fold < 3]
-    v = only(compare_records(b3, c3))
-    assert v.inference_at(1).p_value > 0.05 and v.verdict == "ok"
+    c = compare_records(b3, c3, fail_on="inference")
+    v = only(c)
+    assert v.inference_at(1).p_value > 0.05 and v.verdict == "slower-inference"
+    assert not v.inference_at(1).confirmed and not v.gating and c.exit_code == 0
+    assert cells(v)["verdict"] == "slower-inference (batch 1 ×1.50, unconfirmed: 3 vs 3 samples)"
 
 
 def test_one_job_against_several_pools_the_calls():
@@ -244,8 +248,11 @@ def test_without_kept_samples_the_ratio_alone_decides():
     v = only(compare_records(b, c))
     one = v.inference_at(1)
     assert one.p_value is None and one.n_base == 1 and v.verdict == "slower-inference"
-    assert "(1 ms -> 2 ms, throughput x0.50, n=1, no test)" in v.reasons[0]
-    assert cells(v)["verdict"] == "slower-inference (batch 1 ×2.00)"
+    # one median a side is 1 vs 1 samples: unconfirmed (issue 16)
+    assert "(1 ms -> 2 ms, throughput x0.50, n=1, no test, unconfirmed: 1 vs 1 samples)" in (
+        v.reasons[0]
+    )
+    assert cells(v)["verdict"] == "slower-inference (batch 1 ×2.00, unconfirmed: 1 vs 1 samples)"
 
 
 # --------------------------------------------------------------------------------------
