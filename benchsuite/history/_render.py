@@ -34,7 +34,8 @@ _HISTORY_CSS = """
 .grid > .qh { font-weight: 600; color: var(--dim); font-size: 12.5px; }
 .grid > .ck { font-size: 12.5px; text-align: left; overflow-wrap: anywhere; padding-top: 3px; }
 .grid > .ck.reg { color: var(--bad); font-weight: 600; }
-figure.s { margin: 0; border: 1px solid var(--line); border-radius: 4px; width: 242px; }
+figure.s { margin: 0; border: 1px solid var(--line); border-radius: 4px; width: 242px;
+  content-visibility: auto; contain-intrinsic-size: 240px 100px; }
 figure.s.reg { border-color: var(--bad); background: #fff6f5; }
 svg.t { display: block; }
 svg.t .b { fill: #0969da; fill-opacity: .16; }
@@ -305,6 +306,7 @@ def trend_svg(series: Series, *, label: str = "") -> str:
     span = hi - lo
 
     def x(i: float) -> float:
+        i = min(max(i, 0.0), n - 1.0)  # a step at either end stays inside the plot
         return _X0 + (_X1 - _X0) * (i / (n - 1) if n > 1 else 0.5)
 
     def y(v: float) -> float:
@@ -349,7 +351,7 @@ def trend_svg(series: Series, *, label: str = "") -> str:
         parts.append(f'<path class="v" d="{"".join(line)}"/>')
     if segments:
         d = "".join(
-            f"M{_n(x(max(a - 0.5, 0)))} {_n(y(m))}H{_n(x(min(b - 0.5, n - 1)))}"
+            f"M{_n(x(a - 0.5))} {_n(y(m))}H{_n(x(b - 0.5))}"
             for a, b, m in segments
             if math.isfinite(m)
         )

@@ -336,3 +336,14 @@ def test_history_dashboard_renders_in_headless_chromium(tmp_path):
     assert shot.stat().st_size > 20_000  # not a blank page
     # the issue's goal is 2 s; timing is printed, not asserted (benchmarks/history_render.py)
     print(f"chromium, 200-case history: dump-dom {seconds:.2f} s, screenshot {shot_seconds:.2f} s")
+
+
+def test_trend_svg_breaks_the_line_at_a_missing_value_and_draws_a_lone_point():
+    values = _step(6, 6, 1.0, 1.0)
+    values[3] = float("nan")
+    s = _series("a/b", "fit_time_s", values)
+    d = re.search(r'class="v" d="([^"]*)"', trend_svg(s)).group(1)
+    assert d.count("M") == 2 and d.count("L") == 3  # points 0-2, then 4-5
+    one = trend_svg(_series("a/b", "fit_time_s", [0.5]))
+    assert re.search(r'class="v" d="M[\d.]+ [\d.]+h0.1"', one)
+    assert "nan" not in trend_svg(s).lower()
