@@ -181,19 +181,27 @@ def _md(text: str) -> str:
     return _escape(html.escape(str(text), quote=False))
 
 
-def _md_table(rows: Sequence[tuple[Series, Change]]) -> list[str]:
+def _md_table(rows: Sequence[tuple[Series, Change]], max_rows: int | None, what: str) -> list[str]:
+    """The changes as a table, the first ``max_rows`` of them, and a line for the rest."""
+    shown = rows if max_rows is None else rows[:max_rows]
     out = [
         "| " + " | ".join(CHANGE_COLUMNS) + " |",
         "|" + "|".join("---:" if c == "change" else "---" for c in CHANGE_COLUMNS) + "|",
     ]
-    for series, change in rows:
+    for series, change in shown:
         cells = [_md(c) for c in _change_cells(series, change)]
         cells[-1] = f"**{cells[-1]}**"
         out.append("| " + " | ".join(cells) + " |")
+    if len(shown) < len(rows):
+        out += [
+            "",
+            f"... and {_plural(len(rows) - len(shown), 'smaller ' + what)} (the HTML dashboard"
+            " lists them all).",
+        ]
     return out
 
 
-def history_markdown(history: History) -> str:
+def history_markdown(history: History, *, max_rows: int | None = 100) -> str:
     """The history's regressions and improvements as GitHub-flavoured Markdown.
 
     A one-line header (regressions found, root folder, suites x machines, runs and their
@@ -204,6 +212,9 @@ def history_markdown(history: History) -> str:
     Parameters
     ----------
     history : History
+    max_rows : int or None, default=100
+        At most this many rows per table (the largest changes), a line counting the rest;
+        None for all. A pull-request comment holds 65,536 characters, about 400 rows.
 
     Returns
     -------
@@ -226,9 +237,15 @@ def history_markdown(history: History) -> str:
         where.append(f"{dates[0]} to {dates[1]}")
     lines = [f"### {icon} benchsuite history: {head} ({', '.join(where)})", ""]
     lines += ["#### Regressions (worst first)", ""]
-    lines += _md_table(regressions) if regressions else ["No regression found."]
+    lines += (
+        _md_table(regressions, max_rows, "regression") if regressions else ["No regression found."]
+    )
     lines += ["", "#### Improvements (largest first)", ""]
-    lines += _md_table(improvements) if improvements else ["No improvement found."]
+    lines += (
+        _md_table(improvements, max_rows, "improvement")
+        if improvements
+        else ["No improvement found."]
+    )
     lines.append("")
     short = [s for s in history.series if s.status == NOT_ENOUGH]
     lines.append(

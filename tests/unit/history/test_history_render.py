@@ -156,6 +156,15 @@ def test_markdown_lists_regressions_worst_first_then_improvements():
     assert "2 series of 8 without enough history" in text
 
 
+def test_markdown_keeps_the_largest_changes_when_there_are_many():
+    h = big_history()
+    text = history_markdown(h, max_rows=5)
+    regs = _md_rows(text, "#### Regressions")
+    assert len(regs) == 5 and all(r[7] == "**+20.0%**" for r in regs)
+    assert "... and 7 smaller regressions (the HTML dashboard lists them all)." in text
+    assert len(_md_rows(history_markdown(h), "#### Regressions")) == 12
+
+
 def test_markdown_says_when_nothing_changed():
     text = history_markdown(quiet_history())
     assert text.startswith("### ✅ benchsuite history: no regression")
