@@ -5,7 +5,7 @@ The dashboard puts the regressions first, then the improvements, then per suite 
 a grid of small trend plots, one per case x quantity: the per-run values as a line, the
 fold spread as a band, each change point as a vertical marker and the segment medians as
 horizontal lines. The plots are written by hand, not by matplotlib: a page holds hundreds
-of them, and a few hundred bytes of SVG each keep it small and quick to render.
+of them, and about 2 kB of SVG each keep it small and quick to render.
 """
 
 from __future__ import annotations
@@ -122,11 +122,17 @@ def _dates(history: History) -> tuple[str, str] | None:
     return (min(stamps)[:10], max(stamps)[:10]) if stamps else None
 
 
+def _group_runs(history: History, key: tuple[str, str], members: list[tuple[int, Series]]) -> int:
+    """Runs of one suite x machine: those ``history.runs`` names, else those its points
+    name."""
+    runs = history.runs.get(key)
+    if runs:
+        return len(set(runs))
+    return len({p.run_id for _, s in members for p in s.points})
+
+
 def _n_runs(history: History) -> int:
-    """Runs read: those ``history.runs`` names, else those the series' points name."""
-    if history.runs:
-        return sum(len(set(r)) for r in history.runs.values())
-    return len({(s.suite, s.machine, p.run_id) for s in history.series for p in s.points})
+    return sum(_group_runs(history, k, m) for k, m in _groups(history).items())
 
 
 _PLURALS = {"series": "series", "suite x machine": "suites x machines"}
@@ -461,19 +467,19 @@ def _html_changes(rows: Sequence[tuple[Series, Change]], index: dict[int, int]) 
 
 
 def _group_html(
+    history: History,
     n: int,
     suite: str,
     machine: str,
     members: list[tuple[int, Series]],
     shown: set[int],
-    runs: list[str],
 ) -> str:
     """One suite x machine: the grid of small multiples (a row per case, a column per
     quantity), then the series not plotted, counted and listed compactly."""
     plot = [(i, s) for i, s in members if i in shown]
     quantities = list(dict.fromkeys(s.quantity for _, s in plot))
     units = {s.quantity: s.unit for _, s in plot}
-    n_runs = len(set(runs)) if runs else len({p.run_id for _, s in members for p in s.points})
+    n_runs = _group_runs(history, (suite, machine), members)
     n_reg = sum(len(s.regressions) for _, s in members)
     out = [
         f'<section id="g{n}"><h2>{_e(suite)} on {_e(machine)}'
@@ -589,8 +595,8 @@ def history_html(history: History) -> str:
         f"root: {history.root}",
         f"{_plural(len(groups), 'suite x machine')}: "
         + "; ".join(
-            f"{suite} on {machine} ({_plural(len(set(runs)), 'run')})"
-            for (suite, machine), runs in ((k, history.runs.get(k, [])) for k in groups)
+            f"{suite} on {machine} ({_plural(_group_runs(history, (suite, machine), m), 'run')})"
+            for (suite, machine), m in groups.items()
         ),
     ]
     dates = _dates(history)
@@ -623,9 +629,7 @@ def history_html(history: History) -> str:
         " commit: the first run after the step.</p></section>"
     )
     for k, ((suite, machine), members) in enumerate(groups.items()):
-        parts.append(
-            _group_html(k, suite, machine, members, shown, history.runs.get((suite, machine), []))
-        )
+        parts.append(_group_html(history, k, suite, machine, members, shown))
     parts.append("</main>")
     parts.append(
         f'<footer class="note"><p>Made by benchsuite from {_e(history.root)}.</p></footer>'

@@ -356,3 +356,21 @@ def test_trend_svg_breaks_the_line_at_a_missing_value_and_draws_a_lone_point():
     one = trend_svg(_series("a/b", "fit_time_s", [0.5]))
     assert re.search(r'class="v" d="M[\d.]+ [\d.]+h0.1"', one)
     assert "nan" not in trend_svg(s).lower()
+
+
+def test_runs_are_counted_from_the_points_when_the_history_names_none():
+    h = small_history()
+    h.runs = {}
+    page = history_html(h)
+    assert "1 suite x machine: ci on m1 (20 runs)" in page
+    assert "<small>(20 runs, 8 series, 2 regressions)</small>" in page
+    assert "(results/ci, 1 suite x machine, 20 runs," in history_markdown(h)
+
+
+def test_the_main_metric_is_the_first_one_unless_an_option_names_it():
+    h = small_history()
+    f1 = _series("iris/svm", "metric:f1_macro", _step(20, 20, 0.9, 0.9))
+    h.series.insert(1, f1)
+    assert 1 not in plotted(h) and 0 in plotted(h)  # accuracy comes first
+    h.options["metric"] = "f1_macro"
+    assert 1 in plotted(h) and 0 not in plotted(h)
