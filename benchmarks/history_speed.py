@@ -10,8 +10,9 @@ times with noise, peak RSS; two machines, one suite), then times:
 
 - ``build_history`` in-process, **cold** (no index file: every ``records.jsonl`` is parsed
   and the index written) and **warm** (index present, nothing changed), median of 3;
-- the whole ``benchsuite history DIR --format json`` process, warm (interpreter start,
-  imports, index, series, JSON written to a temporary file), median of 3.
+- the whole ``benchsuite history DIR --format terminal|json -o FILE`` process, warm
+  (interpreter start, imports, index, series, output written to a temporary file),
+  median of 3 each.
 
 Goals (issue 16): cold <= 30 s, warm <= 2 s. Change-point detection is part of the time
 when it is implemented; where it is not (``NotImplementedError``), a stand-in that finds
@@ -166,7 +167,7 @@ from benchsuite.history import _changes
 if {stand_in!r}:
     _changes.detect_changes = lambda points, *, higher_is_better: []
 from benchsuite.cli import main
-sys.exit(main(["history", {root!r}, "--format", "json", "-o", {out!r}]))
+sys.exit(main(["history", {root!r}, "--format", {fmt!r}, "-o", {out!r}]))
 """
 
 
@@ -191,6 +192,7 @@ def main() -> None:
                 f"wrote {args.runs} runs x {args.cases} cases x {FOLDS} folds = {n} records"
                 f" ({size:.0f} MiB) in {time.perf_counter() - t0:.1f} s"
             )
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         if stand_in:
             print("change points: detect_changes not implemented here; a stand-in finds none")
         cold = []
@@ -212,21 +214,23 @@ def main() -> None:
         )
         print(f"build_history cold (no index): {statistics.median(cold):.2f} s  (goal <= 30 s)")
         print(f"build_history warm (index):    {statistics.median(warm):.2f} s  (goal <= 2 s)")
-        cli = []
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
         }
-        code = CLI.format(stand_in=stand_in, root=str(root), out=str(tmp / "h.json"))
-        for _ in range(3):
-            t0 = time.perf_counter()
-            proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
-            cli.append(time.perf_counter() - t0)
-            assert proc.returncode == 0, proc.stderr.decode()
-        print(
-            f"benchsuite history --format json, whole process, warm: {statistics.median(cli):.2f} s"
-            "  (goal <= 2 s)"
-        )
+        for fmt, out in (("terminal", tmp / "h.txt"), ("json", tmp / "h.json")):
+            code = CLI.format(stand_in=stand_in, root=str(root), fmt=fmt, out=str(out))
+            cli = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True)
+                cli.append(time.perf_counter() - t0)
+                assert proc.returncode == 0, proc.stderr.decode()
+            print(
+                f"benchsuite history --format {fmt}, whole process, warm:"
+                f" {statistics.median(cli):.2f} s  (goal <= 2 s)"
+            )
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

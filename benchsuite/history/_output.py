@@ -6,13 +6,16 @@ JSON (:func:`history_dict`), the keys:
   ``machine``, ``since``, ``git``, ``order``, ``index``, ``runs_read``);
 - ``skipped``: one line per run folder that could not be read; ``notes``: what else was
   tolerated or left out;
-- ``groups``: one per suite x machine, ``{suite, machine, runs: [run_id, ...]}`` in run
-  order;
+- ``groups``: one per suite x machine, ``{suite, machine, runs}``, ``runs`` in run order,
+  each ``{run_id, started_at, commit, branch, dirty, partial}`` (the run-level fields of
+  :class:`Point`, written once per run rather than once per point);
 - ``series``: one per suite x machine x case x quantity, :class:`Series`'s fields
-  (``suite, machine, case_key, quantity, unit, higher_is_better, status``), its ``points``
-  (:class:`Point`'s fields: ``run_id, started_at, commit, branch, dirty, value, low,
-  high, n, partial``) and ``changes`` (:class:`Change`'s fields); an infinite
-  ``relative`` is written as the string ``"inf"`` / ``"-inf"`` (JSON has no infinity);
+  (``suite, machine, case_key, quantity, unit, higher_is_better, status``), ``changes``
+  (:class:`Change`'s fields; an infinite ``relative`` is written ``"inf"`` / ``"-inf"``:
+  JSON has no infinity), and ``points`` as columns of equal length, in run order:
+  ``{run: [...], value: [...], low: [...], high: [...], n: [...]}``, where ``run`` is the
+  position of the point's run in its group's ``runs`` (columns: a thousand runs make
+  hundreds of thousands of points, and rows of objects would weigh five times as much);
 - ``regressions``: ``{suite, machine, case_key, quantity, run_id, commit, before, after,
   relative}``, worst first.
 """
@@ -20,6 +23,7 @@ JSON (:func:`history_dict`), the keys:
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import math
 from typing import Any
@@ -42,8 +46,34 @@ def _change_dict(change: Change) -> dict[str, Any]:
 
 def history_dict(history: History) -> dict[str, Any]:
     """``history`` as plain JSON-able data (the keys are in this module's docstring)."""
+    groups = []
+    position: dict[tuple[str, str], dict[str, int]] = {}
+    run_rows: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for s in history.series:  # the run-level fields, from the first point of each run
+        rows = run_rows.setdefault((s.suite, s.machine), {})
+        for p in s.points:
+            if p.run_id not in rows:
+                rows[p.run_id] = {
+                    "run_id": p.run_id,
+                    "started_at": p.started_at,
+                    "commit": p.commit,
+                    "branch": p.branch,
+                    "dirty": p.dirty,
+                    "partial": p.partial,
+                }
+    for key, run_ids in history.runs.items():
+        rows = run_rows.get(key, {})
+        position[key] = {run_id: i for i, run_id in enumerate(run_ids)}
+        groups.append(
+            {
+                "suite": key[0],
+                "machine": key[1],
+                "runs": [rows.get(r) or {"run_id": r} for r in run_ids],
+            }
+        )
     series = []
     for s in history.series:
+        where = position.get((s.suite, s.machine), {})
         series.append(
             {
                 "suite": s.suite,
@@ -53,21 +83,13 @@ def history_dict(history: History) -> dict[str, Any]:
                 "unit": s.unit,
                 "higher_is_better": s.higher_is_better,
                 "status": s.status,
-                "points": [
-                    {
-                        "run_id": p.run_id,
-                        "started_at": p.started_at,
-                        "commit": p.commit,
-                        "branch": p.branch,
-                        "dirty": p.dirty,
-                        "value": p.value,
-                        "low": p.low,
-                        "high": p.high,
-                        "n": p.n,
-                        "partial": p.partial,
-                    }
-                    for p in s.points
-                ],
+                "points": {
+                    "run": [where.get(p.run_id) for p in s.points],
+                    "value": [p.value for p in s.points],
+                    "low": [p.low for p in s.points],
+                    "high": [p.high for p in s.points],
+                    "n": [p.n for p in s.points],
+                },
                 "changes": [_change_dict(c) for c in s.changes],
             }
         )
@@ -76,10 +98,7 @@ def history_dict(history: History) -> dict[str, Any]:
         "options": history.options,
         "skipped": history.skipped,
         "notes": history.notes,
-        "groups": [
-            {"suite": suite, "machine": machine, "runs": runs}
-            for (suite, machine), runs in history.runs.items()
-        ],
+        "groups": groups,
         "series": series,
         "regressions": [
             {
@@ -102,7 +121,13 @@ def history_json(history: History) -> str:
     """``history`` as one line of JSON (see :func:`history_dict`): compact, because a
     history of a thousand runs holds hundreds of thousands of points (``jq`` or
     ``python -m json.tool`` indent it)."""
-    return json.dumps(history_dict(history)) + "\n"
+    collecting = gc.isenabled()
+    gc.disable()  # many small acyclic containers: see build_history
+    try:
+        return json.dumps(history_dict(history)) + "\n"
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _value(value: float, unit: str) -> str:
@@ -153,11 +178,19 @@ def print_history(console: Any, history: History) -> None:
         by_group.setdefault((s.suite, s.machine), []).append(s)
     for (suite, machine), runs in history.runs.items():
         series = by_group.get((suite, machine), [])
-        stamps = sorted(p.started_at for s in series for p in s.points if p.started_at)
-        span = f", {stamps[0][:10]} .. {stamps[-1][:10]}" if stamps else ""
+        stamps: dict[str, str] = {}
+        partial: set[str] = set()
+        for s in series:
+            for p in s.points:
+                stamps[p.run_id] = p.started_at
+                if p.partial:
+                    partial.add(p.run_id)
+        times = sorted(t for t in stamps.values() if t)
+        span = f", {times[0][:10]} .. {times[-1][:10]}" if times else ""
+        marked = f" ({len(partial)} partial: interrupted or failed)" if partial else ""
         console.print(
             f"[bold]suite {suite}[/bold] on machine [bold]{machine}[/bold]:"
-            f" {len(runs)} run(s){span}, {len(series)} series",
+            f" {len(runs)} run(s){marked}{span}, {len(series)} series",
             soft_wrap=True,
         )
         worse = [(s, c) for s in series for c in s.changes if c.regression]

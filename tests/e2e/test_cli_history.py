@@ -57,12 +57,15 @@ def test_json_output_and_file(runs, tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     [group] = data["groups"]
-    assert (group["suite"], group["machine"], group["runs"]) == ("tiny", "box-a", ["t1", "t2"])
+    assert (group["suite"], group["machine"]) == ("tiny", "box-a")
+    assert [r["run_id"] for r in group["runs"]] == ["t1", "t2"]
+    # the suite file is outside a git repository: no commit recorded
+    assert [(r["commit"], r["partial"]) for r in group["runs"]] == [(None, False)] * 2
     quantities = {s["quantity"] for s in data["series"]}
     assert {"metric:accuracy", "fit_time_s", "predict_time_s"} <= quantities
     acc = next(s for s in data["series"] if s["quantity"] == "metric:accuracy")
     assert acc["case_key"] == "iris/dummy" and acc["status"] == "not enough history"
-    assert [p["n"] for p in acc["points"]] == [2, 2]  # two folds per run
+    assert acc["points"]["n"] == [2, 2]  # two folds per run
     assert acc["changes"] == [] and data["regressions"] == []
 
     target = tmp_path / "h.json"
@@ -80,7 +83,7 @@ def test_a_new_run_and_a_deleted_one(runs, three_runs, tmp_path):
     shutil.rmtree(runs / "tiny" / "t1")
     data = json.loads(bench("history", runs, "--format", "json").stdout)
     assert data["options"]["runs_read"] == 1  # only the new run was read from its files
-    assert {g["machine"]: g["runs"] for g in data["groups"]} == {
+    assert {g["machine"]: [r["run_id"] for r in g["runs"]] for g in data["groups"]} == {
         "box-a": ["t2", "t4"],
         "box-b": ["t3"],
     }
@@ -93,7 +96,7 @@ def test_a_corrupt_run_is_skipped_with_one_warning(runs):
     [line] = proc.stderr.splitlines()
     assert line.startswith("warning: skipped") and "t2" in line
     data = json.loads(proc.stdout)
-    assert [g["runs"] for g in data["groups"]] == [["t1"], ["t3"]]
+    assert [[r["run_id"] for r in g["runs"]] for g in data["groups"]] == [["t1"], ["t3"]]
 
 
 def test_bad_input(runs, tmp_path):

@@ -245,9 +245,21 @@ def test_json_holds_every_series_point_and_change(tmp_path):
     history = build_history(tmp_path)
     data = json.loads(history_json(history))
     assert data == history_dict(history)
-    assert data["groups"] == [{"suite": "s", "machine": "m1", "runs": [f"r{i}" for i in range(n)]}]
+    [group] = data["groups"]
+    assert (group["suite"], group["machine"]) == ("s", "m1")
+    assert [r["run_id"] for r in group["runs"]] == [f"r{i}" for i in range(n)]
+    assert group["runs"][0] == {
+        "run_id": "r0",
+        "started_at": stamp(0),
+        "commit": None,
+        "branch": None,
+        "dirty": False,
+        "partial": False,
+    }
     fit = next(s for s in data["series"] if s["quantity"] == "fit_time_s")
-    assert [p["value"] for p in fit["points"]] == [1.0] * 3 + [2.0] * (n - 3)
+    assert fit["points"]["value"] == [1.0] * 3 + [2.0] * (n - 3)
+    assert fit["points"]["run"] == list(range(n))  # positions in the group's runs
     assert fit["changes"][0]["run_id"] == "r3"
     assert data["regressions"][0]["relative"] == pytest.approx(1.0)
-    assert set(fit["points"][0]) >= {"run_id", "started_at", "commit", "low", "high", "n"}
+    assert set(fit["points"]) == {"run", "value", "low", "high", "n"}
+    assert fit["points"]["n"] == [3] * n
