@@ -134,12 +134,15 @@ def test_corrupt_folders_are_named_and_the_rest_is_read(tmp_path, reads):
     bad.write_text("garbage\n" + bad.read_text())
     trunc = tmp_path / "s" / "r2" / "records.jsonl"
     trunc.write_text(trunc.read_text() + '{"run_id": "r2", "sui')
+    odd = write_run(tmp_path, "s", "r3", started_at=stamp(3), fit={"iris/svm": 1.0})
+    (odd / "run.json").write_text(json.dumps({"suite": "s", "environment": "not a dict"}))
     index = load_index(tmp_path)
     errors = {r.folder: r.error for r in index.runs}
     assert "r0" in errors[os.path.join("s", "r0")] and "run.json" in errors[os.path.join("s", "r0")]
     assert "records.jsonl:1" in errors[os.path.join("s", "r1")]
     assert errors[os.path.join("s", "r2")] is None  # a truncated last line is tolerated
     assert "truncated" in index.runs[2].notes[0]
+    assert "not a valid run.json" in errors[os.path.join("s", "r3")]
     assert index.aggregates[2] and not index.aggregates[0] and not index.aggregates[1]
     # the errors are kept in the index: named again on a warm call, without re-reading
     reads.clear()
