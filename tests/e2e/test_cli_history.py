@@ -144,3 +144,17 @@ def test_markdown_and_html_are_written(runs, tmp_path):
 def test_help_lists_history():
     proc = bench("--help")
     assert proc.returncode == 0 and "history" in proc.stdout
+
+
+def test_an_old_run_without_a_machine_key_gets_its_hardware_key(tmp_path):
+    # a run.json of schema 1, written before the machine key existed
+    from benchsuite.environment import machine_key
+
+    old = Path(__file__).resolve().parents[1] / "data" / "run_v1_folder" / "v1run"
+    shutil.copytree(old, tmp_path / "old-run" / "v1run")
+    proc = bench("history", tmp_path, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [group] = json.loads(proc.stdout)["groups"]
+    environment = json.loads((old / "run.json").read_text())["environment"]
+    assert group["machine"] == machine_key(environment) and group["machine"].startswith("hw-")
+    assert (group["suite"], [r["run_id"] for r in group["runs"]]) == ("old-run", ["v1run"])
