@@ -123,6 +123,10 @@ class Index:
         ``aggregates[i]`` belongs to ``runs[i]``.
     reread : list of str
         The folders read from their files this time (all of them on a cold build).
+    enabled : bool
+        An index file was used (pyarrow installed and not turned off).
+    existed : bool
+        An index file was there before this call.
     written : bool
         The index file was (re)written this time.
     rebuilt : str or None
@@ -134,6 +138,8 @@ class Index:
     runs: list[RunEntry] = field(default_factory=list)
     aggregates: list[list[Aggregate]] = field(default_factory=list)
     reread: list[str] = field(default_factory=list)
+    enabled: bool = False
+    existed: bool = False
     written: bool = False
     rebuilt: str | None = None
 
@@ -387,6 +393,16 @@ def _read_index_file(path: Path) -> tuple[dict[str, tuple[RunEntry, list[Aggrega
     return {e.folder: (e, a) for e, a in zip(entries, aggs, strict=True)}, None
 
 
+def _remove_stale_temporaries(path: Path, age_s: float = 3600.0) -> None:
+    """Temporary files of writers killed mid-write (an hour old: no writer takes that long)."""
+    import time
+
+    for old in path.parent.glob(f"{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if time.time() - old.stat().st_mtime > age_s:
+                old.unlink()
+
+
 def _write_index_file(path: Path, runs: list[RunEntry], aggregates: list[list[Aggregate]]) -> bool:
     """Write the index atomically; False when the folder cannot be written to."""
     import pyarrow as pa
@@ -420,6 +436,7 @@ def _write_index_file(path: Path, runs: list[RunEntry], aggregates: list[list[Ag
         },
     )
     table = pa.Table.from_pydict(cols, schema=schema)
+    _remove_stale_temporaries(path)
     tmp = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(3)}.tmp")
     try:
         pq.write_table(table, tmp)
@@ -470,10 +487,11 @@ def load_index(
                 "pyarrow is not installed: reading every run without the history index"
                 " (pip install 'benchsuite[parquet]' to make this fast)"
             )
-    index = Index(root=root)
+    index = Index(root=root, enabled=use_index)
     path = root / INDEX_FILE
     known: dict[str, tuple[RunEntry, list[Aggregate]]] = {}
     if use_index:
+        index.existed = path.is_file()
         known, index.rebuilt = _read_index_file(path)
     changed = index.rebuilt is not None or (use_index and not path.is_file())
     for folder in _run_folders(root):

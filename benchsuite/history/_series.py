@@ -13,7 +13,7 @@ from typing import Any
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.history import _changes
-from benchsuite.history._index import Aggregate, RunEntry, load_index
+from benchsuite.history._index import Aggregate, Index, RunEntry, load_index
 from benchsuite.history._model import History, Point, Series
 
 __all__ = ["build_history", "git_commit_order", "parse_since", "quantity_info"]
@@ -103,6 +103,19 @@ def git_commit_order(repo: str | os.PathLike[str]) -> list[str]:
         said = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise BenchsuiteError(f"--git {repo}: not a git repository with a commit ({said})")
     return proc.stdout.split()
+
+
+def _index_state(index: Index) -> str:
+    """``none`` (no index file: pyarrow missing, or turned off), ``built`` (none was there),
+    ``rebuilt`` (the file was of another version or unreadable), ``updated`` (some run
+    folders read again), ``used`` (nothing changed)."""
+    if not index.enabled:
+        return "none"
+    if not index.existed:
+        return "built"
+    if index.rebuilt:
+        return "rebuilt"
+    return "updated" if index.reread else "used"
 
 
 def _matches(case: str, patterns: tuple[str, ...]) -> bool:
@@ -210,7 +223,7 @@ def _build_history(
             "since": since.isoformat() if since is not None else None,
             "git": str(git) if git is not None else None,
             "order": "commit" if git is not None else "time",
-            "index": "none" if use_index is False else ("rebuilt" if index.rebuilt else "used"),
+            "index": _index_state(index),
             "runs_read": len(index.reread),
         },
     )

@@ -190,3 +190,15 @@ def test_missing_or_not_a_folder(tmp_path):
     (tmp_path / "f").write_text("x")
     with pytest.raises(BenchsuiteError, match="not a folder"):
         load_index(tmp_path / "f")
+
+
+def test_stale_temporary_files_of_killed_writers_are_removed(tmp_path):
+    _three_runs(tmp_path)
+    stale = tmp_path / f"{INDEX_FILE}.123-abcdef.tmp"
+    fresh = tmp_path / f"{INDEX_FILE}.456-abcdef.tmp"  # perhaps another writer, right now
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    two_hours_ago = os.stat(stale).st_mtime - 7200
+    os.utime(stale, (two_hours_ago, two_hours_ago))
+    assert load_index(tmp_path).written
+    assert not stale.exists() and fresh.exists()

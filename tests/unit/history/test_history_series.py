@@ -263,3 +263,15 @@ def test_json_holds_every_series_point_and_change(tmp_path):
     assert data["regressions"][0]["relative"] == pytest.approx(1.0)
     assert set(fit["points"]) == {"run", "value", "low", "high", "n"}
     assert fit["points"]["n"] == [3] * n
+
+
+def test_options_say_how_the_index_served(tmp_path):
+    write_run(tmp_path, "s", "r0", started_at=stamp(0), fit={"iris/svm": 1.0})
+    assert build_history(tmp_path).options["index"] == "built"
+    assert build_history(tmp_path).options["index"] == "used"
+    write_run(tmp_path, "s", "r1", started_at=stamp(1), fit={"iris/svm": 1.0})
+    history = build_history(tmp_path)
+    assert (history.options["index"], history.options["runs_read"]) == ("updated", 1)
+    (tmp_path / ".benchsuite-history.parquet").write_bytes(b"junk")
+    assert build_history(tmp_path).options["index"] == "rebuilt"
+    assert build_history(tmp_path, use_index=False).options["index"] == "none"
