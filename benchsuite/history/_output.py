@@ -197,13 +197,13 @@ def print_history(console: Any, history: History) -> None:
         better = [(s, c) for s in series for c in s.changes if not c.regression]
         worse.sort(key=lambda sc: -abs(sc[1].relative))
         better.sort(key=lambda sc: -abs(sc[1].relative))
+        short = sum(1 for s in series if s.status == "not enough history")
         if worse:
             console.print(_changes_table(f"regressions ({len(worse)})", worse))
-        else:
+        elif short < len(series):  # (with every series too short, nothing was looked for)
             console.print("  no regression found")
         if better:
             console.print(_changes_table(f"changes for the better ({len(better)})", better))
-        short = sum(1 for s in series if s.status == "not enough history")
         if short:
             console.print(
                 f"  {short} series with not enough history (fewer than {MIN_POINTS} runs):"

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from e2e_helpers import bench, one_error_line
+from e2e_helpers import bench, one_error_line, python
 
 TINY = """
 name: tiny
@@ -158,3 +158,17 @@ def test_an_old_run_without_a_machine_key_gets_its_hardware_key(tmp_path):
     environment = json.loads((old / "run.json").read_text())["environment"]
     assert group["machine"] == machine_key(environment) and group["machine"].startswith("hw-")
     assert (group["suite"], [r["run_id"] for r in group["runs"]]) == ("old-run", ["v1run"])
+
+
+def test_history_does_not_load_pandas(runs):
+    # pyarrow.parquet.read_table goes through pyarrow.dataset, which imports pandas (0.4 s
+    # of a warm call): the index is read without it
+    code = (
+        "import sys\nfrom benchsuite.cli import main\n"
+        f"assert main(['history', {str(runs)!r}, '--format', 'json']) == 0\n"
+        "print('PANDAS' if 'pandas' in sys.modules else 'NO-PANDAS', file=sys.stderr)\n"
+    )
+    assert bench("history", runs).returncode == 0  # the index exists: the warm path
+    proc = python(code)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "NO-PANDAS"

@@ -55,3 +55,11 @@ def test_nothing_found_says_so_per_group():
     text = _render(history)
     assert text.count("no regression found") == 2
     assert "machine a" in text and "machine b" in text
+
+
+def test_a_group_of_short_series_only_says_so():
+    short = Series("ci", "a", "iris/svm", "fit_time_s", "s", False, _points([1.0, 1.1]))
+    short.status = "not enough history"
+    text = _render(History(root="r", series=[short], runs={("ci", "a"): ["r0", "r1"]}))
+    assert "no regression found" not in text
+    assert "1 series with not enough history (fewer than" in text
