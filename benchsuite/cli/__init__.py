@@ -1,10 +1,10 @@
 """The ``benchsuite`` command line.
 
 One module per command (``run``, ``validate``, ``list_``, ``init``, ``data``, ``compare``,
-``results``, ``report``, ``env``), each a thin shim: ``add_parser`` declares its arguments,
-``command`` parses what is left, calls the library and prints; tables are rendered by
-:mod:`benchsuite.report._tables`. Shared pieces: :mod:`~benchsuite.cli._args` (exit codes,
-argument types), :mod:`~benchsuite.cli._console` (where output goes, warnings),
+``results``, ``report``, ``history``, ``env``), each a thin shim: ``add_parser`` declares
+its arguments, ``command`` parses what is left, calls the library and prints; tables are
+rendered by :mod:`benchsuite.report._tables`. Shared pieces: :mod:`~benchsuite.cli._args`
+(exit codes, argument types), :mod:`~benchsuite.cli._console` (where output goes, warnings),
 :mod:`~benchsuite.cli._progress` (the live bar of a run), :mod:`~benchsuite.cli._execution`
 (the executor the options ask for).
 
@@ -23,6 +23,7 @@ from benchsuite.cli import (
     compare,
     data,
     env,
+    history,
     init,
     list_,
     report,
@@ -35,7 +36,7 @@ from benchsuite.cli._args import EXIT_INTERRUPTED, EXIT_USAGE, Parser
 __all__ = ["build_parser", "main"]
 
 # in the order `benchsuite --help` lists them
-_COMMANDS = (run, validate, list_, init, data, compare, results, report, env)
+_COMMANDS = (run, validate, list_, init, data, compare, results, report, history, env)
 
 
 def build_parser() -> argparse.ArgumentParser:

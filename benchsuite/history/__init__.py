@@ -9,5 +9,6 @@ one :class:`Series` per case x quantity, with the :class:`Change` points found o
 from __future__ import annotations
 
 from benchsuite.history._model import Change, History, Point, Series
+from benchsuite.history._series import build_history
 
-__all__ = ["Change", "History", "Point", "Series"]
+__all__ = ["Change", "History", "Point", "Series", "build_history"]

@@ -31,6 +31,9 @@ class Point:
         for one job): the band the dashboard draws.
     n : int
         Jobs the value is the median of.
+    partial : bool
+        The run did not complete (interrupted, failed, killed): the value is over the jobs
+        it finished.
     """
 
     run_id: str
@@ -42,6 +45,7 @@ class Point:
     low: float
     high: float
     n: int
+    partial: bool = False
 
 
 @dataclass
@@ -128,6 +132,9 @@ class History:
         One line per run folder that could not be read (corrupt, truncated), each named.
     options : dict
         What the history was built with (``machine``, ``since``, ``git``, ...).
+    notes : list of str
+        One line per thing tolerated while reading that the reader should know (a truncated
+        last record line skipped, runs left out for a commit outside ``--git``'s history).
     """
 
     root: str
@@ -135,6 +142,7 @@ class History:
     runs: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def regressions(self) -> list[tuple[Series, Change]]:
