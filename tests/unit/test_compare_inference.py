@@ -249,8 +249,9 @@ def test_without_kept_samples_the_ratio_alone_decides():
     one = v.inference_at(1)
     assert one.p_value is None and one.n_base == 1 and v.verdict == "slower-inference"
     # one median a side is 1 vs 1 samples: unconfirmed (issue 16)
-    assert "(1 ms -> 2 ms, throughput x0.50, n=1, no test, unconfirmed: 1 vs 1 samples)" in (
-        v.reasons[0]
+    assert (
+        "(1 ms -> 2 ms, throughput x0.50, n=1, no test, unconfirmed: 1 vs 1 samples)"
+        in (v.reasons[0])
     )
     assert cells(v)["verdict"] == "slower-inference (batch 1 ×2.00, unconfirmed: 1 vs 1 samples)"
 
