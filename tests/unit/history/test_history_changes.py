@@ -125,6 +125,13 @@ def test_fewer_than_min_points_is_never_a_change():
     assert detect_changes([], higher_is_better=False) == []
 
 
+def test_min_points_points_are_enough():
+    half = MIN_POINTS // 2
+    values = [0.9] * half + [0.8] * (MIN_POINTS - half)
+    (c,) = detect_changes(_points(values), higher_is_better=True)
+    assert c.index == half and c.regression
+
+
 def test_two_steps_give_two_changes():
     values = _lognormal(30, 11)
     values[10:] *= 1.3
