@@ -162,8 +162,8 @@ def main() -> None:
     add(
         "--quieter",
         type=lambda text: [float(x) for x in text.split(",")],
-        default=[1.0, 0.5, 0.25],
-        help="(a) also with each case's run-to-run deviations scaled by these (default 1,0.5,0.25)",
+        default=[1.0, 0.1, 0.05],
+        help="(a) also with each case's run-to-run deviations scaled by these (default 1,0.1,0.05)",
     )
     args = parser.parse_args()
 

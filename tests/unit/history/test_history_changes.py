@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import numpy as np
 import pytest
 
-from benchsuite.errors import BenchsuiteError
-from benchsuite.history._changes import MIN_POINTS, detect_changes, noise_scale
+from benchsuite.history._changes import MIN_POINTS, binseg_l1, detect_changes, noise_scale
 from benchsuite.history._model import Point
-
-pytest.importorskip("ruptures")
 
 
 def _points(values) -> list[Point]:
@@ -118,6 +114,17 @@ def test_pure_noise_gives_no_change():
     assert sum(len(f) for f in found) == 0
 
 
+def test_bimodal_noise_of_a_shared_machine_rarely_gives_a_change():
+    # a third of the runs share the CPU and come out 1.4x slower, at random: no step
+    found = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        slow = np.where(rng.random(30) < 0.35, 1.4, 1.0)
+        values = _lognormal(30, 1000 + seed, sigma=0.01) * slow
+        found += len(detect_changes(_points(values), higher_is_better=False))
+    assert found <= 5  # of 600 series-runs (a noise scale from the median difference: 11)
+
+
 def test_fewer_than_min_points_is_never_a_change():
     values = [1.0] * (MIN_POINTS // 2) + [5.0] * (MIN_POINTS - 1 - MIN_POINTS // 2)
     assert len(values) == MIN_POINTS - 1
@@ -146,10 +153,10 @@ def test_two_steps_give_two_changes():
 
 def test_a_step_below_min_relative_is_not_reported_on_a_noisy_series():
     values = 0.1 * np.exp(np.random.default_rng(4).normal(0.0, 0.002, 30))
-    values[15:] *= 1.03  # real (15 noise scales) but small
+    values[15:] *= 1.02  # real (10 noise scales) but small
     assert detect_changes(_points(values), higher_is_better=False) == []
     (c,) = detect_changes(_points(values), higher_is_better=False, min_relative=0.01)
-    assert c.index == 15 and c.relative == pytest.approx(0.03, abs=0.005)
+    assert c.index == 15 and c.relative == pytest.approx(0.02, abs=0.005)
 
 
 def test_scores_at_or_below_zero_are_handled_on_their_own_scale():
@@ -176,14 +183,30 @@ def test_noise_scale_ignores_a_step_and_is_zero_for_a_deterministic_series():
     assert noise_scale(np.array([0.9] * 10 + [0.89] * 10)) == 0.0
 
 
-def test_without_ruptures_the_error_says_what_to_install(monkeypatch):
-    real_import = builtins.__import__
+def _l1(z) -> float:
+    return float(np.abs(z - np.median(z)).sum()) if len(z) else 0.0
 
-    def no_ruptures(name, *args, **kwargs):
-        if name == "ruptures":
-            raise ImportError("No module named 'ruptures'")
-        return real_import(name, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "__import__", no_ruptures)
-    with pytest.raises(BenchsuiteError, match=r"pip install 'benchsuite\[history\]'"):
-        detect_changes(_points([1.0] * 8 + [2.0] * 8), higher_is_better=False)
+@pytest.mark.parametrize("seed", range(20))
+def test_binseg_first_split_is_the_best_single_split(seed):
+    rng = np.random.default_rng(seed)
+    y = rng.standard_t(3, size=int(rng.integers(6, 40)))
+    y[int(rng.integers(2, len(y) - 2)) :] += rng.normal(0.0, 3.0)
+    gains = {k: _l1(y) - _l1(y[:k]) - _l1(y[k:]) for k in range(2, len(y) - 1)}
+    best = max(gains.values())
+    cuts = binseg_l1(y, pen=best - 1e-9)
+    assert any(gains[c] == pytest.approx(best) for c in cuts)
+    assert binseg_l1(y, pen=best + 1e-9) == []
+
+
+def test_binseg_matches_ruptures():
+    rpt = pytest.importorskip("ruptures")
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n = int(rng.integers(6, 60))
+        y = rng.normal(0.0, 0.1, n)
+        for _ in range(int(rng.integers(0, 3))):
+            y[int(rng.integers(0, n)) :] += rng.normal(0.0, 0.5)
+        pen = float(rng.uniform(0.2, 2.0))
+        expected = rpt.Binseg(model="l1", min_size=2, jump=1).fit(y).predict(pen=pen)[:-1]
+        assert binseg_l1(y, pen) == [int(b) for b in expected]
