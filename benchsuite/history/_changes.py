@@ -25,9 +25,9 @@ stopped by a penalty proportional to the series' own noise:
   instead; on real reruns that underestimates the noise badly when it is bimodal (some
   runs share the CPU and others do not): fewer than half the differences then span the
   two modes, the median sits among the small ones, and a few consecutive slow runs
-  became steps (1.2-1.7 false change points per 1,000 series-runs on three sets of 5
-  reruns, against 0.01-0.08 with the 75th percentile, which also found more of the
-  injected steps at the lower penalty this allows). A split is kept while it lowers the
+  became steps (0.4-1.7 false change points per 1,000 series-runs on three sets of 5
+  reruns at a penalty of 6, against 0.02-0.08 with the 75th percentile at 5, which also
+  found more of the injected steps). A split is kept while it lowers the
   L1 cost by more than ``sigma * (PENALTY + SMALL_N / n)`` (5 + 60 / n: 15 for 6 runs,
   8 for 20, 5.4 for 150). On simulated pure noise (Gaussian and Student t(3); 3,000
   series of each length from 6 to 20 runs, 600 of 50, 400 of 100, 150 of 300) that
@@ -35,9 +35,8 @@ stopped by a penalty proportional to the series' own noise:
   larger term because their ``sigma`` comes from few differences.
 - **Deterministic series.** A seeded score is often bit-identical from run to run: three
   quarters or more of the consecutive differences are 0, so ``sigma`` is 0 and any step
-  lasting
-  :data:`MIN_SEGMENT` runs is found, whatever its size (a 1-point accuracy drop on a
-  flat series); a series of identical values has no split that gains anything and
+  lasting :data:`MIN_SEGMENT` runs is found, whatever its size (a 1-point accuracy drop
+  on a flat series); a series of identical values has no split that gains anything and
   never yields a change.
 - **Minimal size.** On a noisy series (``sigma > 0``) a step smaller than
   ``min_relative`` (default 3%) is merged back into its neighbours, so that a long,
