@@ -15,10 +15,10 @@ run), and :func:`benchsuite.history._changes.detect_changes` looks at it.
     3 runs on each side) has its fit time multiplied. Found: a change within one run of the
     injection, a regression. Goal for +10% and +20%: >= 9 of 10 histories each (the first 10
     of ``--histories``; the rate over all of them is printed too, as 10 is a coarse sample).
-(b) A 1-point accuracy drop (-0.01 from a random position on) in a deterministic case (one
-    whose accuracy median is identical in every rerun). Goal: found exactly, 10 of 10.
     With ``--quieter``, (a) is repeated with each case's run-to-run deviations scaled down
     (on logs): what the method finds on a machine quieter than the one that ran the reruns.
+(b) A 1-point accuracy drop (-0.01 from a random position on) in a deterministic case (one
+    whose accuracy median is identical in every rerun). Goal: found exactly, 10 of 10.
 (c) Pure noise: ``--noise`` histories per case and quantity (fit time, predict time,
     accuracy), nothing injected. Goal: at most 1 false change point per 1,000 series-runs.
 """
