@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; at run time __getattr__ im
         get_executor,
         run_plan,
     )
+    from benchsuite.history import History, build_history
+    from benchsuite.inference import InferenceSpec, measure_inference
     from benchsuite.measure import Measurement, measure_fold
     from benchsuite.metrics import METRICS, compute_metrics
     from benchsuite.plan import Case, Job, Plan, build_plan
@@ -63,6 +65,8 @@ _EXPORTS = {
     "build_estimator": "benchsuite.estimators",
     "Measurement": "benchsuite.measure",
     "measure_fold": "benchsuite.measure",
+    "InferenceSpec": "benchsuite.inference",
+    "measure_inference": "benchsuite.inference",
     "METRICS": "benchsuite.metrics",
     "compute_metrics": "benchsuite.metrics",
     # Plan -> Executor -> Records in a Run folder
@@ -93,6 +97,9 @@ _EXPORTS = {
     "print_report": "benchsuite.report",
     "report_markdown": "benchsuite.report",
     "report_html": "benchsuite.report",
+    # every run of a suite -> series per case, change points
+    "History": "benchsuite.history",
+    "build_history": "benchsuite.history",
 }
 
 # literal, so that linters and type checkers read it (tests/unit/test_imports.py keeps it
@@ -108,6 +115,8 @@ __all__ = [
     "ESTIMATOR_ALIASES",
     "EXECUTORS",
     "Executor",
+    "History",
+    "InferenceSpec",
     "Job",
     "METRICS",
     "Measurement",
@@ -125,6 +134,7 @@ __all__ = [
     "Verdict",
     "__version__",
     "build_estimator",
+    "build_history",
     "build_plan",
     "build_report",
     "capture_environment",
@@ -139,6 +149,7 @@ __all__ = [
     "load_run",
     "load_suite",
     "measure_fold",
+    "measure_inference",
     "print_report",
     "read_records",
     "report_html",
