@@ -628,13 +628,18 @@ def _compare_times(
         if not xs or not ys:
             continue
         bm, cm = statistics.median(xs), statistics.median(ys)
-        ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
+        ratio = _time_ratio(bm, cm)
         tc = TimeChange(
             what, bm, cm, ratio, None, len(xs), len(ys), min_p_value=mwu_min_p(len(xs), len(ys))
         )
         tests.mann_whitney(tc, xs, ys)
         out.append(tc)
     return out
+
+
+def _time_ratio(base: float, current: float) -> float:
+    """``current / base`` of two median times: inf from 0 to more, 1 from 0 to 0."""
+    return current / base if base > 0 else (math.inf if current > 0 else 1.0)
 
 
 def _inference_entries(
@@ -697,7 +702,7 @@ def _compare_inference(
             continue
         bm = statistics.median(float(e["median_s"]) for e in xs_e)
         cm = statistics.median(float(e["median_s"]) for e in ys_e)
-        ratio = cm / bm if bm > 0 else (math.inf if cm > 0 else 1.0)
+        ratio = _time_ratio(bm, cm)
         xs = [float(t) for e in xs_e for t in e.get("sample_s") or ()]
         ys = [float(t) for e in ys_e for t in e.get("sample_s") or ()]
         pooled = not per_job and bool(xs) and bool(ys)
