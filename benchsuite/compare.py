@@ -200,9 +200,9 @@ class TimeChange:
         The smallest p-value the test can give with ``n_base`` vs ``n_current`` samples
         (:func:`benchsuite._compare_stats.mwu_min_p`); 1 with a single sample on a side.
     confirmed : bool
-        False when ``change`` is not ``"same"`` but ``min_p_value`` is not below alpha: the
-        ratio alone decided, the test could not have confirmed it (such a change never
-        gates).
+        False when ``change`` is not ``"same"`` but ``min_p_value`` is not below alpha and
+        the test did not reach it either (``p_value`` can, on ties): the ratio alone
+        decided, the test could not have confirmed it (such a change never gates).
     """
 
     what: str
