@@ -23,8 +23,9 @@ def mwu_min_p(n1: int, n2: int) -> float:
     samples: ``2 / C(n1 + n2, n1)`` (exact test, no ties: the two samples entirely apart).
 
     With 3 vs 3 samples it is 0.10, with 4 vs 4 0.029, with 5 vs 5 0.0079; with one sample
-    on a side (no test) it is 1. Where it is not below alpha, no timing change can be
-    significant, however large: compare calls such a change *unconfirmed*.
+    on a side (no test, however many on the other) it is 1. Where it is not below alpha, no
+    timing change can be significant, however large: compare calls such a change
+    *unconfirmed* (unless the normal approximation, which runs on ties, reached alpha).
 
     Parameters
     ----------
@@ -36,7 +37,7 @@ def mwu_min_p(n1: int, n2: int) -> float:
     float
         In ``(0, 1]``.
     """
-    if n1 < 1 or n2 < 1:
+    if n1 < 2 or n2 < 2:  # no test runs (compare's p-value is None), whatever the other side
         return 1.0
     return min(1.0, 2.0 / math.comb(n1 + n2, n1))
 

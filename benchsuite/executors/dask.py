@@ -500,8 +500,9 @@ class _DaskRun:
         # one job per worker process, whatever its nthreads: threadpoolctl's BLAS limits
         # and torch's thread count are process-wide, so a second job would change (and,
         # when it ends, undo) the first one's; peak memory is the process's too
-        for worker in [w for w in nthreads if w not in busy]:
-            gpu = self.gpu_of.get(worker)
+        # a worker not known to answer which GPU it sees first gets no job yet
+        for worker in [w for w in nthreads if w not in busy and w in self.gpu_of]:
+            gpu = self.gpu_of[worker]
             while self.pending:
                 job = self.take(gpu)
                 if job is None:  # every pending job names another worker's GPU
@@ -542,16 +543,22 @@ class _DaskRun:
         return any(g is not None for g in self.gpu_of.values())
 
     def learn_gpus(self, workers: list[str]) -> None:
-        """Ask workers not seen before which GPU they see first."""
+        """Ask workers not seen before which GPU they see first (a worker restarted after a
+        timeout is one: it has a new address). One that does not answer is asked again next
+        round, and given no job until it has answered."""
         new = [w for w in workers if w not in self.gpu_of]
         if not new:
             return
         try:
             visible = self.client.run(worker_visible_devices, workers=new)
-        except Exception:  # a worker left meanwhile: ask again next round
-            return
+        except Exception:  # a worker left meanwhile: ask the others one by one
+            visible = {}
+            for worker in new:
+                with contextlib.suppress(Exception):
+                    visible.update(self.client.run(worker_visible_devices, workers=[worker]))
         for worker in new:
-            self.gpu_of[worker] = worker_gpu(visible.get(worker), self.executor.cluster_gpus)
+            if worker in visible:
+                self.gpu_of[worker] = worker_gpu(visible[worker], self.executor.cluster_gpus)
 
     def take(self, gpu: int | None) -> Job | None:
         """The first pending job a worker whose first GPU is ``gpu`` may run: one that names

@@ -5,7 +5,6 @@ is taken as the baseline, another machine's timings not gating, every bad input,
 from __future__ import annotations
 
 import json
-import math
 
 import pytest
 from scipy import stats
@@ -249,7 +248,7 @@ def test_smallest_p_value_is_that_of_the_exact_test():
         assert mwu_min_p(n1, n2) == pytest.approx(apart)
     assert mwu_min_p(3, 3) == pytest.approx(0.1) and mwu_min_p(1, 1) == 1.0
     assert mwu_min_p(4, 4) < 0.05 <= mwu_min_p(3, 4)
-    assert math.isclose(mwu_min_p(1, 5), 1 / 3)
+    assert mwu_min_p(1, 5) == 1.0  # one sample on a side: no test at all
 
 
 def test_a_tripled_fit_time_on_three_folds_is_unconfirmed_slower_never_ok():
@@ -400,3 +399,27 @@ def test_run_baseline_from_bad_input_fails_before_running(write_suite, history, 
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and expect in err, err
     assert not out.exists()
+
+
+def test_one_sample_on_a_side_has_no_test_however_many_on_the_other():
+    # 1 vs 40: no Mann-Whitney U runs (p None), so the test cannot confirm anything and a
+    # tripled fit time is an unconfirmed "slower", not "ok"
+    assert mwu_min_p(1, 40) == 1.0 and mwu_min_p(40, 1) == 1.0
+    v = compare_records(records(folds=1), records(folds=40, fit=0.030)).verdicts[0]
+    assert v.time("fit").p_value is None
+    assert v.verdict == "slower" and v.unconfirmed == {"slower": "1 vs 40 samples"}
+
+
+def test_a_significant_test_with_ties_is_confirmed_even_below_the_exact_bound():
+    # constant times on each side: ties, so the normal approximation runs, and it reaches
+    # p = 0.047 on 3 vs 3 where the exact test cannot: the test confirmed the change
+    base, cur = records(folds=3), records(folds=3)
+    for r in base:
+        r.fit_time_s = 0.010
+    for r in cur:
+        r.fit_time_s = 0.030
+    c = compare_records(base, cur, fail_on="time")
+    v = c.verdicts[0]
+    assert v.time("fit").p_value < 0.05
+    assert v.verdict == "slower" and v.confirmed and not v.unconfirmed
+    assert v.gating and c.exit_code == 1

@@ -201,3 +201,29 @@ def test_no_workers_is_refused_by_every_isolating_executor():
     for executor in (DaskExecutor, ProcessExecutor):
         with pytest.raises(BenchsuiteError, match="-j must be at least 1, got 0"):
             executor(n_workers=0)
+
+
+def test_a_worker_whose_gpu_is_not_known_yet_gets_no_job(tmp_path, cuda_workers_client):
+    # asking the workers which GPU they see can fail (a worker leaving, or one restarted
+    # after a timeout, at a new address, not up yet): until a worker has answered it is
+    # given no job, else a cuda:N job would run on whatever GPU that worker sees first
+    class FlakyClient:
+        def __init__(self, client):
+            self._client, self.failures = client, 2
+
+        def __getattr__(self, name):
+            return getattr(self._client, name)
+
+        def run(self, function, *args, **kwargs):
+            if function is dask_executor.worker_visible_devices and self.failures:
+                self.failures -= 1
+                raise OSError("worker left")
+            return self._client.run(function, *args, **kwargs)
+
+    plan = _suite(tmp_path, "cuda:0", "cuda:1")
+    records = _run(plan, DaskExecutor(client=FlakyClient(cuda_workers_client), threads=1))
+    for r in records:
+        assert r.status == "ok", r.error
+        gpu = r.params["device"][-1]
+        assert _seen(r)[0].split(",")[0] == gpu and _seen(r)[1] == "cuda:0"
+        assert r.device == f"cuda:{gpu}"
