@@ -364,7 +364,7 @@ class DaskExecutor(IsolatingExecutor):
         pending = split_skipped(plan, run_id=run_id, emit=emit)
         if self.cluster_gpus:
             pending = refuse_missing_gpus(
-                pending, self.cluster_gpus, plan, run_id=run_id, emit=emit
+                pending, self.cluster_gpus, plan, run_id=run_id, emit=emit, threads=self.threads
             )
         timeout = job_timeout(self.timeout, plan.suite)
         if timeout is not None and pending:
@@ -429,6 +429,8 @@ class _DaskRun:
         # worker address -> the GPU it sees first, as an index of the run's GPUs (None: it
         # sets no CUDA_VISIBLE_DEVICES); jobs that name cuda:N go to the worker of GPU N
         self.gpu_of: dict[str, int | None] = {}
+        # only a plan with jobs that may use a GPU asks the workers (one round trip each)
+        self.gpu_jobs = any(may_use_gpu(job) for job in pending)
         self.unplaced_since: float | None = None  # jobs pending that no worker may take
 
     def _payload(self, job: Job, worker: str) -> Any:
@@ -548,6 +550,9 @@ class _DaskRun:
         round, and given no job until it has answered."""
         new = [w for w in workers if w not in self.gpu_of]
         if not new:
+            return
+        if not self.gpu_jobs:  # nothing to route: every worker may take every job
+            self.gpu_of.update(dict.fromkeys(new))
             return
         try:
             visible = self.client.run(worker_visible_devices, workers=new)
