@@ -4,8 +4,10 @@ Reading 1,000 ``records.jsonl`` files on every ``benchsuite history`` call would
 seconds; the index keeps what the history needs of each run in one Parquet file,
 ``DIR/.benchsuite-history.parquet``, and is brought up to date on each call:
 
-- a run folder is re-read only when its ``run.json`` or ``records.jsonl`` changed (size
-  and ``mtime_ns`` of each, its *signature*); new run folders are read, folders gone are
+- a run folder is re-read only when its ``run.json`` or ``records.jsonl`` changed (size,
+  ``mtime_ns`` and inode of each, its *signature*: a file replaced by another, as a resume
+  rewrites ``records.jsonl``, has a new inode even where the file system's clock is too
+  coarse to change its ``mtime_ns``); new run folders are read, folders gone are
   dropped. The run folders stay the source of truth: deleting the index loses nothing.
 - one row per run x case x quantity: ``run`` (the run's position in the index's run
   list), ``case_key``, ``quantity``, ``value`` (median over the case's ``ok`` jobs),
@@ -62,7 +64,7 @@ __all__ = [
 
 INDEX_FILE = ".benchsuite-history.parquet"
 #: Bumped whenever what the index holds changes: a file of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _META_KEY = b"benchsuite-history"
 _MAX_DEPTH = 3  # as benchsuite.runs.find_runs: results/ -> <suite>/ -> <run-id>/
 _PARTIAL = ("interrupted", "failed", "running")
@@ -80,8 +82,8 @@ class RunEntry:
     folder : str
         The run folder, relative to the index's root (``"."`` for the root itself).
     signature : list of int
-        Size and ``mtime_ns`` of ``run.json`` and of ``records.jsonl`` when read (-1 for a
-        missing file): the folder is read again when it differs.
+        Size, ``mtime_ns`` and inode of ``run.json`` and of ``records.jsonl`` when read (-1
+        for a missing file): the folder is read again when it differs.
     run_id, suite, machine, started_at, status : str
     commit, branch : str or None
     dirty : bool
@@ -266,8 +268,8 @@ def _stat(path: Path) -> list[int]:
     try:
         st = path.stat()
     except OSError:
-        return [-1, -1]
-    return [st.st_size, st.st_mtime_ns]
+        return [-1, -1, -1]
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _signature(folder: Path) -> list[int]:

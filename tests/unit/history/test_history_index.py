@@ -202,3 +202,23 @@ def test_stale_temporary_files_of_killed_writers_are_removed(tmp_path):
     os.utime(stale, (two_hours_ago, two_hours_ago))
     assert load_index(tmp_path).written
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_records_file_replaced_with_one_of_the_same_size_and_mtime_is_read_again(tmp_path, reads):
+    # a resume rewrites records.jsonl atomically (a new file moved into place); on a file
+    # system with coarse timestamps it can keep the size and the mtime of the old one
+    _three_runs(tmp_path)
+    load_index(tmp_path)
+    path = tmp_path / "s" / "r1" / "records.jsonl"
+    old = path.stat()
+    text = path.read_text().replace('"fit_time_s": 2.0', '"fit_time_s": 8.0')
+    assert len(text) == old.st_size
+    tmp = path.with_name("records.jsonl.tmp")
+    tmp.write_text(text)
+    os.utime(tmp, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(tmp, path)
+    reads.clear()
+    index = load_index(tmp_path)
+    assert reads == ["r1"]
+    fit = [a for a in index.aggregates[1] if a[1] == "fit_time_s"]
+    assert fit == [("iris/svm", "fit_time_s", 8.0, 8.0, 8.0, 3)]
