@@ -52,6 +52,21 @@ def _quantity_order(quantity: str) -> tuple[int, str]:
     return _RANK.get(quantity, 4), quantity
 
 
+def _parse_time(text: str) -> _dt.datetime:
+    """An ISO 8601 date or date and time, UTC unless it gives its offset (``Z`` too, which
+    ``fromisoformat`` takes only from Python 3.11).
+
+    Raises
+    ------
+    ValueError
+    """
+    text = text.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    when = _dt.datetime.fromisoformat(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
+
+
 def parse_since(text: str) -> _dt.datetime:
     """``--since``: an ISO 8601 date (``2026-11-01``, midnight UTC) or date and time
     (``2026-11-01T12:00``, UTC unless it gives its offset).
@@ -62,21 +77,23 @@ def parse_since(text: str) -> _dt.datetime:
         ``text`` is neither.
     """
     try:
-        when = _dt.datetime.fromisoformat(text.strip())
+        return _parse_time(text)
     except ValueError:
         raise ValueError(
             f"{text!r} is not a date: give an ISO date or date and time, e.g. 2026-11-01"
             " or 2026-11-01T12:00"
         ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
 
 
 def _started(entry: RunEntry) -> _dt.datetime | None:
     try:
-        when = _dt.datetime.fromisoformat(entry.started_at)
+        return _parse_time(entry.started_at)
     except ValueError:
         return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
+
+
+# where a run without a readable start time goes in time order: first
+_NO_TIME = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
 
 
 def git_commit_order(repo: str | os.PathLike[str]) -> list[str]:
@@ -122,6 +139,32 @@ def _matches(case: str, patterns: tuple[str, ...]) -> bool:
     from benchsuite.plan import matches
 
     return matches(case, patterns)
+
+
+def _once_each(
+    chosen: list[tuple[RunEntry, list[Aggregate]]], notes: list[str]
+) -> list[tuple[RunEntry, list[Aggregate]]]:
+    """One entry per run (suite and run id): a run copied elsewhere under the root (a
+    baseline committed as ``results/baseline/<suite>/<run-id>``) is read once, from its
+    completed copy if one is partial, else from the first folder; ``notes`` says so."""
+    first: dict[tuple[str, str], int] = {}
+    out: list[tuple[RunEntry, list[Aggregate]]] = []
+    for item in chosen:
+        entry = item[0]
+        at = first.get((entry.suite, entry.run_id))
+        if at is None:
+            first[entry.suite, entry.run_id] = len(out)
+            out.append(item)
+            continue
+        kept = out[at][0]
+        if kept.partial and not entry.partial:
+            out[at] = item
+        used = out[at][0].folder
+        notes.append(
+            f"run {entry.run_id} found twice ({kept.folder}, {entry.folder}): read once,"
+            f" from {used}"
+        )
+    return out
 
 
 def build_history(
@@ -236,6 +279,7 @@ def _build_history(
             chosen.append((entry, aggs))
     if not chosen:
         raise BenchsuiteError(f"{root}: no readable run ({len(history.skipped)} skipped)")
+    chosen = _once_each(chosen, history.notes)
 
     if machine is not None:
         machines = sorted({e.machine for e, _ in chosen})
@@ -270,9 +314,11 @@ def _build_history(
         if not chosen:
             raise BenchsuiteError(f"--git {git}: no run measured a commit of its HEAD history")
 
+    start_times = {id(e): _started(e) or _NO_TIME for e, _ in chosen}
+
     def run_order(item: tuple[RunEntry, list[Aggregate]]) -> tuple[Any, ...]:
         entry = item[0]
-        when = entry.started_at  # ISO UTC strings, as runs write them, sort by time
+        when = start_times[id(entry)]  # the instant: runs of other tools may give an offset
         if order is not None:
             return (position[entry.commit or ""], when, entry.run_id)
         return (when, entry.run_id)

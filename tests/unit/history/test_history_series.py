@@ -275,3 +275,27 @@ def test_options_say_how_the_index_served(tmp_path):
     (tmp_path / ".benchsuite-history.parquet").write_bytes(b"junk")
     assert build_history(tmp_path).options["index"] == "rebuilt"
     assert build_history(tmp_path, use_index=False).options["index"] == "none"
+
+
+def test_runs_are_ordered_by_the_time_they_started_whatever_its_offset(tmp_path):
+    # 11:00+05:00 is 06:00 UTC, before 10:00 UTC; 09:00Z before both: not the string order
+    for name, started, fit in (
+        ("a", "2026-01-01T10:00:00.000+00:00", 3.0),
+        ("b", "2026-01-01T11:00:00.000+05:00", 2.0),
+        ("c", "2026-01-01T05:00:00Z", 1.0),
+    ):
+        write_run(tmp_path, "s", name, started_at=started, fit={"iris/svm": fit})
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "m1"): ["c", "b", "a"]}
+    assert [p.value for p in _series(history).points] == [1.0, 2.0, 3.0]
+
+
+def test_a_run_found_twice_is_one_point(tmp_path):
+    # results/ci/<run-id> and its copy committed as results/baseline/ci/<run-id>
+    for i in range(3):
+        write_run(tmp_path, "ci", f"r{i}", started_at=stamp(i), fit={"iris/svm": 1.0 + i})
+    write_run(tmp_path / "baseline", "ci", "r1", started_at=stamp(1), fit={"iris/svm": 2.0})
+    history = build_history(tmp_path)
+    assert history.runs == {("ci", "m1"): ["r0", "r1", "r2"]}
+    assert [p.run_id for p in _series(history).points] == ["r0", "r1", "r2"]
+    assert any("r1" in note and "baseline" in note for note in history.notes)
