@@ -299,7 +299,7 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
         git = info.git
         entry.run_id = str(info.run_id or first.get("run_id") or folder.name)
         entry.suite = str(info.suite or first.get("suite") or "")
-        entry.machine = info.machine_key()
+        entry.machine = str(info.machine_key())
         entry.started_at = str(info.started_at or "")
         entry.status = str(info.status or "")
         entry.commit = str(git["sha"]) if git.get("sha") else None

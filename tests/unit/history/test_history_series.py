@@ -299,3 +299,12 @@ def test_a_run_found_twice_is_one_point(tmp_path):
     assert history.runs == {("ci", "m1"): ["r0", "r1", "r2"]}
     assert [p.run_id for p in _series(history).points] == ["r0", "r1", "r2"]
     assert any("r1" in note and "baseline" in note for note in history.notes)
+
+
+def test_a_run_json_with_a_machine_that_is_not_a_string_is_read(tmp_path):
+    # a hand-edited run.json ("machine": 5): its runs group under "5", no crash sorting keys
+    write_run(tmp_path, "s", "r0", started_at=stamp(0), fit={"iris/svm": 1.0})
+    write_run(tmp_path, "s", "r1", started_at=stamp(1), fit={"iris/svm": 1.0}, machine=5)
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "5"): ["r1"], ("s", "m1"): ["r0"]}
+    assert build_history(tmp_path, machine="5").runs == {("s", "5"): ["r1"]}
