@@ -49,7 +49,7 @@ from typing import Any
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.results import upgrade_record
-from benchsuite.runs import RECORDS_FILE, RUN_FILE, read_run_info
+from benchsuite.runs import RECORDS_FILE, RUN_FILE, read_run_info, run_folders
 
 __all__ = [
     "INDEX_FILE",
@@ -66,7 +66,6 @@ INDEX_FILE = ".benchsuite-history.parquet"
 #: Bumped whenever what the index holds changes: a file of another version is rebuilt.
 INDEX_VERSION = 2
 _META_KEY = b"benchsuite-history"
-_MAX_DEPTH = 3  # as benchsuite.runs.find_runs: results/ -> <suite>/ -> <run-id>/
 _PARTIAL = ("interrupted", "failed", "running")
 
 # (case_key, quantity, value, low, high, n)
@@ -315,28 +314,6 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
     return entry, aggregate_records(records)
 
 
-def _run_folders(root: Path) -> list[Path]:
-    """Every run folder at or below ``root``, as :func:`benchsuite.runs.find_runs` walks."""
-    found: list[Path] = []
-
-    def walk(folder: Path, depth: int) -> None:
-        if (folder / RECORDS_FILE).is_file():
-            found.append(folder)
-            return
-        if depth >= _MAX_DEPTH:
-            return
-        try:
-            children = sorted(p for p in folder.iterdir() if p.is_dir())
-        except OSError as exc:
-            raise BenchsuiteError(f"{folder}: cannot list ({exc.strerror or exc})") from None
-        for child in children:
-            if not child.name.startswith("."):
-                walk(child, depth + 1)
-
-    walk(root, 0)
-    return found
-
-
 # --------------------------------------------------------------------------------------
 # The index file
 # --------------------------------------------------------------------------------------
@@ -496,7 +473,7 @@ def load_index(
         index.existed = path.is_file()
         known, index.rebuilt = _read_index_file(path)
     changed = index.rebuilt is not None or (use_index and not path.is_file())
-    for folder in _run_folders(root):
+    for folder in run_folders(root):
         rel = os.path.relpath(folder, root)
         signature = _signature(folder)
         old = known.pop(rel, None)
