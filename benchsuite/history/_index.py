@@ -84,6 +84,7 @@ class RunEntry:
         Size, ``mtime_ns`` and inode of ``run.json`` and of ``records.jsonl`` when read (-1
         for a missing file): the folder is read again when it differs.
     run_id, suite, machine, started_at, status : str
+        ``started_at`` is ``run.json``'s, else the earliest of its records' ("" if none).
     commit, branch : str or None
     dirty : bool
     error : str or None
@@ -299,7 +300,11 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
         entry.run_id = str(info.run_id or first.get("run_id") or folder.name)
         entry.suite = str(info.suite or first.get("suite") or "")
         entry.machine = str(info.machine_key())
-        entry.started_at = str(info.started_at or "")
+        # a run.json without a start time: its first job's, so that it still has its place
+        entry.started_at = str(
+            info.started_at
+            or min((t for r in records if isinstance(t := r.get("started_at"), str)), default="")
+        )
         entry.status = str(info.status or "")
         entry.commit = str(git["sha"]) if git.get("sha") else None
         entry.branch = str(git["branch"]) if git.get("branch") else None

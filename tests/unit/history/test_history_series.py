@@ -308,3 +308,24 @@ def test_a_run_json_with_a_machine_that_is_not_a_string_is_read(tmp_path):
     history = build_history(tmp_path)
     assert history.runs == {("s", "5"): ["r1"], ("s", "m1"): ["r0"]}
     assert build_history(tmp_path, machine="5").runs == {("s", "5"): ["r1"]}
+
+
+def test_a_run_json_without_started_at_is_placed_by_its_first_record(tmp_path):
+    for i in range(3):
+        write_run(tmp_path, "s", f"r{i}", started_at=stamp(i), fit={"iris/svm": 1.0 + i})
+    folder = write_run(
+        tmp_path,
+        "s",
+        "late",
+        started_at=stamp(9),
+        records=[
+            record("late", "s", "iris/svm", f, fit_time_s=4.0, started_at=stamp(5))
+            for f in range(3)
+        ],
+    )
+    info = json.loads((folder / "run.json").read_text())
+    del info["started_at"]
+    (folder / "run.json").write_text(json.dumps(info))
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "m1"): ["r0", "r1", "r2", "late"]}
+    assert build_history(tmp_path, since="2026-01-05").runs == {("s", "m1"): ["late"]}
