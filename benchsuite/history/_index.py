@@ -365,15 +365,15 @@ def _read_index_file(path: Path) -> tuple[dict[str, tuple[RunEntry, list[Aggrega
         values, lows, highs, ns = (
             table.column(name).to_pylist() for name in ("value", "low", "high", "n")
         )
+        rows = list(zip(cases, quantities, values, lows, highs, ns, strict=True))
+        aggs: list[list[Aggregate]] = [[] for _ in entries]
+        start = 0
+        for i in range(1, len(runs) + 1):  # rows are written run by run: slice at each change
+            if i == len(runs) or runs[i] != runs[start]:
+                aggs[runs[start]] = rows[start:i]
+                start = i
     except Exception as exc:  # any damage: the run folders are the truth, rebuild from them
         return {}, f"unreadable index ({type(exc).__name__})"
-    rows = list(zip(cases, quantities, values, lows, highs, ns, strict=True))
-    aggs: list[list[Aggregate]] = [[] for _ in entries]
-    start = 0
-    for i in range(1, len(runs) + 1):  # rows are written run by run: slice at each change
-        if i == len(runs) or runs[i] != runs[start]:
-            aggs[runs[start]] = rows[start:i]
-            start = i
     return {e.folder: (e, a) for e, a in zip(entries, aggs, strict=True)}, None
 
 

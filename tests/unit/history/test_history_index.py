@@ -108,7 +108,19 @@ def _rewrite_version(path, version):
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 
-@pytest.mark.parametrize("damage", ["older version", "garbage", "empty"])
+def _drop_listed_runs(path):
+    """The index's run list cut to its first run, its rows of the others kept."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata)
+    data = json.loads(meta[b"benchsuite-history"])
+    data["runs"] = data["runs"][:1]
+    meta[b"benchsuite-history"] = json.dumps(data).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+@pytest.mark.parametrize("damage", ["older version", "garbage", "empty", "rows of unlisted runs"])
 def test_an_index_of_another_version_or_damaged_is_rebuilt(tmp_path, reads, damage):
     pytest.importorskip("pyarrow")
     _three_runs(tmp_path)
@@ -118,6 +130,8 @@ def test_an_index_of_another_version_or_damaged_is_rebuilt(tmp_path, reads, dama
         _rewrite_version(path, INDEX_VERSION - 1)
     elif damage == "garbage":
         path.write_bytes(b"PAR1 this is not parquet")
+    elif damage == "rows of unlisted runs":
+        _drop_listed_runs(path)
     else:
         path.write_bytes(b"")
     reads.clear()
