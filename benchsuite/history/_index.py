@@ -13,7 +13,8 @@ seconds; the index keeps what the history needs of each run in one Parquet file,
   list), ``case_key``, ``quantity``, ``value`` (median over the case's ``ok`` jobs),
   ``low``/``high`` (min/max), ``n`` (jobs). Each run's bookkeeping (folder relative to
   DIR, signature, run id, suite, machine key, start time, status, commit, branch, dirty,
-  or the one-line reason it could not be read) is JSON in the file's schema metadata,
+  each case's config hash and dataset fingerprint, or the one-line reason it could not be
+  read) is JSON in the file's schema metadata,
   beside :data:`INDEX_VERSION`.
 - a file of another version, or one that cannot be read, is rebuilt from the run folders
   (never an error); it is written to a temporary file and moved into place with
@@ -58,6 +59,7 @@ __all__ = [
     "Index",
     "RunEntry",
     "aggregate_records",
+    "case_definitions",
     "load_index",
     "read_record_dicts",
 ]
@@ -91,6 +93,10 @@ class RunEntry:
         One line saying why the folder could not be read (then it has no aggregates).
     notes : list of str
         What was tolerated while reading it (a truncated last record line).
+    definitions : dict of str to list of str
+        Per case key, what defines the case in this run: ``[config_hash,
+        dataset_fingerprint]`` of its ok records ("" where not recorded), as ``compare``
+        checks them; a series is not searched for changes across a change of either.
     """
 
     folder: str
@@ -105,6 +111,7 @@ class RunEntry:
     dirty: bool = False
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    definitions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
@@ -211,6 +218,30 @@ def aggregate_records(records: Iterable[dict[str, Any]]) -> list[Aggregate]:
     return out
 
 
+def case_definitions(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per case key, ``[config_hash, dataset_fingerprint]`` of its ``ok`` records (several
+    values joined by a space, sorted; "" where none is recorded).
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Records as stored.
+    """
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    for rec in records:
+        case = rec.get("case_key")
+        if rec.get("status") != "ok" or not isinstance(case, str):
+            continue
+        configs, prints = seen.setdefault(case, (set(), set()))
+        configs.add(str(rec.get("config_hash") or ""))
+        prints.add(str(rec.get("dataset_fingerprint") or ""))
+    return {
+        case: [" ".join(sorted(v - {""})) for v in pair]
+        for case, pair in seen.items()
+        if pair[0] - {""} or pair[1] - {""}
+    }
+
+
 def read_record_dicts(
     path: Path, *, on_warning: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
@@ -313,6 +344,7 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
         entry.error = f"{folder}: not a valid {RUN_FILE} ({type(exc).__name__}: {exc})"
         return entry, []
     entry.notes = notes
+    entry.definitions = case_definitions(records)
     if not entry.suite:
         entry.error = f"{folder}: {RUN_FILE} names no suite (a corrupt run folder)"
         return entry, []

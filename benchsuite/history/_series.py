@@ -3,6 +3,7 @@ one :class:`Series` per case x quantity, change points found on each."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import gc
 import os
@@ -139,6 +140,35 @@ def _matches(case: str, patterns: tuple[str, ...]) -> bool:
     from benchsuite.plan import matches
 
     return matches(case, patterns)
+
+
+def _redefined_cases(definitions: dict[str, dict[str, list[str]]]) -> set[str]:
+    """The cases whose config hash or dataset fingerprint differs between some runs."""
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    for per_case in definitions.values():
+        for case, (config, fingerprint) in per_case.items():
+            configs, prints = seen.setdefault(case, (set(), set()))
+            configs.add(config)
+            prints.add(fingerprint)
+    return {c for c, pair in seen.items() if any(len(v - {""}) > 1 for v in pair)}
+
+
+def _definition_cuts(
+    case: str, points: list[Point], definitions: dict[str, dict[str, list[str]]]
+) -> list[int]:
+    """The indices of ``points`` whose run defines ``case`` otherwise than the runs before
+    it: another config hash, or another dataset fingerprint (each compared only where both
+    are recorded, as ``compare`` does)."""
+    cuts: list[int] = []
+    last = ["", ""]
+    for i, point in enumerate(points):
+        now = definitions.get(point.run_id, {}).get(case)
+        if now is None:
+            continue
+        if i > 0 and any(a and b and a != b for a, b in zip(last, now, strict=True)):
+            cuts.append(i)
+        last = [b or a for a, b in zip(last, now, strict=True)]
+    return cuts
 
 
 def _once_each(
@@ -332,6 +362,9 @@ def _build_history(
     for key in sorted(groups):
         runs = sorted(groups[key], key=run_order)
         history.runs[key] = [e.run_id for e, _ in runs]
+        definitions = {e.run_id: e.definitions for e, _ in runs}
+        redefined = _redefined_cases(definitions)
+        noted: set[tuple[str, str]] = set()
         points: dict[tuple[str, str], list[Point]] = {}
         get = points.get  # the inner loop runs once per run x case x quantity
         for entry, aggs in runs:
@@ -362,10 +395,26 @@ def _build_history(
             series = Series(
                 suite, machine_key, case, quantity, unit, higher, points[case, quantity]
             )
-            if len(series.points) >= _changes.MIN_POINTS:
-                series.changes = _changes.detect_changes(series.points, higher_is_better=higher)
-            else:
+            cuts = _definition_cuts(case, series.points, definitions) if case in redefined else []
+            for cut in cuts:
+                run_id = series.points[cut].run_id
+                if (case, run_id) not in noted:
+                    noted.add((case, run_id))
+                    history.notes.append(
+                        f"{case} ({suite} on {machine_key}): its definition changed at run"
+                        f" {run_id} (params, evaluation or dataset content, as compare's"
+                        " not-comparable): no change is looked for across it"
+                    )
+            edges = [0, *cuts, len(series.points)]
+            spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            long_enough = [(a, b) for a, b in spans if b - a >= _changes.MIN_POINTS]
+            if not long_enough:
                 series.status = "not enough history"
+            for a, b in long_enough:
+                found_changes = _changes.detect_changes(series.points[a:b], higher_is_better=higher)
+                series.changes.extend(
+                    dataclasses.replace(c, index=c.index + a) for c in found_changes
+                )
             history.series.append(series)
     if patterns and not any_case:
         raise BenchsuiteError(

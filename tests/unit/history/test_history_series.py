@@ -329,3 +329,43 @@ def test_a_run_json_without_started_at_is_placed_by_its_first_record(tmp_path):
     history = build_history(tmp_path)
     assert history.runs == {("s", "m1"): ["r0", "r1", "r2", "late"]}
     assert build_history(tmp_path, since="2026-01-05").runs == {("s", "m1"): ["late"]}
+
+
+@pytest.mark.parametrize("field", ["config_hash", "dataset_fingerprint"])
+def test_no_change_is_found_across_a_change_of_the_case_definition(tmp_path, field):
+    # the suite gave svm other params (or the dataset other content) at r6: the fit time
+    # doubles, as compare's not-comparable, not as a regression
+    for i in range(12):
+        write_run(
+            tmp_path,
+            "s",
+            f"r{i:02d}",
+            started_at=stamp(i),
+            records=[
+                record(
+                    f"r{i:02d}",
+                    "s",
+                    "iris/svm",
+                    f,
+                    fit_time_s=1.0 if i < 6 else 2.0,
+                    **{field: "a" if i < 6 else "b"},
+                )
+                for f in range(3)
+            ],
+        )
+    history = build_history(tmp_path)
+    fit = _series(history)
+    assert len(fit.points) == 12 and fit.changes == [] and fit.status == "ok"
+    assert any("iris/svm" in n and "r06" in n and "definition" in n for n in history.notes)
+    # within one definition a step is still found
+    write_run(
+        tmp_path,
+        "s",
+        "r12",
+        started_at=stamp(12),
+        records=[
+            record("r12", "s", "iris/svm", f, fit_time_s=5.0, **{field: "b"}) for f in range(3)
+        ],
+    )
+    (change,) = _series(build_history(tmp_path)).changes
+    assert change.run_id == "r12" and change.index == 12
