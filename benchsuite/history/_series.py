@@ -364,7 +364,7 @@ def _build_history(
         history.runs[key] = [e.run_id for e, _ in runs]
         definitions = {e.run_id: e.definitions for e, _ in runs}
         redefined = _redefined_cases(definitions)
-        noted: set[tuple[str, str]] = set()
+        redefined_at: dict[str, list[str]] = {}  # run id -> the cases it redefined
         points: dict[tuple[str, str], list[Point]] = {}
         get = points.get  # the inner loop runs once per run x case x quantity
         for entry, aggs in runs:
@@ -397,14 +397,9 @@ def _build_history(
             )
             cuts = _definition_cuts(case, series.points, definitions) if case in redefined else []
             for cut in cuts:
-                run_id = series.points[cut].run_id
-                if (case, run_id) not in noted:
-                    noted.add((case, run_id))
-                    history.notes.append(
-                        f"{case} ({suite} on {machine_key}): its definition changed at run"
-                        f" {run_id} (params, evaluation or dataset content, as compare's"
-                        " not-comparable): no change is looked for across it"
-                    )
+                cases = redefined_at.setdefault(series.points[cut].run_id, [])
+                if case not in cases:
+                    cases.append(case)
             edges = [0, *cuts, len(series.points)]
             spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
             long_enough = [(a, b) for a, b in spans if b - a >= _changes.MIN_POINTS]
@@ -416,6 +411,13 @@ def _build_history(
                     dataclasses.replace(c, index=c.index + a) for c in found_changes
                 )
             history.series.append(series)
+        for run_id, cases in redefined_at.items():  # one line per run, not per case
+            history.notes.append(
+                f"{suite} on {machine_key}: run {run_id} changed the definition of"
+                f" {len(cases)} case(s) (params, evaluation or dataset content, as compare's"
+                f" not-comparable): {', '.join(cases[:5])}{', ...' if len(cases) > 5 else ''};"
+                " no change is looked for across it"
+            )
     if patterns and not any_case:
         raise BenchsuiteError(
             f"-f {' '.join(patterns)}: no case of the runs under {root} matches"
