@@ -45,6 +45,7 @@ __all__ = [
     "new_run_id",
     "read_run_info",
     "resolve_run",
+    "run_folders",
     "upgrade_run_info",
 ]
 
@@ -571,12 +572,27 @@ def find_runs(root: str | os.PathLike[str]) -> list[Run]:
         raise BenchsuiteError(f"{root}: no such file or folder")
     if root.is_file():
         return [Run(root.parent, read_run_info(root.parent), records_path=root)]
-    found: list[Run] = []
+    found = [
+        Run(folder, read_run_info(folder), records_path=folder / RECORDS_FILE)
+        for folder in run_folders(root)
+    ]
+    return sorted(found, key=Run.sort_key)
+
+
+def run_folders(root: Path) -> list[Path]:
+    """Every run folder (one holding ``records.jsonl``) at or below the folder ``root``,
+    three levels at most, in folder order; hidden folders are not entered.
+
+    Raises
+    ------
+    BenchsuiteError
+        A folder cannot be listed.
+    """
+    found: list[Path] = []
 
     def walk(folder: Path, depth: int) -> None:
-        records = folder / RECORDS_FILE
-        if records.is_file():
-            found.append(Run(folder, read_run_info(folder), records_path=records))
+        if (folder / RECORDS_FILE).is_file():
+            found.append(folder)
             return
         if depth >= _MAX_DEPTH:
             return
@@ -589,7 +605,7 @@ def find_runs(root: str | os.PathLike[str]) -> list[Run]:
                 walk(child, depth + 1)
 
     walk(root, 0)
-    return sorted(found, key=Run.sort_key)
+    return found
 
 
 def resolve_run(

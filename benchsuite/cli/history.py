@@ -44,7 +44,8 @@ def add_parser(sub: Any) -> None:
         "--since",
         type=_since,
         metavar="DATE",
-        help="only runs started at or after DATE (ISO date or date and time, UTC)",
+        help="only runs started at or after DATE (ISO date or date and time; UTC unless it"
+        " gives an offset)",
     )
     hist.add_argument(
         "--git",

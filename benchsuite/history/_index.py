@@ -4,14 +4,17 @@ Reading 1,000 ``records.jsonl`` files on every ``benchsuite history`` call would
 seconds; the index keeps what the history needs of each run in one Parquet file,
 ``DIR/.benchsuite-history.parquet``, and is brought up to date on each call:
 
-- a run folder is re-read only when its ``run.json`` or ``records.jsonl`` changed (size
-  and ``mtime_ns`` of each, its *signature*); new run folders are read, folders gone are
+- a run folder is re-read only when its ``run.json`` or ``records.jsonl`` changed (size,
+  ``mtime_ns`` and inode of each, its *signature*: a file replaced by another, as a resume
+  rewrites ``records.jsonl``, has a new inode even where the file system's clock is too
+  coarse to change its ``mtime_ns``); new run folders are read, folders gone are
   dropped. The run folders stay the source of truth: deleting the index loses nothing.
 - one row per run x case x quantity: ``run`` (the run's position in the index's run
   list), ``case_key``, ``quantity``, ``value`` (median over the case's ``ok`` jobs),
   ``low``/``high`` (min/max), ``n`` (jobs). Each run's bookkeeping (folder relative to
   DIR, signature, run id, suite, machine key, start time, status, commit, branch, dirty,
-  or the one-line reason it could not be read) is JSON in the file's schema metadata,
+  each case's config hash and dataset fingerprint, or the one-line reason it could not be
+  read) is JSON in the file's schema metadata,
   beside :data:`INDEX_VERSION`.
 - a file of another version, or one that cannot be read, is rebuilt from the run folders
   (never an error); it is written to a temporary file and moved into place with
@@ -47,7 +50,7 @@ from typing import Any
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.results import upgrade_record
-from benchsuite.runs import RECORDS_FILE, RUN_FILE, read_run_info
+from benchsuite.runs import RECORDS_FILE, RUN_FILE, read_run_info, run_folders
 
 __all__ = [
     "INDEX_FILE",
@@ -56,15 +59,15 @@ __all__ = [
     "Index",
     "RunEntry",
     "aggregate_records",
+    "case_definitions",
     "load_index",
     "read_record_dicts",
 ]
 
 INDEX_FILE = ".benchsuite-history.parquet"
 #: Bumped whenever what the index holds changes: a file of another version is rebuilt.
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 _META_KEY = b"benchsuite-history"
-_MAX_DEPTH = 3  # as benchsuite.runs.find_runs: results/ -> <suite>/ -> <run-id>/
 _PARTIAL = ("interrupted", "failed", "running")
 
 # (case_key, quantity, value, low, high, n)
@@ -80,15 +83,20 @@ class RunEntry:
     folder : str
         The run folder, relative to the index's root (``"."`` for the root itself).
     signature : list of int
-        Size and ``mtime_ns`` of ``run.json`` and of ``records.jsonl`` when read (-1 for a
-        missing file): the folder is read again when it differs.
+        Size, ``mtime_ns`` and inode of ``run.json`` and of ``records.jsonl`` when read (-1
+        for a missing file): the folder is read again when it differs.
     run_id, suite, machine, started_at, status : str
+        ``started_at`` is ``run.json``'s, else the earliest of its records' ("" if none).
     commit, branch : str or None
     dirty : bool
     error : str or None
         One line saying why the folder could not be read (then it has no aggregates).
     notes : list of str
         What was tolerated while reading it (a truncated last record line).
+    definitions : dict of str to list of str
+        Per case key, what defines the case in this run: ``[config_hash,
+        dataset_fingerprint]`` of its ok records ("" where not recorded), as ``compare``
+        checks them; a series is not searched for changes across a change of either.
     """
 
     folder: str
@@ -103,6 +111,7 @@ class RunEntry:
     dirty: bool = False
     error: str | None = None
     notes: list[str] = field(default_factory=list)
+    definitions: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def partial(self) -> bool:
@@ -209,6 +218,30 @@ def aggregate_records(records: Iterable[dict[str, Any]]) -> list[Aggregate]:
     return out
 
 
+def case_definitions(records: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """Per case key, ``[config_hash, dataset_fingerprint]`` of its ``ok`` records (several
+    values joined by a space, sorted; "" where none is recorded).
+
+    Parameters
+    ----------
+    records : iterable of dict
+        Records as stored.
+    """
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    for rec in records:
+        case = rec.get("case_key")
+        if rec.get("status") != "ok" or not isinstance(case, str):
+            continue
+        configs, prints = seen.setdefault(case, (set(), set()))
+        configs.add(str(rec.get("config_hash") or ""))
+        prints.add(str(rec.get("dataset_fingerprint") or ""))
+    return {
+        case: [" ".join(sorted(v - {""})) for v in pair]
+        for case, pair in seen.items()
+        if pair[0] - {""} or pair[1] - {""}
+    }
+
+
 def read_record_dicts(
     path: Path, *, on_warning: Callable[[str], None] | None = None
 ) -> list[dict[str, Any]]:
@@ -266,8 +299,8 @@ def _stat(path: Path) -> list[int]:
     try:
         st = path.stat()
     except OSError:
-        return [-1, -1]
-    return [st.st_size, st.st_mtime_ns]
+        return [-1, -1, -1]
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
 def _signature(folder: Path) -> list[int]:
@@ -297,8 +330,12 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
         git = info.git
         entry.run_id = str(info.run_id or first.get("run_id") or folder.name)
         entry.suite = str(info.suite or first.get("suite") or "")
-        entry.machine = info.machine_key()
-        entry.started_at = str(info.started_at or "")
+        entry.machine = str(info.machine_key())
+        # a run.json without a start time: its first job's, so that it still has its place
+        entry.started_at = str(
+            info.started_at
+            or min((t for r in records if isinstance(t := r.get("started_at"), str)), default="")
+        )
         entry.status = str(info.status or "")
         entry.commit = str(git["sha"]) if git.get("sha") else None
         entry.branch = str(git["branch"]) if git.get("branch") else None
@@ -307,32 +344,11 @@ def _read_run(root: Path, folder: Path, signature: list[int]) -> tuple[RunEntry,
         entry.error = f"{folder}: not a valid {RUN_FILE} ({type(exc).__name__}: {exc})"
         return entry, []
     entry.notes = notes
+    entry.definitions = case_definitions(records)
     if not entry.suite:
         entry.error = f"{folder}: {RUN_FILE} names no suite (a corrupt run folder)"
         return entry, []
     return entry, aggregate_records(records)
-
-
-def _run_folders(root: Path) -> list[Path]:
-    """Every run folder at or below ``root``, as :func:`benchsuite.runs.find_runs` walks."""
-    found: list[Path] = []
-
-    def walk(folder: Path, depth: int) -> None:
-        if (folder / RECORDS_FILE).is_file():
-            found.append(folder)
-            return
-        if depth >= _MAX_DEPTH:
-            return
-        try:
-            children = sorted(p for p in folder.iterdir() if p.is_dir())
-        except OSError as exc:
-            raise BenchsuiteError(f"{folder}: cannot list ({exc.strerror or exc})") from None
-        for child in children:
-            if not child.name.startswith("."):
-                walk(child, depth + 1)
-
-    walk(root, 0)
-    return found
 
 
 # --------------------------------------------------------------------------------------
@@ -381,15 +397,15 @@ def _read_index_file(path: Path) -> tuple[dict[str, tuple[RunEntry, list[Aggrega
         values, lows, highs, ns = (
             table.column(name).to_pylist() for name in ("value", "low", "high", "n")
         )
+        rows = list(zip(cases, quantities, values, lows, highs, ns, strict=True))
+        aggs: list[list[Aggregate]] = [[] for _ in entries]
+        start = 0
+        for i in range(1, len(runs) + 1):  # rows are written run by run: slice at each change
+            if i == len(runs) or runs[i] != runs[start]:
+                aggs[runs[start]] = rows[start:i]
+                start = i
     except Exception as exc:  # any damage: the run folders are the truth, rebuild from them
         return {}, f"unreadable index ({type(exc).__name__})"
-    rows = list(zip(cases, quantities, values, lows, highs, ns, strict=True))
-    aggs: list[list[Aggregate]] = [[] for _ in entries]
-    start = 0
-    for i in range(1, len(runs) + 1):  # rows are written run by run: slice at each change
-        if i == len(runs) or runs[i] != runs[start]:
-            aggs[runs[start]] = rows[start:i]
-            start = i
     return {e.folder: (e, a) for e, a in zip(entries, aggs, strict=True)}, None
 
 
@@ -494,7 +510,7 @@ def load_index(
         index.existed = path.is_file()
         known, index.rebuilt = _read_index_file(path)
     changed = index.rebuilt is not None or (use_index and not path.is_file())
-    for folder in _run_folders(root):
+    for folder in run_folders(root):
         rel = os.path.relpath(folder, root)
         signature = _signature(folder)
         old = known.pop(rel, None)

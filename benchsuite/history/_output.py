@@ -187,7 +187,7 @@ def print_history(console: Any, history: History) -> None:
                     partial.add(p.run_id)
         times = sorted(t for t in stamps.values() if t)
         span = f", {times[0][:10]} .. {times[-1][:10]}" if times else ""
-        marked = f" ({len(partial)} partial: interrupted or failed)" if partial else ""
+        marked = f" ({len(partial)} partial: interrupted, failed or killed)" if partial else ""
         console.print(
             f"[bold]suite {suite}[/bold] on machine [bold]{machine}[/bold]:"
             f" {len(runs)} run(s){marked}{span}, {len(series)} series",

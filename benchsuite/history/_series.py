@@ -3,6 +3,7 @@ one :class:`Series` per case x quantity, change points found on each."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import gc
 import os
@@ -52,6 +53,21 @@ def _quantity_order(quantity: str) -> tuple[int, str]:
     return _RANK.get(quantity, 4), quantity
 
 
+def _parse_time(text: str) -> _dt.datetime:
+    """An ISO 8601 date or date and time, UTC unless it gives its offset (``Z`` too, which
+    ``fromisoformat`` takes only from Python 3.11).
+
+    Raises
+    ------
+    ValueError
+    """
+    text = text.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    when = _dt.datetime.fromisoformat(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
+
+
 def parse_since(text: str) -> _dt.datetime:
     """``--since``: an ISO 8601 date (``2026-11-01``, midnight UTC) or date and time
     (``2026-11-01T12:00``, UTC unless it gives its offset).
@@ -62,21 +78,23 @@ def parse_since(text: str) -> _dt.datetime:
         ``text`` is neither.
     """
     try:
-        when = _dt.datetime.fromisoformat(text.strip())
+        return _parse_time(text)
     except ValueError:
         raise ValueError(
             f"{text!r} is not a date: give an ISO date or date and time, e.g. 2026-11-01"
             " or 2026-11-01T12:00"
         ) from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
 
 
 def _started(entry: RunEntry) -> _dt.datetime | None:
     try:
-        when = _dt.datetime.fromisoformat(entry.started_at)
+        return _parse_time(entry.started_at)
     except ValueError:
         return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=_dt.timezone.utc)
+
+
+# where a run without a readable start time goes in time order: first
+_NO_TIME = _dt.datetime.min.replace(tzinfo=_dt.timezone.utc)
 
 
 def git_commit_order(repo: str | os.PathLike[str]) -> list[str]:
@@ -122,6 +140,61 @@ def _matches(case: str, patterns: tuple[str, ...]) -> bool:
     from benchsuite.plan import matches
 
     return matches(case, patterns)
+
+
+def _redefined_cases(definitions: dict[str, dict[str, list[str]]]) -> set[str]:
+    """The cases whose config hash or dataset fingerprint differs between some runs."""
+    seen: dict[str, tuple[set[str], set[str]]] = {}
+    for per_case in definitions.values():
+        for case, (config, fingerprint) in per_case.items():
+            configs, prints = seen.setdefault(case, (set(), set()))
+            configs.add(config)
+            prints.add(fingerprint)
+    return {c for c, pair in seen.items() if any(len(v - {""}) > 1 for v in pair)}
+
+
+def _definition_cuts(
+    case: str, points: list[Point], definitions: dict[str, dict[str, list[str]]]
+) -> list[int]:
+    """The indices of ``points`` whose run defines ``case`` otherwise than the runs before
+    it: another config hash, or another dataset fingerprint (each compared only where both
+    are recorded, as ``compare`` does)."""
+    cuts: list[int] = []
+    last = ["", ""]
+    for i, point in enumerate(points):
+        now = definitions.get(point.run_id, {}).get(case)
+        if now is None:
+            continue
+        if i > 0 and any(a and b and a != b for a, b in zip(last, now, strict=True)):
+            cuts.append(i)
+        last = [b or a for a, b in zip(last, now, strict=True)]
+    return cuts
+
+
+def _once_each(
+    chosen: list[tuple[RunEntry, list[Aggregate]]], notes: list[str]
+) -> list[tuple[RunEntry, list[Aggregate]]]:
+    """One entry per run (suite and run id): a run copied elsewhere under the root (a
+    baseline committed as ``results/baseline/<suite>/<run-id>``) is read once, from its
+    completed copy if one is partial, else from the first folder; ``notes`` says so."""
+    first: dict[tuple[str, str], int] = {}
+    out: list[tuple[RunEntry, list[Aggregate]]] = []
+    for item in chosen:
+        entry = item[0]
+        at = first.get((entry.suite, entry.run_id))
+        if at is None:
+            first[entry.suite, entry.run_id] = len(out)
+            out.append(item)
+            continue
+        kept = out[at][0]
+        if kept.partial and not entry.partial:
+            out[at] = item
+        used = out[at][0].folder
+        notes.append(
+            f"run {entry.run_id} found twice ({kept.folder}, {entry.folder}): read once,"
+            f" from {used}"
+        )
+    return out
 
 
 def build_history(
@@ -236,6 +309,7 @@ def _build_history(
             chosen.append((entry, aggs))
     if not chosen:
         raise BenchsuiteError(f"{root}: no readable run ({len(history.skipped)} skipped)")
+    chosen = _once_each(chosen, history.notes)
 
     if machine is not None:
         machines = sorted({e.machine for e, _ in chosen})
@@ -270,9 +344,11 @@ def _build_history(
         if not chosen:
             raise BenchsuiteError(f"--git {git}: no run measured a commit of its HEAD history")
 
+    start_times = {id(e): _started(e) or _NO_TIME for e, _ in chosen}
+
     def run_order(item: tuple[RunEntry, list[Aggregate]]) -> tuple[Any, ...]:
         entry = item[0]
-        when = entry.started_at  # ISO UTC strings, as runs write them, sort by time
+        when = start_times[id(entry)]  # the instant: runs of other tools may give an offset
         if order is not None:
             return (position[entry.commit or ""], when, entry.run_id)
         return (when, entry.run_id)
@@ -286,6 +362,9 @@ def _build_history(
     for key in sorted(groups):
         runs = sorted(groups[key], key=run_order)
         history.runs[key] = [e.run_id for e, _ in runs]
+        definitions = {e.run_id: e.definitions for e, _ in runs}
+        redefined = _redefined_cases(definitions)
+        redefined_at: dict[str, list[str]] = {}  # run id -> the cases it redefined
         points: dict[tuple[str, str], list[Point]] = {}
         get = points.get  # the inner loop runs once per run x case x quantity
         for entry, aggs in runs:
@@ -316,11 +395,29 @@ def _build_history(
             series = Series(
                 suite, machine_key, case, quantity, unit, higher, points[case, quantity]
             )
-            if len(series.points) >= _changes.MIN_POINTS:
-                series.changes = _changes.detect_changes(series.points, higher_is_better=higher)
-            else:
+            cuts = _definition_cuts(case, series.points, definitions) if case in redefined else []
+            for cut in cuts:
+                cases = redefined_at.setdefault(series.points[cut].run_id, [])
+                if case not in cases:
+                    cases.append(case)
+            edges = [0, *cuts, len(series.points)]
+            spans = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            long_enough = [(a, b) for a, b in spans if b - a >= _changes.MIN_POINTS]
+            if not long_enough:
                 series.status = "not enough history"
+            for a, b in long_enough:
+                found_changes = _changes.detect_changes(series.points[a:b], higher_is_better=higher)
+                series.changes.extend(
+                    dataclasses.replace(c, index=c.index + a) for c in found_changes
+                )
             history.series.append(series)
+        for run_id, cases in redefined_at.items():  # one line per run, not per case
+            history.notes.append(
+                f"{suite} on {machine_key}: run {run_id} changed the definition of"
+                f" {len(cases)} case(s) (params, evaluation or dataset content, as compare's"
+                f" not-comparable): {', '.join(cases[:5])}{', ...' if len(cases) > 5 else ''};"
+                " no change is looked for across it"
+            )
     if patterns and not any_case:
         raise BenchsuiteError(
             f"-f {' '.join(patterns)}: no case of the runs under {root} matches"

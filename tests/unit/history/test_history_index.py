@@ -108,7 +108,19 @@ def _rewrite_version(path, version):
     pq.write_table(table.replace_schema_metadata(meta), path)
 
 
-@pytest.mark.parametrize("damage", ["older version", "garbage", "empty"])
+def _drop_listed_runs(path):
+    """The index's run list cut to its first run, its rows of the others kept."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    meta = dict(table.schema.metadata)
+    data = json.loads(meta[b"benchsuite-history"])
+    data["runs"] = data["runs"][:1]
+    meta[b"benchsuite-history"] = json.dumps(data).encode()
+    pq.write_table(table.replace_schema_metadata(meta), path)
+
+
+@pytest.mark.parametrize("damage", ["older version", "garbage", "empty", "rows of unlisted runs"])
 def test_an_index_of_another_version_or_damaged_is_rebuilt(tmp_path, reads, damage):
     pytest.importorskip("pyarrow")
     _three_runs(tmp_path)
@@ -118,6 +130,8 @@ def test_an_index_of_another_version_or_damaged_is_rebuilt(tmp_path, reads, dama
         _rewrite_version(path, INDEX_VERSION - 1)
     elif damage == "garbage":
         path.write_bytes(b"PAR1 this is not parquet")
+    elif damage == "rows of unlisted runs":
+        _drop_listed_runs(path)
     else:
         path.write_bytes(b"")
     reads.clear()
@@ -202,3 +216,23 @@ def test_stale_temporary_files_of_killed_writers_are_removed(tmp_path):
     os.utime(stale, (two_hours_ago, two_hours_ago))
     assert load_index(tmp_path).written
     assert not stale.exists() and fresh.exists()
+
+
+def test_a_records_file_replaced_with_one_of_the_same_size_and_mtime_is_read_again(tmp_path, reads):
+    # a resume rewrites records.jsonl atomically (a new file moved into place); on a file
+    # system with coarse timestamps it can keep the size and the mtime of the old one
+    _three_runs(tmp_path)
+    load_index(tmp_path)
+    path = tmp_path / "s" / "r1" / "records.jsonl"
+    old = path.stat()
+    text = path.read_text().replace('"fit_time_s": 2.0', '"fit_time_s": 8.0')
+    assert len(text) == old.st_size
+    tmp = path.with_name("records.jsonl.tmp")
+    tmp.write_text(text)
+    os.utime(tmp, ns=(old.st_atime_ns, old.st_mtime_ns))
+    os.replace(tmp, path)
+    reads.clear()
+    index = load_index(tmp_path)
+    assert reads == ["r1"]
+    fit = [a for a in index.aggregates[1] if a[1] == "fit_time_s"]
+    assert fit == [("iris/svm", "fit_time_s", 8.0, 8.0, 8.0, 3)]

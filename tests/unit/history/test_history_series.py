@@ -275,3 +275,97 @@ def test_options_say_how_the_index_served(tmp_path):
     (tmp_path / ".benchsuite-history.parquet").write_bytes(b"junk")
     assert build_history(tmp_path).options["index"] == "rebuilt"
     assert build_history(tmp_path, use_index=False).options["index"] == "none"
+
+
+def test_runs_are_ordered_by_the_time_they_started_whatever_its_offset(tmp_path):
+    # 11:00+05:00 is 06:00 UTC, before 10:00 UTC; 09:00Z before both: not the string order
+    for name, started, fit in (
+        ("a", "2026-01-01T10:00:00.000+00:00", 3.0),
+        ("b", "2026-01-01T11:00:00.000+05:00", 2.0),
+        ("c", "2026-01-01T05:00:00Z", 1.0),
+    ):
+        write_run(tmp_path, "s", name, started_at=started, fit={"iris/svm": fit})
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "m1"): ["c", "b", "a"]}
+    assert [p.value for p in _series(history).points] == [1.0, 2.0, 3.0]
+
+
+def test_a_run_found_twice_is_one_point(tmp_path):
+    # results/ci/<run-id> and its copy committed as results/baseline/ci/<run-id>
+    for i in range(3):
+        write_run(tmp_path, "ci", f"r{i}", started_at=stamp(i), fit={"iris/svm": 1.0 + i})
+    write_run(tmp_path / "baseline", "ci", "r1", started_at=stamp(1), fit={"iris/svm": 2.0})
+    history = build_history(tmp_path)
+    assert history.runs == {("ci", "m1"): ["r0", "r1", "r2"]}
+    assert [p.run_id for p in _series(history).points] == ["r0", "r1", "r2"]
+    assert any("r1" in note and "baseline" in note for note in history.notes)
+
+
+def test_a_run_json_with_a_machine_that_is_not_a_string_is_read(tmp_path):
+    # a hand-edited run.json ("machine": 5): its runs group under "5", no crash sorting keys
+    write_run(tmp_path, "s", "r0", started_at=stamp(0), fit={"iris/svm": 1.0})
+    write_run(tmp_path, "s", "r1", started_at=stamp(1), fit={"iris/svm": 1.0}, machine=5)
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "5"): ["r1"], ("s", "m1"): ["r0"]}
+    assert build_history(tmp_path, machine="5").runs == {("s", "5"): ["r1"]}
+
+
+def test_a_run_json_without_started_at_is_placed_by_its_first_record(tmp_path):
+    for i in range(3):
+        write_run(tmp_path, "s", f"r{i}", started_at=stamp(i), fit={"iris/svm": 1.0 + i})
+    folder = write_run(
+        tmp_path,
+        "s",
+        "late",
+        started_at=stamp(9),
+        records=[
+            record("late", "s", "iris/svm", f, fit_time_s=4.0, started_at=stamp(5))
+            for f in range(3)
+        ],
+    )
+    info = json.loads((folder / "run.json").read_text())
+    del info["started_at"]
+    (folder / "run.json").write_text(json.dumps(info))
+    history = build_history(tmp_path)
+    assert history.runs == {("s", "m1"): ["r0", "r1", "r2", "late"]}
+    assert build_history(tmp_path, since="2026-01-05").runs == {("s", "m1"): ["late"]}
+
+
+@pytest.mark.parametrize("field", ["config_hash", "dataset_fingerprint"])
+def test_no_change_is_found_across_a_change_of_the_case_definition(tmp_path, field):
+    # the suite gave svm other params (or the dataset other content) at r6: the fit time
+    # doubles, as compare's not-comparable, not as a regression
+    for i in range(12):
+        write_run(
+            tmp_path,
+            "s",
+            f"r{i:02d}",
+            started_at=stamp(i),
+            records=[
+                record(
+                    f"r{i:02d}",
+                    "s",
+                    "iris/svm",
+                    f,
+                    fit_time_s=1.0 if i < 6 else 2.0,
+                    **{field: "a" if i < 6 else "b"},
+                )
+                for f in range(3)
+            ],
+        )
+    history = build_history(tmp_path)
+    fit = _series(history)
+    assert len(fit.points) == 12 and fit.changes == [] and fit.status == "ok"
+    assert any("iris/svm" in n and "r06" in n and "definition" in n for n in history.notes)
+    # within one definition a step is still found
+    write_run(
+        tmp_path,
+        "s",
+        "r12",
+        started_at=stamp(12),
+        records=[
+            record("r12", "s", "iris/svm", f, fit_time_s=5.0, **{field: "b"}) for f in range(3)
+        ],
+    )
+    (change,) = _series(build_history(tmp_path)).changes
+    assert change.run_id == "r12" and change.index == 12
