@@ -157,7 +157,8 @@ MACHINE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 def machine_key(environment: dict[str, Any]) -> str:
     """A short, stable name for the hardware a run measured on: ``hw-`` and 10 hex digits
-    of a hash of the CPU model, its logical cores, the RAM (whole GiB) and the GPU models.
+    of a hash of the CPU model, its logical cores, the RAM (whole GiB) and the GPU models
+    (each model once).
 
     Never the hostname: cloud CI gives every job a new one on the same kind of machine, and
     one host can change hardware. Computed from a ``run.json``'s recorded environment, so
@@ -178,7 +179,9 @@ def machine_key(environment: dict[str, Any]) -> str:
         "cpu": cpu.get("model"),
         "cores": cpu.get("logical_cores"),
         "ram_gb": round(ram) if isinstance(ram, (int, float)) else None,
-        "gpus": sorted(str(g.get("name")) for g in environment.get("gpus") or []),
+        # the models, not the count: a run that hides some GPUs (CUDA_VISIBLE_DEVICES) with
+        # torch loaded lists fewer of them, on the same machine
+        "gpus": sorted({str(g.get("name")) for g in environment.get("gpus") or []}),
     }
     digest = hashlib.sha256(json.dumps(hardware, sort_keys=True).encode()).hexdigest()
     return f"hw-{digest[:10]}"

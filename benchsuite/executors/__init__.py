@@ -160,6 +160,8 @@ def run_plan(
     until the final ``run.json`` is written.
     """
     executor = executor or SequentialExecutor()
+    if resume is not None and machine is not None:
+        raise BenchsuiteError("a resumed run keeps its recorded machine; drop machine")
     command_line = command_line if command_line is not None else list(sys.argv)
     timeout = job_timeout(executor.timeout, plan.suite)
     if resume is not None:

@@ -501,7 +501,7 @@ def load_index(
         if not use_index and on_warning is not None:
             on_warning(
                 "pyarrow is not installed: reading every run without the history index"
-                " (pip install 'benchsuite[parquet]' to make this fast)"
+                " (pip install 'benchsuite[history]' to make this fast)"
             )
     index = Index(root=root, enabled=use_index)
     path = root / INDEX_FILE

@@ -37,9 +37,12 @@ def test_the_key_follows_the_hardware_not_the_host():
         {**ENV, "gpus": [{"name": "NVIDIA H100"}]},
     ):
         assert machine_key(other) != key
-    # GPU order does not matter
+    # GPU order does not matter, nor how many of a model a run saw (CUDA_VISIBLE_DEVICES
+    # hides some of them from torch on the same machine)
     two = [{"name": "A"}, {"name": "B"}]
     assert machine_key({**ENV, "gpus": two}) == machine_key({**ENV, "gpus": two[::-1]})
+    h100 = {"name": "NVIDIA H100"}
+    assert machine_key({**ENV, "gpus": [h100]}) == machine_key({**ENV, "gpus": [h100, h100]})
     assert machine_key({}) == machine_key({"cpu": None, "gpus": None})  # an empty environment
 
 
