@@ -94,6 +94,14 @@ class InferenceSpec:
     device_resident : bool
         Torch on CUDA: time the model alone with the batch already on the device (CUDA
         events), instead of host input to host output.
+
+    Raises
+    ------
+    ValueError
+        A setting out of its range (no batch size, one below 1 or listed twice,
+        ``min_time_s`` <= 0, ``warmup`` < 0, ``max_calls`` < 1, an unknown ``folds`` or
+        ``method``), as the suite's validation refuses it. ``batch_sizes`` may be given as
+        a list; it is kept as a tuple.
     """
 
     # MLPerf's two scenarios: one row at a time (latency), a large batch (throughput);
@@ -105,6 +113,30 @@ class InferenceSpec:
     folds: Literal["first", "all"] = "first"
     method: Literal["predict", "predict_proba"] = "predict"
     device_resident: bool = False
+
+    def __post_init__(self) -> None:
+        # the suite validates its blocks; this guards the Python API (a batch size of 0
+        # would otherwise fail deep in the batch drawing, max_calls=0 after the warm-up)
+        sizes = tuple(self.batch_sizes)
+        if not sizes:
+            raise ValueError("batch_sizes must list at least one batch size, e.g. (1, 1024)")
+        for size in sizes:
+            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+                raise ValueError(f"batch size {size!r} must be an integer >= 1")
+        twice = next((size for i, size in enumerate(sizes) if size in sizes[:i]), None)
+        if twice is not None:
+            raise ValueError(f"batch size {twice} is listed twice")
+        object.__setattr__(self, "batch_sizes", sizes)  # frozen: hashable, as a tuple
+        if not self.min_time_s > 0:
+            raise ValueError(f"min_time_s must be > 0, got {self.min_time_s!r}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {self.warmup!r}")
+        if self.max_calls < 1:
+            raise ValueError(f"max_calls must be >= 1, got {self.max_calls!r}")
+        if self.folds not in ("first", "all"):
+            raise ValueError(f"folds must be 'first' or 'all', got {self.folds!r}")
+        if self.method not in ("predict", "predict_proba"):
+            raise ValueError(f"method must be 'predict' or 'predict_proba', got {self.method!r}")
 
 
 class InferenceUnavailable(Exception):

@@ -336,6 +336,33 @@ def test_device_resident_asked_of_a_classic_model_is_unavailable():
         measure_inference(model, X, InferenceSpec(device_resident=True), seed=0)
 
 
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"batch_sizes": ()}, "batch_sizes"),
+        ({"batch_sizes": (1, 0)}, "batch size"),
+        ({"batch_sizes": (4, 4)}, "twice"),
+        ({"min_time_s": 0.0}, "min_time_s"),
+        ({"warmup": -1}, "warmup"),
+        ({"max_calls": 0}, "max_calls"),
+        ({"folds": "second"}, "folds"),
+        ({"method": "transform"}, "method"),
+    ],
+)
+def test_an_invalid_spec_is_refused_when_built_not_deep_in_the_timing(settings, match):
+    # InferenceSpec is public API: a batch size of 0 used to end in a ZeroDivisionError
+    # while drawing batches, an empty batch_sizes in no entries at all, max_calls=0 only
+    # after the warm-up calls had run
+    with pytest.raises(ValueError, match=match):
+        InferenceSpec(**settings)
+
+
+def test_a_spec_takes_batch_sizes_as_a_list_and_keeps_a_tuple():
+    spec = InferenceSpec(batch_sizes=[1, 32])
+    assert spec.batch_sizes == (1, 32)
+    hash(spec)  # frozen, hence usable as a key (plan.inference_lines groups by it)
+
+
 # --------------------------------------------------------------------------------------
 # CUDA, with a stand-in
 
