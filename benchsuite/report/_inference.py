@@ -208,7 +208,7 @@ def inference_columns(report: Report | InferenceView) -> list[str]:
     cases = report.inference
     small = _common(c.smallest.batch_size for c in cases)
     large = _common(c.largest.batch_size for c in cases)
-    at_small = f"batch {small}" if small is not None else "smallest batch"
+    at_small = f"batch {small:,}" if small is not None else "smallest batch"
     at_large = f"batch {large:,}" if large is not None else "largest batch"
     cols = [
         "dataset",
@@ -369,7 +369,7 @@ def pareto_lines(report: Report) -> list[tuple[str, str]]:
     for run, dataset, metric, greater, points in inference_scores(report):
         front = pareto_indices([(p.latency_s, p.score) for p in points], greater_is_better=greater)
         sizes = {points[i].case.smallest.batch_size for i in front}
-        at = f"batch {sizes.pop()}" if len(sizes) == 1 else "smallest batch"
+        at = f"batch {sizes.pop():,}" if len(sizes) == 1 else "smallest batch"
         names = ", ".join(
             f"{points[i].case.estimator} ({format_value(points[i].score)},"
             f" {format_seconds(points[i].latency_s)})"

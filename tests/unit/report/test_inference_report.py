@@ -186,6 +186,19 @@ def test_table_names_the_batch_size_when_cases_differ(run_folder):
     assert REPLACEMENT_NOTE in md and INFERENCE_NOTE in md
 
 
+def test_batch_sizes_are_written_alike_in_headers_cells_and_the_front(run_folder):
+    # the throughput header and the cells wrote "batch 4,096"; the latency headers and the
+    # Pareto line wrote "batch 2048" for the same kind of number
+    records = with_inference(make_records(THREE_BY_THREE), sizes=(2048, 4096))
+    report = _report(run_folder, records)
+    assert inference_columns(report)[4:7] == [
+        "p50 latency (batch 2,048)",
+        "p99 latency (batch 2,048)",
+        "throughput (batch 4,096)",
+    ]
+    assert all(" at batch 2,048: " in text for _, text in pareto_lines(report))
+
+
 # --------------------------------------------------------------------------------------
 # every format
 # --------------------------------------------------------------------------------------
