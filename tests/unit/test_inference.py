@@ -533,6 +533,31 @@ def test_a_model_without_predict_proba_keeps_its_record_with_a_warning(tmp_path)
     assert any("inference" in w and "no predict_proba" in w for w in rec.warnings)
 
 
+def test_a_reason_the_plan_gave_reaches_the_record_as_the_job_would_say_it(tmp_path):
+    # the plan already knows svc (probability=False) has no predict_proba: it drops the
+    # case's inference; the run's records used to say nothing about why none was measured
+    text = """
+name: inf
+defaults:
+  evaluation: {cv: 3}
+  metrics: [accuracy]
+  inference: {batch_sizes: [1], method: predict_proba, min_time_s: 0.005}
+datasets: [iris]
+estimators: [svc]
+"""
+    suite = parse_suite(text, source="t.yaml", base_dir=tmp_path)
+    (case,) = build_plan(suite).cases
+    assert case.inference is None and case.inference_skip_reason is not None
+    dataset = load_dataset(suite.datasets[0], base_dir=tmp_path, seed=suite.seed)
+    splits = make_splits(dataset, case.evaluation, suite.seed)
+    records = [_run(job, dataset, splits) for job in case.jobs]
+    assert all(r.status == "ok" and r.inference is None for r in records)
+    said = [[w for w in r.warnings if w.startswith("inference")] for r in records]
+    # the job that would have measured (the first) says it, in the words of the job's own
+    # InferenceUnavailable warning; the others measure nothing in any case
+    assert said == [[f"inference: {case.inference_skip_reason}; not measured"], [], []]
+
+
 def test_a_failing_inference_keeps_the_fit(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of\nmemory")
