@@ -174,10 +174,10 @@ def measure_inference(
     at least as many rows as the batch, with replacement otherwise); ``spec.warmup``
     untimed calls; then timed calls, cycling through the batches, until the timed calls
     add up to ``spec.min_time_s`` or ``spec.max_calls`` were made. The clock is read once
-    before the first timed call and once after each (nothing else happens between two
-    reads but the call and appending the reading), with Python's garbage collector off,
-    as ``timeit`` does. Warnings raised by the timed calls are ignored (the warm-up calls
-    raise them under the caller's filters).
+    before the first timed call and once after each (between two reads: taking the next
+    pre-built batch, the call, appending the reading and the deadline test), with Python's
+    garbage collector off, as ``timeit`` does. Warnings raised by the timed calls are
+    ignored (the warm-up calls raise them under the caller's filters).
 
     A model on a GPU (``device``) is synchronized (``cuda.synchronize(index)``, the
     job's device) after each call, before the clock read: the input starts on the host
