@@ -429,6 +429,29 @@ def test_device_resident_on_cuda_times_the_forward_pass_with_events(torch_mlp):
     assert not model.module_.training  # eval mode
 
 
+def test_warnings_of_event_timed_calls_are_not_collected_either(torch_mlp):
+    # the host-clock loop ignored the timed calls' warnings; the CUDA-event loop let each
+    # one reach the caller's filters (a job records them all, inside the timed calls)
+    import warnings
+
+    model, X = torch_mlp
+    cuda = FakeCuda([], event_ms=2.0)
+
+    def noisy(*args):
+        warnings.warn("every forward", UserWarning, stacklevel=1)
+
+    handle = model.module_.register_forward_hook(noisy)
+    try:
+        spec = InferenceSpec(batch_sizes=(4,), min_time_s=0.02, warmup=2, device_resident=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (entry,) = measure_inference(model, X, spec, seed=0, device="cuda:1", cuda=cuda)
+    finally:
+        handle.remove()
+    assert entry["n_calls"] == 10
+    assert [str(w.message) for w in caught] == ["every forward"] * 2  # the warm-up's
+
+
 def test_device_resident_on_cpu_times_the_forward_pass_not_predict(torch_mlp, monkeypatch):
     model, X = torch_mlp
     monkeypatch.setattr(type(model), "predict", lambda self, X: pytest.fail("predict called"))
