@@ -195,7 +195,8 @@ def measure_inference(
     estimator : estimator
         Fitted (a model or a Pipeline).
     X_test : array-like or DataFrame of shape (n_samples, ...)
-        The job's test fold (at least one row). DataFrames are indexed with ``.iloc``.
+        The job's test fold (at least one row). DataFrames are indexed with ``.iloc``,
+        a list of rows row by row (the batches are lists), anything else with ``X[idx]``.
     spec : InferenceSpec
     seed : int
         Non-negative; seeds the rows drawn for the batches and ``sample_s`` (each batch
@@ -312,8 +313,17 @@ def _draw_batches(
         k = max(1, min(max_batches, by_memory, n_rows // batch_size))
         order = rng.permutation(n_rows)
         index = [order[i * batch_size : (i + 1) * batch_size] for i in range(k)]
-    take = X.iloc.__getitem__ if hasattr(X, "iloc") else X.__getitem__
-    return [take(idx) for idx in index], replacement
+    return [_take(X, idx) for idx in index], replacement
+
+
+def _take(X: Any, idx: Any) -> Any:
+    """Rows ``idx`` of ``X``, of the type ``X`` is (a DataFrame, an array, a sparse matrix,
+    a list of rows or documents: as scikit-learn takes array-likes)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[idx]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in idx]
+    return X[idx]
 
 
 def _host_device_name(device: Any) -> str:

@@ -306,6 +306,24 @@ def test_dataframe_batches_are_dataframes_with_the_folds_rows():
     assert [e["batch_size"] for e in entries] == [1, 8]
 
 
+def test_a_plain_list_of_rows_is_an_array_like_too():
+    # "array-like" as scikit-learn takes it: a list of rows (or of documents) used to fail
+    # with "only integer scalar arrays can be converted to a scalar index"
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    rows = X[100:130].tolist()
+    log = []
+    spy = Logged(log)
+    spec = InferenceSpec(batch_sizes=(1, 8, 64), min_time_s=0.25, warmup=1)
+    entries = measure_inference(spy, rows, spec, seed=0, clock=StepClock(log))
+    assert [e["replacement"] for e in entries] == [False, False, True]
+    assert {type(b) for b in spy.batches} == {list}
+    assert {len(b) for b in spy.batches} == {1, 8, 64}
+    assert all(row in rows for b in spy.batches for row in b)
+    entries = measure_inference(model, rows, spec, seed=0, clock=StepClock([]))
+    assert [e["batch_size"] for e in entries] == [1, 8, 64]
+
+
 def test_predict_proba_is_timed_when_asked():
     X, y = load_iris(return_X_y=True)
     model = LogisticRegression(max_iter=1000).fit(X, y)
