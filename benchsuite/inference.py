@@ -72,6 +72,9 @@ SAMPLE_SIZE = 64
 MAX_BATCHES = 8
 _BATCH_BYTES = 64 * 2**20
 
+# scipy.sparse formats without row indexing (``X[idx]``): converted to CSR before drawing
+_UNINDEXABLE_SPARSE = ("coo", "dia", "bsr")
+
 
 @dataclass(frozen=True)
 class InferenceSpec:
@@ -196,7 +199,8 @@ def measure_inference(
         Fitted (a model or a Pipeline).
     X_test : array-like or DataFrame of shape (n_samples, ...)
         The job's test fold (at least one row). DataFrames are indexed with ``.iloc``,
-        a list of rows row by row (the batches are lists), anything else with ``X[idx]``.
+        a list of rows row by row (the batches are lists), anything else with ``X[idx]``
+        (a COO, DIA or BSR sparse matrix is converted to CSR first).
     spec : InferenceSpec
     seed : int
         Non-negative; seeds the rows drawn for the batches and ``sample_s`` (each batch
@@ -250,6 +254,8 @@ def measure_inference(
         raise InferenceUnavailable(
             f"device_resident needs one of benchsuite's torch models; {name} is not"
         )
+    if getattr(X_test, "format", None) in _UNINDEXABLE_SPARSE:
+        X_test = X_test.tocsr()  # rows drawn from CSR, as scikit-learn converts them anyway
     n_rows = _n_rows(X_test)
     if n_rows < 1:
         raise ValueError("the test fold has no rows to draw inference batches from")

@@ -75,7 +75,7 @@ class Logged(BaseEstimator, ClassifierMixin):
     def predict(self, X):
         self.log.append(("predict", None))
         self.batches.append(X)
-        return np.zeros(len(X))
+        return np.zeros(X.shape[0] if hasattr(X, "shape") else len(X))  # sparse: no len
 
 
 class FakeEvent:
@@ -322,6 +322,24 @@ def test_a_plain_list_of_rows_is_an_array_like_too():
     assert all(row in rows for b in spy.batches for row in b)
     entries = measure_inference(model, rows, spec, seed=0, clock=StepClock([]))
     assert [e["batch_size"] for e in entries] == [1, 8, 64]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "coo", "dia", "bsr"])
+def test_sparse_folds_of_any_format_give_sparse_batches(fmt):
+    # coo, dia and bsr have no row indexing: they used to fail ("not subscriptable")
+    import scipy.sparse as sp
+
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=1000).fit(sp.csr_matrix(X), y)
+    fold = sp.csr_matrix(X[100:130]).asformat(fmt)
+    spec = InferenceSpec(batch_sizes=(1, 8, 64), min_time_s=0.25, warmup=1)
+    log = []
+    spy = Logged(log)
+    measure_inference(spy, fold, spec, seed=0, clock=StepClock(log))
+    assert all(sp.issparse(b) for b in spy.batches)
+    assert {b.shape for b in spy.batches} == {(1, 4), (8, 4), (64, 4)}
+    entries = measure_inference(model, fold, spec, seed=0, clock=StepClock([]))
+    assert [e["replacement"] for e in entries] == [False, False, True]
 
 
 def test_predict_proba_is_timed_when_asked():
