@@ -233,5 +233,5 @@ def _inference_table(report: Report | InferenceView) -> Table:
             style="cyan" if col == "estimator" else None,
         )
     for row in _inference.inference_rows(report):
-        t.add_row(*row)
+        t.add_row(*(Text(cell) for cell in row))  # not markup: "rf[max_depth=3]" is a label
     return t

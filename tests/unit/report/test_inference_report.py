@@ -250,6 +250,18 @@ def test_pareto_uses_the_report_metric_and_its_direction(run_folder):
     assert pareto_lines(report) == [("d1", "rmse vs p50 latency at batch 1: b (1.100, 103 µs)")]
 
 
+def test_terminal_prints_grid_point_labels_as_they_are():
+    # rich read "rf[max_depth=3]" as markup: the row said "rf"
+    from benchsuite.report._inference import BatchInference, CaseInference, InferenceView
+    from benchsuite.report.terminal import print_inference
+
+    batch = BatchInference(1, "predict", "cpu", 1, 1e-3, 2e-3, 1000.0)
+    case = CaseInference("", "iris/rf[max_depth=3]", "iris", "rf[max_depth=3]", [batch])
+    console = Console(width=220, record=True)
+    print_inference(console, InferenceView([case]))
+    assert "rf[max_depth=3]" in console.export_text()
+
+
 def test_terminal_shows_the_table_and_how_it_was_measured(run_folder):
     report = _report(run_folder, with_inference(make_records(THREE_BY_THREE)))
     console = Console(width=220, record=True)
