@@ -35,6 +35,7 @@ __all__ = [
     "inference_notes",
     "inference_rows",
     "inference_scores",
+    "is_numeric_column",
     "pareto_indices",
     "pareto_lines",
     "summarize_inference",
@@ -195,6 +196,12 @@ def summarize_inference(records: Iterable[Record], *, run: str = "") -> list[Cas
 def _common(sizes: Iterable[int]) -> int | None:
     distinct = set(sizes)
     return distinct.pop() if len(distinct) == 1 else None
+
+
+def is_numeric_column(column: str) -> bool:
+    """Whether a column of :func:`inference_columns` holds numbers (latency, throughput,
+    jobs): right-aligned in every view."""
+    return column.startswith(("p50", "p99", "throughput", "jobs"))
 
 
 def inference_columns(report: Report | InferenceView) -> list[str]:

@@ -226,7 +226,7 @@ def _inference_table(report: Report | InferenceView) -> Table:
         title_justify="left",
     )
     for col in _inference.inference_columns(report):
-        numeric = col.startswith(("p50", "p99", "throughput", "jobs"))
+        numeric = _inference.is_numeric_column(col)
         t.add_column(
             col,
             justify="right" if numeric else "left",
