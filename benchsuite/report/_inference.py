@@ -198,6 +198,13 @@ def _common(sizes: Iterable[int]) -> int | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
+def _common_sizes(cases: Sequence[CaseInference]) -> tuple[int | None, int | None]:
+    """The smallest and the largest batch size when every case shares it, else None."""
+    return _common(c.smallest.batch_size for c in cases), _common(
+        c.largest.batch_size for c in cases
+    )
+
+
 def is_numeric_column(column: str) -> bool:
     """Whether a column of :func:`inference_columns` holds numbers (latency, throughput,
     jobs): right-aligned in every view."""
@@ -213,8 +220,7 @@ def inference_columns(report: Report | InferenceView) -> list[str]:
     cell names its own size.
     """
     cases = report.inference
-    small = _common(c.smallest.batch_size for c in cases)
-    large = _common(c.largest.batch_size for c in cases)
+    small, large = _common_sizes(cases)
     at_small = f"batch {small:,}" if small is not None else "smallest batch"
     at_large = f"batch {large:,}" if large is not None else "largest batch"
     cols = [
@@ -240,8 +246,7 @@ def inference_rows(report: Report | InferenceView) -> list[list[str]]:
     names its batch size when the column does not, and ends in ``†`` when its rows were
     drawn with replacement (:data:`REPLACEMENT_NOTE`)."""
     cases = report.inference
-    small = _common(c.smallest.batch_size for c in cases)
-    large = _common(c.largest.batch_size for c in cases)
+    small, large = _common_sizes(cases)
     many = len(report.runs) > 1
     rows = []
     for case in _grouped(cases):
