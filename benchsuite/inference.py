@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import operator
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -120,12 +121,9 @@ class InferenceSpec:
     def __post_init__(self) -> None:
         # the suite validates its blocks; this guards the Python API (a batch size of 0
         # would otherwise fail deep in the batch drawing, max_calls=0 after the warm-up)
-        sizes = tuple(self.batch_sizes)
+        sizes = tuple(_batch_size(size) for size in self.batch_sizes)
         if not sizes:
             raise ValueError("batch_sizes must list at least one batch size, e.g. (1, 1024)")
-        for size in sizes:
-            if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-                raise ValueError(f"batch size {size!r} must be an integer >= 1")
         twice = next((size for i, size in enumerate(sizes) if size in sizes[:i]), None)
         if twice is not None:
             raise ValueError(f"batch size {twice} is listed twice")
@@ -140,6 +138,17 @@ class InferenceSpec:
             raise ValueError(f"folds must be 'first' or 'all', got {self.folds!r}")
         if self.method not in ("predict", "predict_proba"):
             raise ValueError(f"method must be 'predict' or 'predict_proba', got {self.method!r}")
+
+
+def _batch_size(size: Any) -> int:
+    # an int, or any integer type (numpy's) as one; not a bool, not a float
+    try:
+        value = operator.index(size)
+    except TypeError:
+        value = None
+    if isinstance(size, bool) or value is None or value < 1:
+        raise ValueError(f"batch size {size!r} must be an integer >= 1")
+    return value
 
 
 class InferenceUnavailable(Exception):

@@ -396,6 +396,11 @@ def test_an_invalid_spec_is_refused_when_built_not_deep_in_the_timing(settings, 
 def test_a_spec_takes_batch_sizes_as_a_list_and_keeps_a_tuple():
     spec = InferenceSpec(batch_sizes=[1, 32])
     assert spec.batch_sizes == (1, 32)
+    numpy_sizes = InferenceSpec(batch_sizes=np.array([1, 32])).batch_sizes
+    assert numpy_sizes == (1, 32) and {type(size) for size in numpy_sizes} == {int}
+    for bad in (True, 1.0, "1"):
+        with pytest.raises(ValueError, match="must be an integer"):
+            InferenceSpec(batch_sizes=(bad,))
     hash(spec)  # frozen, hence usable as a key (plan.inference_lines groups by it)
 
 
