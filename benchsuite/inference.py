@@ -31,6 +31,7 @@ from __future__ import annotations
 import functools
 import gc
 import itertools
+import operator
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -72,6 +73,9 @@ SAMPLE_SIZE = 64
 MAX_BATCHES = 8
 _BATCH_BYTES = 64 * 2**20
 
+# scipy.sparse formats without row indexing (``X[idx]``): converted to CSR before drawing
+_UNINDEXABLE_SPARSE = ("coo", "dia", "bsr")
+
 
 @dataclass(frozen=True)
 class InferenceSpec:
@@ -94,6 +98,14 @@ class InferenceSpec:
     device_resident : bool
         Torch on CUDA: time the model alone with the batch already on the device (CUDA
         events), instead of host input to host output.
+
+    Raises
+    ------
+    ValueError
+        A setting out of its range (no batch size, one below 1 or listed twice,
+        ``min_time_s`` <= 0, ``warmup`` < 0, ``max_calls`` < 1, an unknown ``folds`` or
+        ``method``), as the suite's validation refuses it. ``batch_sizes`` may be given as
+        a list; it is kept as a tuple.
     """
 
     # MLPerf's two scenarios: one row at a time (latency), a large batch (throughput);
@@ -105,6 +117,38 @@ class InferenceSpec:
     folds: Literal["first", "all"] = "first"
     method: Literal["predict", "predict_proba"] = "predict"
     device_resident: bool = False
+
+    def __post_init__(self) -> None:
+        # the suite validates its blocks; this guards the Python API (a batch size of 0
+        # would otherwise fail deep in the batch drawing, max_calls=0 after the warm-up)
+        sizes = tuple(_batch_size(size) for size in self.batch_sizes)
+        if not sizes:
+            raise ValueError("batch_sizes must list at least one batch size, e.g. (1, 1024)")
+        twice = next((size for i, size in enumerate(sizes) if size in sizes[:i]), None)
+        if twice is not None:
+            raise ValueError(f"batch size {twice} is listed twice")
+        object.__setattr__(self, "batch_sizes", sizes)  # frozen: hashable, as a tuple
+        if not self.min_time_s > 0:
+            raise ValueError(f"min_time_s must be > 0, got {self.min_time_s!r}")
+        if self.warmup < 0:
+            raise ValueError(f"warmup must be >= 0, got {self.warmup!r}")
+        if self.max_calls < 1:
+            raise ValueError(f"max_calls must be >= 1, got {self.max_calls!r}")
+        if self.folds not in ("first", "all"):
+            raise ValueError(f"folds must be 'first' or 'all', got {self.folds!r}")
+        if self.method not in ("predict", "predict_proba"):
+            raise ValueError(f"method must be 'predict' or 'predict_proba', got {self.method!r}")
+
+
+def _batch_size(size: Any) -> int:
+    # an int, or any integer type (numpy's) as one; not a bool, not a float
+    try:
+        value = operator.index(size)
+    except TypeError:
+        value = None
+    if isinstance(size, bool) or value is None or value < 1:
+        raise ValueError(f"batch size {size!r} must be an integer >= 1")
+    return value
 
 
 class InferenceUnavailable(Exception):
@@ -142,10 +186,10 @@ def measure_inference(
     at least as many rows as the batch, with replacement otherwise); ``spec.warmup``
     untimed calls; then timed calls, cycling through the batches, until the timed calls
     add up to ``spec.min_time_s`` or ``spec.max_calls`` were made. The clock is read once
-    before the first timed call and once after each (nothing else happens between two
-    reads but the call and appending the reading), with Python's garbage collector off,
-    as ``timeit`` does. Warnings raised by the timed calls are ignored (the warm-up calls
-    raise them under the caller's filters).
+    before the first timed call and once after each (between two reads: taking the next
+    pre-built batch, the call, appending the reading and the deadline test), with Python's
+    garbage collector off, as ``timeit`` does. Warnings raised by the timed calls are
+    ignored (the warm-up calls raise them under the caller's filters).
 
     A model on a GPU (``device``) is synchronized (``cuda.synchronize(index)``, the
     job's device) after each call, before the clock read: the input starts on the host
@@ -163,7 +207,9 @@ def measure_inference(
     estimator : estimator
         Fitted (a model or a Pipeline).
     X_test : array-like or DataFrame of shape (n_samples, ...)
-        The job's test fold (at least one row). DataFrames are indexed with ``.iloc``.
+        The job's test fold (at least one row). DataFrames are indexed with ``.iloc``,
+        a list of rows row by row (the batches are lists), anything else with ``X[idx]``
+        (a COO, DIA or BSR sparse matrix is converted to CSR first).
     spec : InferenceSpec
     seed : int
         Non-negative; seeds the rows drawn for the batches and ``sample_s`` (each batch
@@ -217,6 +263,8 @@ def measure_inference(
         raise InferenceUnavailable(
             f"device_resident needs one of benchsuite's torch models; {name} is not"
         )
+    if getattr(X_test, "format", None) in _UNINDEXABLE_SPARSE:
+        X_test = X_test.tocsr()  # rows drawn from CSR, as scikit-learn converts them anyway
     n_rows = _n_rows(X_test)
     if n_rows < 1:
         raise ValueError("the test fold has no rows to draw inference batches from")
@@ -280,8 +328,17 @@ def _draw_batches(
         k = max(1, min(max_batches, by_memory, n_rows // batch_size))
         order = rng.permutation(n_rows)
         index = [order[i * batch_size : (i + 1) * batch_size] for i in range(k)]
-    take = X.iloc.__getitem__ if hasattr(X, "iloc") else X.__getitem__
-    return [take(idx) for idx in index], replacement
+    return [_take(X, idx) for idx in index], replacement
+
+
+def _take(X: Any, idx: Any) -> Any:
+    """Rows ``idx`` of ``X``, of the type ``X`` is (a DataFrame, an array, a sparse matrix,
+    a list of rows or documents: as scikit-learn takes array-likes)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[idx]
+    if isinstance(X, (list, tuple)):
+        return [X[i] for i in idx]
+    return X[idx]
 
 
 def _host_device_name(device: Any) -> str:
@@ -405,7 +462,7 @@ def _time_events(
     """Per-call seconds of ``forward`` by CUDA events on device ``gpu``, synchronized per call.
 
     The timed calls stop when their event times add up to ``spec.min_time_s`` (or at
-    ``spec.max_calls``).
+    ``spec.max_calls``); their warnings are ignored, as :func:`_time_calls` does.
     """
     times: list[float] = []
     # events record on the current device's stream: make it the job's
@@ -419,16 +476,18 @@ def _time_events(
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
-            for x in _cycle(inputs, spec.max_calls):
-                start.record()
-                forward(x)
-                end.record()
-                cuda.synchronize(gpu)
-                seconds = start.elapsed_time(end) / 1000.0  # milliseconds
-                times.append(seconds)
-                total += seconds
-                if total >= spec.min_time_s:
-                    break
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # as _time_calls: the warm-up raised them
+                for x in _cycle(inputs, spec.max_calls):
+                    start.record()
+                    forward(x)
+                    end.record()
+                    cuda.synchronize(gpu)
+                    seconds = start.elapsed_time(end) / 1000.0  # milliseconds
+                    times.append(seconds)
+                    total += seconds
+                    if total >= spec.min_time_s:
+                        break
         finally:
             if gc_was_enabled:
                 gc.enable()

@@ -78,7 +78,8 @@ class Case:
         ``inference_skip_reason``).
     inference_skip_reason : str or None
         Why inference was asked for but is not measured (``predict_proba`` of a
-        regressor, or of a model known to lack it); the case's fit/predict jobs still run.
+        regressor, or of a model known to lack it); the case's fit/predict jobs still run,
+        and the first one's record carries the reason as a warning.
     """
 
     key: str

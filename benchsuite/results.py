@@ -113,7 +113,9 @@ class Record:
     inference : list of dict or None
         With a suite ``inference`` block, for the jobs that measure it: one entry per
         batch size, ``{batch_size, method, n_calls, median_s, p90_s, p99_s, iqr_s, min_s,
-        throughput_per_s, device}`` (see :mod:`benchsuite.inference`); None otherwise.
+        throughput_per_s, device, replacement, device_resident, sample_s}``
+        (:data:`benchsuite.inference.ENTRY_FIELDS`, see :mod:`benchsuite.inference`); None
+        otherwise.
     """
 
     run_id: str

@@ -55,6 +55,11 @@ def job_params(job: Job, dataset: Any) -> dict[str, Any]:
     return params
 
 
+def _not_measured(reason: str) -> str:
+    # one wording whether the plan or the fitted model tells that inference cannot be timed
+    return f"inference: {reason}; not measured"
+
+
 def _inference(
     rec: Record, estimator: Any, X_test: Any, spec: InferenceSpec, *, seed: int, clock: Clock
 ) -> list[dict[str, Any]] | None:
@@ -67,7 +72,7 @@ def _inference(
     try:
         return measure_inference(estimator, X_test, spec, seed=seed, clock=clock)
     except InferenceUnavailable as exc:
-        rec.warnings.append(f"inference: {exc}; not measured")
+        rec.warnings.append(_not_measured(str(exc)))
     except Exception as exc:  # noqa: BLE001 (any estimator error; the fit is kept)
         rec.warnings.append(f"inference failed, not measured: {one_line(exc)}")
     return None
@@ -90,7 +95,8 @@ def run_job(
     then time batched calls of the fitted model (:func:`~benchsuite.inference.measure_inference`,
     seeded with the job's ``random_state``, under the same thread limits) into
     ``Record.inference``; ``fit_time_s``, ``predict_time_s``, memory and energy do not
-    include them. When the model lacks the method asked for, or a call fails, the record
+    include them. When the model lacks the method asked for (found by the plan,
+    ``case.inference_skip_reason``, or by the fitted model), or a call fails, the record
     stays ``ok`` with a warning, and ``inference`` None.
 
     Parameters
@@ -205,6 +211,10 @@ def run_job(
             rec.inference = _inference(
                 rec, estimator, X_test, case.inference, seed=job.random_state, clock=clock
             )
+        elif case.inference_skip_reason is not None and job.fold == 0 and job.repeat == 0:
+            # the plan knew the model cannot give the method and dropped the block: the
+            # first job, one that measures under any ``folds``, says why in its record
+            rec.warnings.append(_not_measured(case.inference_skip_reason))
     messages = list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in caught))
     rec.warnings += metric_warnings + [" ".join(m.split())[:300] for m in messages[:5]]
     return rec

@@ -35,6 +35,7 @@ __all__ = [
     "inference_notes",
     "inference_rows",
     "inference_scores",
+    "is_numeric_column",
     "pareto_indices",
     "pareto_lines",
     "summarize_inference",
@@ -197,6 +198,19 @@ def _common(sizes: Iterable[int]) -> int | None:
     return distinct.pop() if len(distinct) == 1 else None
 
 
+def _common_sizes(cases: Sequence[CaseInference]) -> tuple[int | None, int | None]:
+    """The smallest and the largest batch size when every case shares it, else None."""
+    return _common(c.smallest.batch_size for c in cases), _common(
+        c.largest.batch_size for c in cases
+    )
+
+
+def is_numeric_column(column: str) -> bool:
+    """Whether a column of :func:`inference_columns` holds numbers (latency, throughput,
+    jobs): right-aligned in every view."""
+    return column.startswith(("p50", "p99", "throughput", "jobs"))
+
+
 def inference_columns(report: Report | InferenceView) -> list[str]:
     """The header of the inference table.
 
@@ -206,9 +220,8 @@ def inference_columns(report: Report | InferenceView) -> list[str]:
     cell names its own size.
     """
     cases = report.inference
-    small = _common(c.smallest.batch_size for c in cases)
-    large = _common(c.largest.batch_size for c in cases)
-    at_small = f"batch {small}" if small is not None else "smallest batch"
+    small, large = _common_sizes(cases)
+    at_small = f"batch {small:,}" if small is not None else "smallest batch"
     at_large = f"batch {large:,}" if large is not None else "largest batch"
     cols = [
         "dataset",
@@ -233,8 +246,7 @@ def inference_rows(report: Report | InferenceView) -> list[list[str]]:
     names its batch size when the column does not, and ends in ``†`` when its rows were
     drawn with replacement (:data:`REPLACEMENT_NOTE`)."""
     cases = report.inference
-    small = _common(c.smallest.batch_size for c in cases)
-    large = _common(c.largest.batch_size for c in cases)
+    small, large = _common_sizes(cases)
     many = len(report.runs) > 1
     rows = []
     for case in _grouped(cases):
@@ -369,7 +381,7 @@ def pareto_lines(report: Report) -> list[tuple[str, str]]:
     for run, dataset, metric, greater, points in inference_scores(report):
         front = pareto_indices([(p.latency_s, p.score) for p in points], greater_is_better=greater)
         sizes = {points[i].case.smallest.batch_size for i in front}
-        at = f"batch {sizes.pop()}" if len(sizes) == 1 else "smallest batch"
+        at = f"batch {sizes.pop():,}" if len(sizes) == 1 else "smallest batch"
         names = ", ".join(
             f"{points[i].case.estimator} ({format_value(points[i].score)},"
             f" {format_seconds(points[i].latency_s)})"

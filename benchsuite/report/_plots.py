@@ -432,7 +432,7 @@ def inference_pareto_figure(report: Report, colors: dict[str, str]):
                     textcoords="offset points",
                     fontsize=7,
                 )
-        at = f"batch {sizes.pop()}" if len(sizes) == 1 else "smallest batch"
+        at = f"batch {sizes.pop():,}" if len(sizes) == 1 else "smallest batch"
         ax.set_xscale("log")
         ax.set_title(dataset)
         ax.set_xlabel(f"p50 latency at {at} (s, log)")

@@ -402,7 +402,7 @@ def _inference_html(report: Report) -> str:
 
     columns = _inference.inference_columns(report)
     # text columns left-aligned, header and cells alike; numbers right-aligned
-    align = ["" if c.startswith(("p50", "p99", "throughput", "jobs")) else "l" for c in columns]
+    align = ["" if _inference.is_numeric_column(c) else "l" for c in columns]
     out = ["<div class=scroll><table><thead><tr>"]
     out += [f'<th scope=col class="{a}">{_e(c)}</th>' for c, a in zip(columns, align, strict=True)]
     out.append("</tr></thead><tbody>")

@@ -192,11 +192,7 @@ def _inference_markdown(report: Report) -> list[str]:
     columns = _inference.inference_columns(report)
     lines = ["", "### Inference: latency per call and throughput (median over measured jobs)", ""]
     lines.append(_row(_escape(c) for c in columns))
-    lines.append(
-        _row(
-            "---:" if c.startswith(("p50", "p99", "throughput", "jobs")) else "---" for c in columns
-        )
-    )
+    lines.append(_row("---:" if _inference.is_numeric_column(c) else "---" for c in columns))
     lines += [_row(_escape(x) for x in row) for row in _inference.inference_rows(report)]
     lines += [""] + [f"<sub>{_escape(n)}</sub><br>" for n in _inference.inference_notes(report)]
     front = _inference.pareto_lines(report)

@@ -226,12 +226,12 @@ def _inference_table(report: Report | InferenceView) -> Table:
         title_justify="left",
     )
     for col in _inference.inference_columns(report):
-        numeric = col.startswith(("p50", "p99", "throughput", "jobs"))
+        numeric = _inference.is_numeric_column(col)
         t.add_column(
             col,
             justify="right" if numeric else "left",
             style="cyan" if col == "estimator" else None,
         )
     for row in _inference.inference_rows(report):
-        t.add_row(*row)
+        t.add_row(*(Text(cell) for cell in row))  # not markup: "rf[max_depth=3]" is a label
     return t

@@ -32,7 +32,7 @@ from pathlib import Path
 from benchsuite.suite import _fast
 from benchsuite.suite._checks import check_semantics
 from benchsuite.suite._errors import Locator, SuiteError, from_validation
-from benchsuite.suite._inference import is_torch_model, resolve_inference
+from benchsuite.suite._inference import is_torch_model_name, resolve_inference
 from benchsuite.suite._model import (
     DatasetEntry,
     Defaults,
@@ -58,8 +58,8 @@ __all__ = [
     "Suite",
     "SuiteError",
     "Task",
+    "is_torch_model_name",
     "load_suite",
-    "is_torch_model",
     "parse_suite",
     "resolve_inference",
 ]

@@ -58,9 +58,10 @@ def resolve_inference(defaults: Inference, entry: Inference) -> InferenceSpec | 
     return spec
 
 
-def is_torch_model(model: str) -> bool:
+def is_torch_model_name(model: str) -> bool:
     """Whether ``model`` (alias or import string) is one of benchsuite's torch estimators,
-    told from its name alone (nothing is imported)."""
+    told from its name alone (nothing is imported); for a built estimator,
+    :func:`benchsuite.measure.is_torch_model`."""
     if ":" in model:
         module = model.partition(":")[0]
         return module == _TORCH_MODULE or module.startswith(_TORCH_MODULE + ".")
@@ -89,7 +90,7 @@ def check_inference(suite: Suite, where: Locator) -> None:
     defaults = suite.defaults.inference
     for i, est in enumerate(suite.estimators):
         spec = resolve_inference(defaults, est.inference)
-        if spec is None or not spec.device_resident or is_torch_model(est.model):
+        if spec is None or not spec.device_resident or is_torch_model_name(est.model):
             continue
         what = (
             "device_resident applies to benchsuite's torch models (torch.mlp, torch.cnn, ...)"

@@ -77,7 +77,9 @@ class InferenceBlock(_Model):
         default=None, ge=0, description="untimed calls per batch size (default 3)"
     )
     max_calls: int | None = Field(
-        default=None, ge=1, description="at most this many timed calls per batch size"
+        default=None,
+        ge=1,
+        description="at most this many timed calls per batch size (default 10000)",
     )
     folds: Literal["first", "all"] | None = Field(
         default=None, description="measure in the first job of a case (default) or in all"

@@ -75,7 +75,7 @@ class Logged(BaseEstimator, ClassifierMixin):
     def predict(self, X):
         self.log.append(("predict", None))
         self.batches.append(X)
-        return np.zeros(len(X))
+        return np.zeros(X.shape[0] if hasattr(X, "shape") else len(X))  # sparse: no len
 
 
 class FakeEvent:
@@ -306,6 +306,42 @@ def test_dataframe_batches_are_dataframes_with_the_folds_rows():
     assert [e["batch_size"] for e in entries] == [1, 8]
 
 
+def test_a_plain_list_of_rows_is_an_array_like_too():
+    # "array-like" as scikit-learn takes it: a list of rows (or of documents) used to fail
+    # with "only integer scalar arrays can be converted to a scalar index"
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=1000).fit(X, y)
+    rows = X[100:130].tolist()
+    log = []
+    spy = Logged(log)
+    spec = InferenceSpec(batch_sizes=(1, 8, 64), min_time_s=0.25, warmup=1)
+    entries = measure_inference(spy, rows, spec, seed=0, clock=StepClock(log))
+    assert [e["replacement"] for e in entries] == [False, False, True]
+    assert {type(b) for b in spy.batches} == {list}
+    assert {len(b) for b in spy.batches} == {1, 8, 64}
+    assert all(row in rows for b in spy.batches for row in b)
+    entries = measure_inference(model, rows, spec, seed=0, clock=StepClock([]))
+    assert [e["batch_size"] for e in entries] == [1, 8, 64]
+
+
+@pytest.mark.parametrize("fmt", ["csr", "coo", "dia", "bsr"])
+def test_sparse_folds_of_any_format_give_sparse_batches(fmt):
+    # coo, dia and bsr have no row indexing: they used to fail ("not subscriptable")
+    import scipy.sparse as sp
+
+    X, y = load_iris(return_X_y=True)
+    model = LogisticRegression(max_iter=1000).fit(sp.csr_matrix(X), y)
+    fold = sp.csr_matrix(X[100:130]).asformat(fmt)
+    spec = InferenceSpec(batch_sizes=(1, 8, 64), min_time_s=0.25, warmup=1)
+    log = []
+    spy = Logged(log)
+    measure_inference(spy, fold, spec, seed=0, clock=StepClock(log))
+    assert all(sp.issparse(b) for b in spy.batches)
+    assert {b.shape for b in spy.batches} == {(1, 4), (8, 4), (64, 4)}
+    entries = measure_inference(model, fold, spec, seed=0, clock=StepClock([]))
+    assert [e["replacement"] for e in entries] == [False, False, True]
+
+
 def test_predict_proba_is_timed_when_asked():
     X, y = load_iris(return_X_y=True)
     model = LogisticRegression(max_iter=1000).fit(X, y)
@@ -334,6 +370,38 @@ def test_device_resident_asked_of_a_classic_model_is_unavailable():
     model = LogisticRegression(max_iter=1000).fit(X, y)
     with pytest.raises(InferenceUnavailable, match="device_resident"):
         measure_inference(model, X, InferenceSpec(device_resident=True), seed=0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "match"),
+    [
+        ({"batch_sizes": ()}, "batch_sizes"),
+        ({"batch_sizes": (1, 0)}, "batch size"),
+        ({"batch_sizes": (4, 4)}, "twice"),
+        ({"min_time_s": 0.0}, "min_time_s"),
+        ({"warmup": -1}, "warmup"),
+        ({"max_calls": 0}, "max_calls"),
+        ({"folds": "second"}, "folds"),
+        ({"method": "transform"}, "method"),
+    ],
+)
+def test_an_invalid_spec_is_refused_when_built_not_deep_in_the_timing(settings, match):
+    # InferenceSpec is public API: a batch size of 0 used to end in a ZeroDivisionError
+    # while drawing batches, an empty batch_sizes in no entries at all, max_calls=0 only
+    # after the warm-up calls had run
+    with pytest.raises(ValueError, match=match):
+        InferenceSpec(**settings)
+
+
+def test_a_spec_takes_batch_sizes_as_a_list_and_keeps_a_tuple():
+    spec = InferenceSpec(batch_sizes=[1, 32])
+    assert spec.batch_sizes == (1, 32)
+    numpy_sizes = InferenceSpec(batch_sizes=np.array([1, 32])).batch_sizes
+    assert numpy_sizes == (1, 32) and {type(size) for size in numpy_sizes} == {int}
+    for bad in (True, 1.0, "1"):
+        with pytest.raises(ValueError, match="must be an integer"):
+            InferenceSpec(batch_sizes=(bad,))
+    hash(spec)  # frozen, hence usable as a key (plan.inference_lines groups by it)
 
 
 # --------------------------------------------------------------------------------------
@@ -400,6 +468,29 @@ def test_device_resident_on_cuda_times_the_forward_pass_with_events(torch_mlp):
     assert [dev for name, dev in log if name == "synchronize"] == [1] * (1 + 10)
     assert ("device", 1) in log and log.index(("device", 1)) < names.index("event.record")
     assert not model.module_.training  # eval mode
+
+
+def test_warnings_of_event_timed_calls_are_not_collected_either(torch_mlp):
+    # the host-clock loop ignored the timed calls' warnings; the CUDA-event loop let each
+    # one reach the caller's filters (a job records them all, inside the timed calls)
+    import warnings
+
+    model, X = torch_mlp
+    cuda = FakeCuda([], event_ms=2.0)
+
+    def noisy(*args):
+        warnings.warn("every forward", UserWarning, stacklevel=1)
+
+    handle = model.module_.register_forward_hook(noisy)
+    try:
+        spec = InferenceSpec(batch_sizes=(4,), min_time_s=0.02, warmup=2, device_resident=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            (entry,) = measure_inference(model, X, spec, seed=0, device="cuda:1", cuda=cuda)
+    finally:
+        handle.remove()
+    assert entry["n_calls"] == 10
+    assert [str(w.message) for w in caught] == ["every forward"] * 2  # the warm-up's
 
 
 def test_device_resident_on_cpu_times_the_forward_pass_not_predict(torch_mlp, monkeypatch):
@@ -504,6 +595,31 @@ def test_a_model_without_predict_proba_keeps_its_record_with_a_warning(tmp_path)
     assert rec.status == "ok" and rec.inference is None and rec.fit_time_s > 0
     assert rec.metrics["accuracy"] > 0.8
     assert any("inference" in w and "no predict_proba" in w for w in rec.warnings)
+
+
+def test_a_reason_the_plan_gave_reaches_the_record_as_the_job_would_say_it(tmp_path):
+    # the plan already knows svc (probability=False) has no predict_proba: it drops the
+    # case's inference; the run's records used to say nothing about why none was measured
+    text = """
+name: inf
+defaults:
+  evaluation: {cv: 3}
+  metrics: [accuracy]
+  inference: {batch_sizes: [1], method: predict_proba, min_time_s: 0.005}
+datasets: [iris]
+estimators: [svc]
+"""
+    suite = parse_suite(text, source="t.yaml", base_dir=tmp_path)
+    (case,) = build_plan(suite).cases
+    assert case.inference is None and case.inference_skip_reason is not None
+    dataset = load_dataset(suite.datasets[0], base_dir=tmp_path, seed=suite.seed)
+    splits = make_splits(dataset, case.evaluation, suite.seed)
+    records = [_run(job, dataset, splits) for job in case.jobs]
+    assert all(r.status == "ok" and r.inference is None for r in records)
+    said = [[w for w in r.warnings if w.startswith("inference")] for r in records]
+    # the job that would have measured (the first) says it, in the words of the job's own
+    # InferenceUnavailable warning; the others measure nothing in any case
+    assert said == [[f"inference: {case.inference_skip_reason}; not measured"], [], []]
 
 
 def test_a_failing_inference_keeps_the_fit(tmp_path, monkeypatch):

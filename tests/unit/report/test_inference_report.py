@@ -186,6 +186,19 @@ def test_table_names_the_batch_size_when_cases_differ(run_folder):
     assert REPLACEMENT_NOTE in md and INFERENCE_NOTE in md
 
 
+def test_batch_sizes_are_written_alike_in_headers_cells_and_the_front(run_folder):
+    # the throughput header and the cells wrote "batch 4,096"; the latency headers and the
+    # Pareto line wrote "batch 2048" for the same kind of number
+    records = with_inference(make_records(THREE_BY_THREE), sizes=(2048, 4096))
+    report = _report(run_folder, records)
+    assert inference_columns(report)[4:7] == [
+        "p50 latency (batch 2,048)",
+        "p99 latency (batch 2,048)",
+        "throughput (batch 4,096)",
+    ]
+    assert all(" at batch 2,048: " in text for _, text in pareto_lines(report))
+
+
 # --------------------------------------------------------------------------------------
 # every format
 # --------------------------------------------------------------------------------------
@@ -235,6 +248,18 @@ def test_pareto_uses_the_report_metric_and_its_direction(run_folder):
     records = with_inference(records, {"a": 1e-3, "b": 1e-4})
     report = _report(run_folder, records)
     assert pareto_lines(report) == [("d1", "rmse vs p50 latency at batch 1: b (1.100, 103 µs)")]
+
+
+def test_terminal_prints_grid_point_labels_as_they_are():
+    # rich read "rf[max_depth=3]" as markup: the row said "rf"
+    from benchsuite.report._inference import BatchInference, CaseInference, InferenceView
+    from benchsuite.report.terminal import print_inference
+
+    batch = BatchInference(1, "predict", "cpu", 1, 1e-3, 2e-3, 1000.0)
+    case = CaseInference("", "iris/rf[max_depth=3]", "iris", "rf[max_depth=3]", [batch])
+    console = Console(width=220, record=True)
+    print_inference(console, InferenceView([case]))
+    assert "rf[max_depth=3]" in console.export_text()
 
 
 def test_terminal_shows_the_table_and_how_it_was_measured(run_folder):
