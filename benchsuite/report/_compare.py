@@ -215,7 +215,7 @@ def print_comparison(console: Any, c: Comparison, *, show_ok: bool = True) -> No
             verdict.append("\nunconfirmed: " + sizes.removesuffix(" samples"), style=style)
         table.add_row(
             verdict,
-            *[row[k] for k in COLUMNS[1:]],
+            *[Text(str(row[k])) for k in COLUMNS[1:]],  # case keys hold "[k=v]": not markup
             style="dim" if v.verdict == "ok" else None,
         )
     console.print(table)

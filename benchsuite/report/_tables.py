@@ -59,7 +59,7 @@ def plan_table(plan: Plan) -> Table:
         # a reason may hold '[...]' (a shape, a list of names): text, not rich markup
         status = f"skipped: {escape(c.skip_reason)}" if c.skip_reason is not None else "run"
         n = "-" if c.skipped else str(len(c.jobs))
-        table.add_row(c.key, c.task, c.evaluation.describe(), n, status)
+        table.add_row(escape(c.key), c.task, c.evaluation.describe(), n, status)
     return table
 
 

@@ -56,7 +56,7 @@ def comparison_table(
     for d in datasets:
         table.add_column(d, justify="right")
     for row in rows:
-        out: list[Text | str] = [row]
+        out: list[Text | str] = [Text(row)]  # not markup: "rf[max_depth=3]" is a label
         for d in datasets:
             case = cells.get((row, d))
             out.append(_cell(case, metric, best.get(d)))
@@ -129,7 +129,7 @@ def print_report(console: Console, report: Report) -> None:
             t.add_column(col, justify="right" if col.startswith(("time", "epoch")) else "left")
         for target_row in targets:
             missed = target_row[-1].startswith("not")
-            t.add_row(*target_row, style="yellow" if missed else "")
+            t.add_row(*map(Text, target_row), style="yellow" if missed else "")
         console.print(t)
         console.print(_text.TARGET_NOTE, style="dim", markup=False, soft_wrap=True)
     if report.inference:
@@ -141,7 +141,7 @@ def print_report(console: Console, report: Report) -> None:
             t.add_column(col, overflow="fold")
         for row in problems:
             style = "yellow" if row[2] == "skipped" else "red"
-            t.add_row(*row, style=style)
+            t.add_row(*map(Text, row), style=style)
         console.print(t)
     for line in _text.footnotes(report):
         console.print(line, style="dim", markup=False, soft_wrap=True)
@@ -160,7 +160,7 @@ def _best_table(report: Report) -> Table:
         t.add_column(col, justify="right" if col in _text.NUMERIC_BEST else "left")
     at = columns.index("best")
     for b in report.best:
-        row: list[Text | str] = list(_text.best_row(b, many))
+        row: list[Text | str] = [Text(str(cell)) for cell in _text.best_row(b, many)]
         row[at] = Text(str(row[at]), style="bold green")
         t.add_row(*row)
     return t
@@ -181,7 +181,7 @@ def _metric_table(table: MetricTable) -> Table:
     for run in table.runs:
         t.add_column(f"avg rank\n{run}" if many else "avg rank", justify="right")
     for row in table.rows:
-        out: list[Text | str] = [row]
+        out: list[Text | str] = [Text(row)]
         for run, dataset in table.columns:
             cell = table.cell(row, run, dataset)
             text, style = _text.metric_cell(cell)
@@ -205,7 +205,7 @@ def _cost_table(report: Report) -> Table:
     for run, dataset in cols:
         t.add_column(f"{dataset}\n{run}" if many else dataset, justify="right")
     for row, values in rows:
-        t.add_row(row, *("\n".join(v) if v else "" for v in values))
+        t.add_row(Text(row), *("\n".join(v) if v else "" for v in values))
     return t
 
 
