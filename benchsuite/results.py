@@ -202,6 +202,27 @@ def group_by_case(records: Iterable[Record]) -> dict[str, list[Record]]:
     return groups
 
 
+def record_lines(path: Path) -> list[str]:
+    """The lines of a records file, without the blank ones at its end.
+
+    Raises
+    ------
+    BenchsuiteError
+        The file is missing, unreadable or not UTF-8 text (one line naming it).
+    """
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise BenchsuiteError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise BenchsuiteError(f"{path}: not a records file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise BenchsuiteError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return lines
+
+
 def read_records(
     path: str | os.PathLike[str], *, on_warning: Callable[[str], None] | None = None
 ) -> list[Record]:
@@ -230,16 +251,7 @@ def read_records(
         from benchsuite.runs import RECORDS_FILE  # the run folder's layout lives there
 
         path = path / RECORDS_FILE
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise BenchsuiteError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise BenchsuiteError(f"{path}: not a records file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise BenchsuiteError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = record_lines(path)
     records = []
     for i, line in enumerate(lines):
         if not line.strip():

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from benchsuite.errors import BenchsuiteError
-from benchsuite.results import upgrade_record
+from benchsuite.results import record_lines, upgrade_record
 from benchsuite.runs import RECORDS_FILE, RUN_FILE, read_run_info, run_folders
 
 __all__ = [
@@ -256,16 +256,7 @@ def read_record_dicts(
     ------
     BenchsuiteError
     """
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise BenchsuiteError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise BenchsuiteError(f"{path}: not a records file (not UTF-8 text)") from None
-    except OSError as exc:
-        raise BenchsuiteError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    while lines and not lines[-1].strip():
-        lines.pop()
+    lines = record_lines(path)
     loads = json.loads
     out: list[dict[str, Any]] = []
     last = len(lines) - 1
