@@ -47,10 +47,16 @@ def quantity_info(quantity: str) -> tuple[str, bool]:
     return "s", False
 
 
-def _quantity_order(quantity: str) -> tuple[int, str]:
+def _quantity_order(quantity: str) -> tuple[int, str, int, str]:
+    """Metrics, then the times and memory, then inference by batch size as a number
+    (``inference:64:...`` before ``inference:1024:...``)."""
     if quantity.startswith("metric:"):
-        return 0, quantity
-    return _RANK.get(quantity, 4), quantity
+        return 0, quantity, 0, ""
+    kind, _, rest = quantity.partition(":")
+    batch, _, figure = rest.partition(":")
+    if kind == "inference" and batch.isdigit():
+        return _RANK.get(quantity, 4), kind, int(batch), figure
+    return _RANK.get(quantity, 4), quantity, 0, ""
 
 
 def _parse_time(text: str) -> _dt.datetime:

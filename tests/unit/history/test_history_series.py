@@ -369,3 +369,26 @@ def test_no_change_is_found_across_a_change_of_the_case_definition(tmp_path, fie
     )
     (change,) = _series(build_history(tmp_path)).changes
     assert change.run_id == "r12" and change.index == 12
+
+
+def test_quantities_list_metrics_first_and_batch_sizes_as_numbers():
+    from benchsuite.history._series import _quantity_order
+
+    quantities = [
+        "inference:1024:median_s",
+        "inference:64:median_s",
+        "fit_time_s",
+        "metric:accuracy",
+        "inference:64:throughput_per_s",
+        "peak_rss_mb",
+        "predict_time_s",
+    ]
+    assert sorted(quantities, key=_quantity_order) == [
+        "metric:accuracy",
+        "fit_time_s",
+        "predict_time_s",
+        "peak_rss_mb",
+        "inference:64:median_s",
+        "inference:64:throughput_per_s",
+        "inference:1024:median_s",
+    ]
