@@ -60,3 +60,27 @@ def suite_path(arg: str) -> Path:
         if local is not None:  # e.g. after 'benchsuite init quickstart'
             warn(f"'{arg}' means the bundled suite {path}; for the file here, type {local}")
     return path
+
+
+FILTER_HELP = (
+    "only cases whose key 'dataset/estimator[k=v]' matches this glob or substring; repeatable"
+)
+
+# what an output file's suffix says about its format
+_SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json"}
+
+
+def add_filter_option(parser: argparse.ArgumentParser) -> None:
+    """``-f/--filter PATTERN`` (repeatable), as ``run`` and ``history`` take it."""
+    parser.add_argument(
+        "-f", "--filter", action="append", default=[], metavar="PATTERN", help=FILTER_HELP
+    )
+
+
+def output_format(fmt: str | None, output: str | None, formats: tuple[str, ...]) -> str:
+    """``--format``, else the one ``-o``'s suffix names among ``formats``, else
+    ``terminal``."""
+    if fmt is not None:
+        return fmt
+    named = _SUFFIX_FORMATS.get(os.path.splitext(output or "")[1].lower())
+    return named if named in formats else "terminal"

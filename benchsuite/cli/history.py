@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from benchsuite.cli._args import EXIT_OK
+from benchsuite.cli._args import EXIT_OK, add_filter_option, output_format
 
 
 def _since(text: str) -> Any:
@@ -30,15 +30,7 @@ def add_parser(sub: Any) -> None:
         " predict time, peak memory, inference latency and throughput.",
     )
     hist.add_argument("dir", metavar="DIR", help="folder holding the runs (e.g. results)")
-    hist.add_argument(
-        "-f",
-        "--filter",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="only cases whose key 'dataset/estimator[k=v]' matches this glob or substring;"
-        " repeatable",
-    )
+    add_filter_option(hist)
     hist.add_argument("--machine", metavar="KEY", help="only runs on this machine key")
     hist.add_argument(
         "--since",
@@ -65,15 +57,8 @@ def add_parser(sub: Any) -> None:
 
 
 def history_format(fmt: str | None, output: str | None) -> str:
-    """``--format``, else the one ``-o``'s suffix names, else ``terminal``."""
-    import os
-
-    if fmt is not None:
-        return fmt
-    suffix = os.path.splitext(output or "")[1].lower()
-    return {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json"}.get(
-        suffix, "terminal"
-    )
+    """``--format``, else the one ``-o``'s suffix names (``.json`` too), else ``terminal``."""
+    return output_format(fmt, output, ("terminal", "markdown", "html", "json"))
 
 
 def command(args: argparse.Namespace) -> int:

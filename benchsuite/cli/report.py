@@ -4,10 +4,9 @@ terminal, as Markdown or as one HTML file."""
 from __future__ import annotations
 
 import argparse
-import os
 from typing import Any
 
-from benchsuite.cli._args import EXIT_OK
+from benchsuite.cli._args import EXIT_OK, output_format
 
 
 def add_parser(sub: Any) -> None:
@@ -46,10 +45,7 @@ def add_parser(sub: Any) -> None:
 def report_format(fmt: str | None, output: str | None) -> str:
     """``--format``, else the one ``-o``'s suffix names (``.html``/``.htm``, ``.md``), else
     ``terminal``."""
-    if fmt is not None:
-        return fmt
-    suffix = os.path.splitext(output or "")[1].lower()
-    return {".html": "html", ".htm": "html", ".md": "markdown"}.get(suffix, "terminal")
+    return output_format(fmt, output, ("terminal", "markdown", "html"))
 
 
 def command(args: argparse.Namespace) -> int:

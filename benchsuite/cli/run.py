@@ -13,6 +13,7 @@ from benchsuite.cli._args import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     SUITE_HELP,
+    add_filter_option,
     positive_int,
 )
 from benchsuite.cli._execution import THREADS_HELP, add_execution_options
@@ -35,15 +36,7 @@ def add_parser(sub: Any) -> None:
     run.add_argument(
         "-o", "--output", default="results", help="output folder (default: %(default)s)"
     )
-    run.add_argument(
-        "-f",
-        "--filter",
-        action="append",
-        default=[],
-        metavar="PATTERN",
-        help="only cases whose key 'dataset/estimator[k=v]' matches this glob or substring;"
-        " repeatable",
-    )
+    add_filter_option(run)
     run.add_argument("--dry-run", action="store_true", help="show the plan, run nothing")
     run.add_argument(
         "--strict", action="store_true", help="exit 1 if any job ended in error or timeout"

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import gc
 import os
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from benchsuite.errors import BenchsuiteError
 from benchsuite.history import _changes
@@ -203,6 +204,31 @@ def _once_each(
     return out
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _without_cyclic_gc(function: _F) -> _F:
+    """Run ``function`` with the cyclic garbage collector paused.
+
+    Building a history makes hundreds of thousands of small objects (tuples, points), none
+    of them cyclic: the collector would walk them all again and again (3x the time at 1,000
+    runs).
+    """
+
+    @functools.wraps(function)
+    def paused(*args: Any, **kwargs: Any) -> Any:
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if collecting:
+                gc.enable()
+
+    return cast(_F, paused)
+
+
+@_without_cyclic_gc
 def build_history(
     root: str | os.PathLike[str],
     *,
@@ -248,36 +274,6 @@ def build_history(
         date or after every run, no case matching ``pattern``, ``git`` not a repository or
         holding none of the runs' commits.
     """
-    # hundreds of thousands of small objects (tuples, points), none of them cyclic: the
-    # cyclic collector would walk them all again and again (3x the time at 1,000 runs)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _build_history(
-            root,
-            pattern=pattern,
-            machine=machine,
-            since=since,
-            git=git,
-            use_index=use_index,
-            on_warning=on_warning,
-        )
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _build_history(
-    root: str | os.PathLike[str],
-    *,
-    pattern: str | Sequence[str] | None = None,
-    machine: str | None = None,
-    since: str | _dt.datetime | None = None,
-    git: str | os.PathLike[str] | None = None,
-    use_index: bool | None = None,
-    on_warning: Callable[[str], None] | None = None,
-) -> History:
-    """See :func:`build_history`."""
     patterns: tuple[str, ...] = (
         () if pattern is None else (pattern,) if isinstance(pattern, str) else tuple(pattern)
     )
